@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+const urlWithProtocols = (protocols: string[], example: string) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `expected a URL like ${example}` },
+  );
+
+export const port = (fallback: number) =>
+  z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** Variables every service reads. */
+export const commonEnv = {
+  NATS_URL: urlWithProtocols(['nats:', 'tls:'], 'nats://127.0.0.1:4222').default(
+    'nats://127.0.0.1:4222',
+  ),
+  DATABASE_URL: urlWithProtocols(
+    ['postgres:', 'postgresql:'],
+    'postgres://postgres@127.0.0.1:5432/postgres',
+  ).default('postgres://postgres@127.0.0.1:5432/postgres'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Bound on every request/reply hop, in ms. */
+  BUS_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+};
+
+export type CommonEnv = z.infer<z.ZodObject<typeof commonEnv>>;
+
+/** 32 bytes, base64: the master key that wraps each integration's data key. */
+export const base64Key32 = z.string().refine((v) => Buffer.from(v, 'base64').length === 32, {
+  message: 'expected 32 bytes in base64',
+});

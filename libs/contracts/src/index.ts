@@ -1,0 +1,5 @@
+export * from './envelope.js';
+export * from './reply.js';
+export * from './health.js';
+export * from './subjects.js';
+export * from './streams.js';

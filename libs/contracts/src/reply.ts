@@ -1,0 +1,33 @@
+/**
+ * Every request/reply answer is a `Reply`: services answer typed errors instead of throwing, so
+ * the gateway maps each kind to one HTTP status without guessing.
+ */
+export type ErrorKind =
+  'validation' | 'not_found' | 'conflict' | 'forbidden' | 'unavailable' | 'internal';
+
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+export interface ReplyError {
+  kind: ErrorKind;
+  code: string;
+  message: string;
+  details?: FieldIssue[] | Record<string, unknown>;
+}
+
+export type Reply<T> = { ok: true; value: T; position?: string } | { ok: false; error: ReplyError };
+
+export const ok = <T>(value: T, position?: string): Reply<T> =>
+  position === undefined ? { ok: true, value } : { ok: true, value, position };
+
+export const fail = (
+  kind: ErrorKind,
+  code: string,
+  message: string,
+  details?: ReplyError['details'],
+): Reply<never> => ({
+  ok: false,
+  error: details === undefined ? { kind, code, message } : { kind, code, message, details },
+});

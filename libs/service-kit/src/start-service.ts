@@ -1,0 +1,202 @@
+import 'reflect-metadata';
+import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { z } from 'zod';
+import type { StreamDefinition } from '#libs/contracts/src/index.js';
+import { commonEnv, loadConfig, type CommonEnv } from '#libs/config/src/index.js';
+import { createDataSource, migrate, type MigrationClass } from '#libs/database/src/index.js';
+import { createLogger, PinoNestLogger, withCorrelation } from '#libs/logging/src/index.js';
+import { Bus, connectToBus, ensureStreams, jetstreamManager } from '#libs/messaging/src/index.js';
+import { coreReadinessChecks } from './core-checks.js';
+import { InfrastructureModule, type Infrastructure } from './infrastructure.module.js';
+import type { ReadinessCheck } from './readiness-check.js';
+import { describeError, redactUrl, StartupError } from './startup-error.js';
+import { answerHealthOverBus } from './bus-health.js';
+import { randomUUID } from 'node:crypto';
+
+type ShapeConfig<TShape extends z.ZodRawShape> = z.infer<z.ZodObject<TShape>>;
+
+export interface ServiceSpec<TShape extends z.ZodRawShape> {
+  name: string;
+  /** Postgres schema the service owns. */
+  schema: string;
+  migrations: MigrationClass[];
+  /** Streams the service writes or reads; created or updated at start. */
+  streams: readonly StreamDefinition[];
+  /** Subject on which the service reports its health to the gateway. */
+  healthSubject: string;
+  /** Service-specific variables, on top of the common ones; must include PORT. */
+  env: TShape;
+  rootModule: (infra: Infrastructure<ShapeConfig<TShape> & CommonEnv>) => DynamicModule | Type;
+  extraReadinessChecks?: (
+    infra: Infrastructure<ShapeConfig<TShape> & CommonEnv>,
+  ) => ReadinessCheck[];
+  /** Body size limit for HTTP requests, in bytes. */
+  bodyLimit?: number;
+  configureApp?: (
+    app: NestFastifyApplication,
+    infra: Infrastructure<ShapeConfig<TShape> & CommonEnv>,
+  ) => Promise<void> | void;
+}
+
+export interface RunningService<TConfig = unknown> {
+  name: string;
+  url: string;
+  app: INestApplication;
+  infra: Infrastructure<TConfig>;
+  close(): Promise<void>;
+}
+
+/**
+ * Config, Postgres (migrated), NATS (streams ensured), then Nest on Fastify with a NATS
+ * microservice in a queue group named after the service, so replicas share requests.
+ */
+export async function startService<TShape extends z.ZodRawShape>(
+  spec: ServiceSpec<TShape>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningService<ShapeConfig<TShape> & CommonEnv>> {
+  const config = loadConfig({ ...commonEnv, ...spec.env }, env) as ShapeConfig<TShape> &
+    CommonEnv & { PORT: number; HOST?: string };
+  const logger = createLogger(spec.name, config.LOG_LEVEL);
+
+  const dataSource = createDataSource({
+    url: config.DATABASE_URL,
+    schema: spec.schema,
+    migrations: spec.migrations,
+    applicationName: spec.name,
+  });
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    throw new StartupError(
+      'DATABASE_URL',
+      `cannot connect to ${redactUrl(config.DATABASE_URL)} (${describeError(error)})`,
+    );
+  }
+  let bus: Bus;
+  try {
+    await migrate(dataSource, spec.schema);
+    const nc = await connectToBus(config.NATS_URL, spec.name, logger).catch((error: unknown) => {
+      throw new StartupError(
+        'NATS_URL',
+        `cannot connect to ${redactUrl(config.NATS_URL)} (${describeError(error)})`,
+      );
+    });
+    const jsm = await jetstreamManager(nc).catch((error: unknown) => {
+      throw new StartupError(
+        'NATS_URL',
+        `JetStream is not enabled on ${redactUrl(config.NATS_URL)} (${describeError(error)})`,
+      );
+    });
+    bus = new Bus(nc, jsm, spec.streams);
+    await ensureStreams(jsm, spec.streams);
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    throw error;
+  }
+
+  const infra: Infrastructure<ShapeConfig<TShape> & CommonEnv> = {
+    serviceName: spec.name,
+    config,
+    logger,
+    dataSource,
+    bus,
+  };
+  const checks = [
+    ...coreReadinessChecks(dataSource, bus),
+    ...(spec.extraReadinessChecks?.(infra) ?? []),
+  ];
+
+  @Module({ imports: [InfrastructureModule.forRoot(infra, checks), spec.rootModule(infra)] })
+  class ServiceRootModule {}
+
+  const adapter = new FastifyAdapter({
+    bodyLimit: spec.bodyLimit ?? 1024 * 1024,
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) =>
+      String(req.headers['x-correlation-id'] ?? randomUUID()),
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, adapter, {
+    logger: new PinoNestLogger(logger),
+    bufferLogs: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-correlation-id', request.id);
+    withCorrelation({ correlationId: request.id }, done);
+  });
+  await spec.configureApp?.(app, infra);
+
+  app.connectMicroservice<MicroserviceOptions>(
+    {
+      transport: Transport.NATS,
+      options: {
+        servers: [config.NATS_URL],
+        queue: spec.name,
+        name: `${spec.name}-rpc`,
+        reconnect: true,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+      },
+    },
+    { inheritAppConfig: true },
+  );
+  const healthResponder = answerHealthOverBus(bus, spec.name, spec.healthSubject, checks);
+  await app.startAllMicroservices();
+  await app.listen({ port: config.PORT, host: config.HOST ?? '127.0.0.1' });
+  const address = fastify.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const url = `http://127.0.0.1:${port}`;
+  logger.info({ url }, `${spec.name} ready`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    name: spec.name,
+    url,
+    app,
+    infra,
+    close() {
+      closing ??= (async () => {
+        logger.info('shutting down: no new work, finishing what is in flight');
+        healthResponder.unsubscribe();
+        await app.close();
+        await bus.nc.drain().catch(() => undefined);
+        await dataSource.destroy().catch(() => undefined);
+        logger.info('stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * The `main.ts` of every service: start, stop cleanly on SIGTERM/SIGINT with exit 0, and turn a
+ * bad variable or an unreachable dependency into one line on stderr and exit 1.
+ */
+export async function runServiceMain<TShape extends z.ZodRawShape>(spec: ServiceSpec<TShape>) {
+  let service: RunningService | undefined;
+  try {
+    service = await startService(spec);
+  } catch (error) {
+    const line =
+      error instanceof Error && (error.name === 'ConfigError' || error.name === 'StartupError')
+        ? error.message
+        : `failed to start: ${describeError(error)}`;
+    process.stderr.write(`${spec.name}: ${line}\n`);
+    process.exit(1);
+  }
+  const stop = (signal: string) => {
+    service!.infra.logger.info({ signal }, 'signal received');
+    const forced = setTimeout(() => process.exit(1), 15_000).unref();
+    service!
+      .close()
+      .then(() => {
+        clearTimeout(forced);
+        process.exit(0);
+      })
+      .catch(() => process.exit(1));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
