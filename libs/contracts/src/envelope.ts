@@ -17,6 +17,10 @@ export interface Envelope<TType extends string = string, TData = unknown> {
   actor?: string;
   /** The same key gives the same answer and appends nothing new. */
   idempotencyKey?: string;
+  /** Events only: where the event sits in its source's log (a bigint as a string) and stream. */
+  position?: string;
+  streamId?: string;
+  streamVersion?: number;
   data: TData;
 }
 
