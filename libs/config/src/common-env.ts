@@ -24,6 +24,8 @@ export const commonEnv = {
     ['postgres:', 'postgresql:'],
     'postgres://postgres@127.0.0.1:5432/postgres',
   ).default('postgres://postgres@127.0.0.1:5432/postgres'),
+  /** Interface the HTTP server binds; containers need 0.0.0.0. */
+  HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Bound on every request/reply hop, in ms. */
   BUS_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),

@@ -58,7 +58,7 @@ export async function startService<TShape extends z.ZodRawShape>(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RunningService<ShapeConfig<TShape> & CommonEnv>> {
   const config = loadConfig({ ...commonEnv, ...spec.env }, env) as ShapeConfig<TShape> &
-    CommonEnv & { PORT: number; HOST?: string };
+    CommonEnv & { PORT: number };
   const logger = createLogger(spec.name, config.LOG_LEVEL);
 
   const dataSource = createDataSource({
@@ -144,7 +144,7 @@ export async function startService<TShape extends z.ZodRawShape>(
   );
   const healthResponder = answerHealthOverBus(bus, spec.name, spec.healthSubject, checks);
   await app.startAllMicroservices();
-  await app.listen({ port: config.PORT, host: config.HOST ?? '127.0.0.1' });
+  await app.listen({ port: config.PORT, host: config.HOST });
   const address = fastify.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://127.0.0.1:${port}`;

@@ -1,0 +1,52 @@
+import { describe, expect, test } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { parse } from 'yaml';
+
+/**
+ * No Docker engine runs here, but `docker-compose config` (Debian's docker-compose, installed by
+ * scripts/ensure-services.sh) validates and resolves the file without one.
+ */
+function resolvedCompose(): any {
+  try {
+    return parse(execFileSync('docker-compose', ['config'], { encoding: 'utf8', stdio: 'pipe' }));
+  } catch (error: any) {
+    if (error.code === 'ENOENT') {
+      throw new Error('docker-compose is not installed: run scripts/ensure-services.sh');
+    }
+    throw new Error(`docker-compose.yml does not validate: ${error.stderr ?? error.message}`);
+  }
+}
+
+describe('docker-compose.yml', () => {
+  const compose = resolvedCompose();
+  const apps = ['api-gateway', 'integration-service', 'scanner-service'];
+
+  test('names NATS with JetStream, PostgreSQL and the three services', () => {
+    expect(Object.keys(compose.services).sort()).toEqual([...apps, 'nats', 'postgres'].sort());
+    expect(compose.services.nats.command).toContain('-js');
+  });
+
+  test('gives every service a health check, and the apps probe their readiness endpoint', () => {
+    for (const [name, service] of Object.entries<any>(compose.services)) {
+      expect({ name, test: service.healthcheck?.test?.[0] }).toEqual({ name, test: 'CMD' });
+    }
+    for (const app of apps) {
+      const port = compose.services[app].environment.PORT;
+      expect(compose.services[app].healthcheck.test.join(' ')).toContain(
+        `127.0.0.1:${port}/health/ready`,
+      );
+    }
+  });
+
+  test('starts each app from a built entry point once NATS and PostgreSQL are healthy', () => {
+    for (const app of apps) {
+      const service = compose.services[app];
+      expect(service.command).toEqual(['node', `dist/apps/${app}/src/main.js`]);
+      expect(existsSync(`apps/${app}/src/main.ts`)).toBe(true);
+      expect(service.depends_on.nats.condition).toBe('service_healthy');
+      expect(service.depends_on.postgres.condition).toBe('service_healthy');
+      expect(service.environment.HOST).toBe('0.0.0.0');
+    }
+  });
+});
