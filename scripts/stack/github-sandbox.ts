@@ -1,0 +1,47 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+export interface GithubSandbox {
+  env: Record<string, string>;
+  org: string;
+  installationId: string;
+  url: string;
+  process: ChildProcess;
+}
+
+const SIMULATOR = 'dist/tools/github-simulator/src/main.js';
+
+/**
+ * With no GitHub App configured, the local GitHub simulator stands in for api.github.com with a
+ * demo org, so a new user can connect GitHub and scan something at once.
+ */
+export async function startGithubSandbox(repos = 60): Promise<GithubSandbox | undefined> {
+  if (!existsSync(SIMULATOR)) return undefined;
+  const child = spawn(process.execPath, [SIMULATOR, '--repos', String(repos), '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const firstLine = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`GitHub simulator exited with ${code}`)));
+  });
+  const info = JSON.parse(firstLine) as {
+    url: string;
+    org: string;
+    appId: string | number;
+    privateKeyPath: string;
+    installationId: string | number;
+  };
+  return {
+    org: info.org,
+    url: info.url,
+    installationId: String(info.installationId),
+    process: child,
+    env: {
+      GITHUB_API_URL: info.url,
+      GITHUB_APP_ID: String(info.appId),
+      GITHUB_APP_PRIVATE_KEY_PATH: info.privateKeyPath,
+    },
+  };
+}

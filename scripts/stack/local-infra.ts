@@ -1,0 +1,131 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { join } from 'node:path';
+import pg from 'pg';
+
+export interface StartedInfra {
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export class MissingDependency extends Error {}
+
+export function isListening(host: string, port: number, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.connect(port, host);
+  });
+}
+
+async function waitUntilListening(host: string, port: number, what: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await isListening(host, port, 200)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not start listening on ${host}:${port}`);
+}
+
+function findBinary(name: string, extraDirs: string[] = []): string | undefined {
+  const dirs = [
+    ...(process.env.PATH ?? '').split(':'),
+    '/usr/sbin',
+    '/usr/local/bin',
+    ...extraDirs,
+  ];
+  return dirs.map((dir) => join(dir, name)).find((path) => existsSync(path));
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** A local nats-server with JetStream, its store under the data folder. */
+export async function startLocalNats(url: URL, dataDir: string): Promise<StartedInfra> {
+  const binary = findBinary('nats-server');
+  if (!binary) {
+    throw new MissingDependency(
+      'NATS is not reachable and nats-server is not installed: install it (Debian: apt-get install nats-server) or set NATS_URL',
+    );
+  }
+  const store = join(dataDir, 'nats');
+  mkdirSync(store, { recursive: true });
+  const port = Number(url.port || 4222);
+  const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], {
+    stdio: 'ignore',
+  });
+  await waitUntilListening('127.0.0.1', port, 'nats-server');
+  return { process: child, stop: () => stopChild(child) };
+}
+
+/**
+ * A local PostgreSQL from the machine's own binaries, its cluster under the data folder. initdb
+ * refuses to run as root, so as root the cluster belongs to the `postgres` system user.
+ */
+export async function startLocalPostgres(url: URL, dataDir: string): Promise<StartedInfra> {
+  const versions = existsSync('/usr/lib/postgresql')
+    ? readdirSync('/usr/lib/postgresql').sort()
+    : [];
+  const binDirs = versions.reverse().map((v) => `/usr/lib/postgresql/${v}/bin`);
+  const initdb = findBinary('initdb', binDirs);
+  const postgres = findBinary('postgres', binDirs);
+  if (!initdb || !postgres) {
+    throw new MissingDependency(
+      'PostgreSQL is not reachable and its server binaries are not installed: install them (Debian: apt-get install postgresql) or set DATABASE_URL',
+    );
+  }
+  const cluster = join(dataDir, 'postgres');
+  const asRoot = process.getuid?.() === 0;
+  const run = (command: string, args: string[]) =>
+    asRoot
+      ? { command: 'runuser', args: ['-u', 'postgres', '--', command, ...args] }
+      : { command, args };
+  if (!existsSync(join(cluster, 'PG_VERSION'))) {
+    mkdirSync(cluster, { recursive: true });
+    if (asRoot) spawnSync('chown', ['-R', 'postgres', dataDir]);
+    const init = run(initdb, ['-D', cluster, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
+    const result = spawnSync(init.command, init.args, { stdio: 'pipe', encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`initdb failed: ${result.stderr}`);
+  }
+  const port = Number(url.port || 5432);
+  const start = run(postgres, [
+    '-D',
+    cluster,
+    '-p',
+    String(port),
+    '-h',
+    '127.0.0.1',
+    '-k',
+    cluster,
+  ]);
+  const child = spawn(start.command, start.args, { stdio: 'ignore' });
+  await waitUntilListening('127.0.0.1', port, 'postgres');
+  return { process: child, stop: () => stopChild(child) };
+}
+
+/** The stack's own database, created on first start. */
+export async function ensureDatabase(databaseUrl: string): Promise<void> {
+  const target = new URL(databaseUrl);
+  const name = decodeURIComponent(target.pathname.slice(1));
+  const admin = new URL(databaseUrl);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,141 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import pg from 'pg';
+import {
+  ensureDatabase,
+  isListening,
+  MissingDependency,
+  startLocalNats,
+  startLocalPostgres,
+  type StartedInfra,
+} from './stack/local-infra.js';
+import { localMasterKey } from './stack/master-key.js';
+import { startGithubSandbox } from './stack/github-sandbox.js';
+import { DATA_DIR, DEFAULT_DATABASE_URL, DEFAULT_NATS_URL } from './stack/paths.js';
+
+/**
+ * `npm start`: NATS and PostgreSQL (the local ones, or started here when unreachable), the GitHub
+ * simulator when no GitHub App is configured, then the three services; Ctrl-C stops it all.
+ */
+const SERVICES = [
+  { name: 'integration-service', port: process.env.INTEGRATION_SERVICE_PORT ?? '3001' },
+  { name: 'scanner-service', port: process.env.SCANNER_SERVICE_PORT ?? '3002' },
+  { name: 'api-gateway', port: process.env.PORT ?? '3000' },
+] as const;
+
+const say = (line: string) => process.stdout.write(`[stack] ${line}\n`);
+const started: { stop(): Promise<void> }[] = [];
+const children: ChildProcess[] = [];
+let stopping = false;
+
+async function reachablePostgres(url: string): Promise<boolean> {
+  const admin = new URL(url);
+  admin.pathname = '/postgres';
+  const client = new pg.Client({
+    connectionString: admin.toString(),
+    connectionTimeoutMillis: 1_500,
+  });
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main() {
+  mkdirSync(DATA_DIR, { recursive: true });
+  const natsUrl = process.env.NATS_URL ?? DEFAULT_NATS_URL;
+  const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+
+  const nats = new URL(natsUrl);
+  if (!(await isListening(nats.hostname, Number(nats.port || 4222)))) {
+    say(
+      `NATS not reachable at ${natsUrl}: starting nats-server with its store in ${DATA_DIR}/nats`,
+    );
+    started.push(await startLocalNats(nats, DATA_DIR));
+  }
+  if (!(await reachablePostgres(databaseUrl))) {
+    say(`PostgreSQL not reachable: starting one with its cluster in ${DATA_DIR}/postgres`);
+    started.push(await startLocalPostgres(new URL(databaseUrl), DATA_DIR));
+  }
+  await ensureDatabase(databaseUrl);
+
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    NATS_URL: natsUrl,
+    DATABASE_URL: databaseUrl,
+    CREDENTIALS_MASTER_KEY: process.env.CREDENTIALS_MASTER_KEY ?? localMasterKey(DATA_DIR),
+  };
+  if (!process.env.GITHUB_APP_ID) {
+    const sandbox = await startGithubSandbox();
+    if (sandbox) {
+      children.push(sandbox.process);
+      Object.assign(env, sandbox.env);
+      say(
+        `no GitHub App configured (GITHUB_APP_ID): using the local GitHub simulator at ${sandbox.url} ` +
+          `with demo org "${sandbox.org}"; connect it with {"installationId": "${sandbox.installationId}", "accountLogin": "${sandbox.org}"}`,
+      );
+    }
+  }
+
+  for (const service of SERVICES) {
+    const child = spawn(process.execPath, [`dist/apps/${service.name}/src/main.js`], {
+      env: { ...env, PORT: service.port },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    children.push(child);
+    child.once('exit', (code) => {
+      if (!stopping) {
+        say(`${service.name} exited with ${code}; stopping the stack`);
+        void stop(1);
+      }
+    });
+  }
+  const gateway = `http://127.0.0.1:${SERVICES[2].port}`;
+  for (let i = 0; i < 150 && !stopping; i++) {
+    const ready = await fetch(`${gateway}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) {
+      say(
+        `ready: gateway at ${gateway} (API docs at ${gateway}/api/docs); Ctrl-C stops everything`,
+      );
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  if (!stopping) {
+    say(`the gateway at ${gateway} did not become ready within 30 s; see its readiness for why`);
+  }
+}
+
+async function stop(code: number) {
+  if (stopping) return;
+  stopping = true;
+  say('stopping');
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  for (const infra of started.reverse()) await infra.stop();
+  say('stopped');
+  process.exit(code);
+}
+
+process.once('SIGINT', () => void stop(0));
+process.once('SIGTERM', () => void stop(0));
+main().catch((error: unknown) => {
+  say(error instanceof MissingDependency ? error.message : `failed: ${String(error)}`);
+  void stop(1);
+});
+
+export type { StartedInfra };
