@@ -13,6 +13,8 @@ export const IntegrationSubjects = {
   list: 'integrations.q.list',
   history: 'integrations.q.history',
   health: 'integrations.q.health',
+  /** `:provider/health`: calls the provider with the stored credentials. */
+  checkHealth: 'integrations.q.check-health',
   /** Prefix of every integration event: `integrations.evt.<event-name>`. */
   events: 'integrations.evt',
 } as const;
