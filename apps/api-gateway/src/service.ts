@@ -3,20 +3,39 @@ import { GatewaySubjects, Streams } from '#libs/contracts/src/index.js';
 import { port } from '#libs/config/src/index.js';
 import type { ServiceSpec } from '#libs/service-kit/src/index.js';
 import { downstreamReadinessChecks } from './health/downstream-checks.js';
+import { AuthModule } from './auth/index.js';
+import { BusModule } from './bus/index.js';
+import { ErrorsModule } from './errors/index.js';
+import { configureHttp } from './http/configure-http.js';
+import { gatewayMigrations } from './migrations/index.js';
+import { WorkspaceModule } from './workspace/workspace.module.js';
 
 const env = { PORT: port(3000) };
 
-@Module({})
+/** Feature modules: add yours here, one line each. */
+@Module({
+  imports: [
+    ErrorsModule,
+    AuthModule,
+    BusModule,
+    WorkspaceModule,
+    // one line per feature module below
+  ],
+})
 class ApiGatewayModule {}
 
 /** The only HTTP surface: auth, validation, versioning; owns schema `gateway` and the read models. */
 export const apiGateway: ServiceSpec<typeof env> = {
   name: 'api-gateway',
   schema: 'gateway',
-  migrations: [],
+  // Gateway migrations in timestamp order; add yours to the array (the admin CLI runs these too).
+  migrations: [...gatewayMigrations],
   streams: [Streams.integrationEvents, Streams.scannerEvents, Streams.githubWebhooks],
   healthSubject: GatewaySubjects.health,
   env,
   rootModule: () => ApiGatewayModule,
   extraReadinessChecks: ({ bus }) => downstreamReadinessChecks(bus),
+  configureApp: (app) => {
+    configureHttp(app);
+  },
 };

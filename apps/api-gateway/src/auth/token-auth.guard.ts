@@ -1,0 +1,80 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { ApiError } from '../errors/api-error.js';
+import type { AuthContext, Permission, Role } from './roles.js';
+import { TokenCache } from './token-cache.js';
+import { hashTokenSecret, isWellFormedToken, parseAuthorization } from './token-secret.js';
+import { WorkspaceStore } from './workspace-store.js';
+import { REQUIRED_PERMISSIONS, REQUIRED_ROLES } from './metadata.js';
+
+/**
+ * Reads `Authorization: Token <key>` (or `Bearer <key>`), finds the member it belongs to (cache
+ * first, then Postgres), attaches `request.auth`, then checks the roles and permissions the
+ * route asks for. 401 for a missing, malformed, unknown or revoked key; 403 naming the role needed.
+ */
+@Injectable()
+export class TokenAuthGuard implements CanActivate {
+  constructor(
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(WorkspaceStore) private readonly store: WorkspaceStore,
+    @Inject(TokenCache) private readonly cache: TokenCache,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<FastifyRequest & { auth?: AuthContext }>();
+    const auth = await this.authenticate(request.headers.authorization);
+    request.auth = auth;
+    const targets = [context.getHandler(), context.getClass()];
+    const roles = this.reflector.getAllAndOverride<Role[] | undefined>(REQUIRED_ROLES, targets);
+    if (roles && !roles.includes(auth.role)) {
+      throw new ApiError(
+        'forbidden',
+        'forbidden',
+        `this requires the ${roles.join(' or ')} role; your role is ${auth.role}`,
+        { requiredRoles: roles, role: auth.role },
+      );
+    }
+    const permissions = this.reflector.getAllAndOverride<Permission[] | undefined>(
+      REQUIRED_PERMISSIONS,
+      targets,
+    );
+    const missing = permissions?.filter((p) => !auth.permissions.includes(p)) ?? [];
+    if (missing.length > 0) {
+      throw new ApiError(
+        'forbidden',
+        'forbidden',
+        `this requires the ${missing.join(', ')} permission, which the ${auth.role} role lacks`,
+        { requiredPermissions: missing, role: auth.role },
+      );
+    }
+    return true;
+  }
+
+  async authenticate(header: string | undefined): Promise<AuthContext> {
+    if (!header) {
+      throw new ApiError(
+        'unauthorized',
+        'unauthorized',
+        'missing Authorization header: send `Authorization: Token <key>`',
+      );
+    }
+    const secret = parseAuthorization(header);
+    if (!secret || !isWellFormedToken(secret)) {
+      throw new ApiError(
+        'unauthorized',
+        'unauthorized',
+        'malformed Authorization header: expected `Token <key>` or `Bearer <key>`',
+      );
+    }
+    const hash = hashTokenSecret(secret);
+    const key = hash.toString('base64');
+    let auth = this.cache.get(key);
+    if (auth === undefined) {
+      auth = (await this.store.authenticate(hash)) ?? null;
+      this.cache.set(key, auth);
+    }
+    if (!auth) throw new ApiError('unauthorized', 'unauthorized', 'unknown or revoked API key');
+    return auth;
+  }
+}

@@ -1,0 +1,103 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import {
+  Auth,
+  AuthInvalidation,
+  RequireRole,
+  ROLES,
+  WorkspaceStore,
+  type AuthContext,
+} from '../auth/index.js';
+import { ApiError } from '../errors/api-error.js';
+import { validate } from '../http/validate.js';
+
+const NewMember = z.object({
+  email: z.string().email('must be an email address'),
+  role: z.enum(ROLES, { message: 'must be one of owner, admin, member, viewer' }),
+});
+
+const NewToken = z.object({
+  name: z.string().trim().min(1, 'must not be empty').max(100).default('api'),
+  /** Whose key; defaults to the caller. */
+  memberId: z.string().uuid('must be a member id').optional(),
+});
+
+/** Members and API keys of the caller's workspace; owners and admins only. */
+@ApiTags('workspace')
+@Controller('api/workspace')
+@RequireRole('owner', 'admin')
+export class WorkspaceController {
+  constructor(
+    @Inject(WorkspaceStore) private readonly store: WorkspaceStore,
+    @Inject(AuthInvalidation) private readonly invalidation: AuthInvalidation,
+  ) {}
+
+  @Get('members')
+  @ApiOperation({ summary: 'List the members of the workspace with their roles' })
+  async members(@Auth() auth: AuthContext) {
+    return { members: await this.store.listMembers(auth.workspaceId) };
+  }
+
+  @Post('members')
+  @ApiOperation({ summary: 'Add a member; answers their first API key, shown once' })
+  @ApiBody({ schema: { example: { email: 'dev@acme.io', role: 'member' } } })
+  async addMember(@Auth() auth: AuthContext, @Body() body: unknown) {
+    const { email, role } = validate(NewMember, body);
+    if (role === 'owner' && auth.role !== 'owner') {
+      throw new ApiError('forbidden', 'forbidden', 'only an owner can add another owner', {
+        requiredRoles: ['owner'],
+        role: auth.role,
+      });
+    }
+    const issued = await this.store.addMember(auth.workspaceId, email, role);
+    return {
+      member: await this.store.getMember(auth.workspaceId, issued.memberId),
+      token: issued.token,
+      tokenId: issued.tokenId,
+    };
+  }
+
+  @Delete('members/:id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Remove a member and revoke their keys' })
+  async removeMember(@Auth() auth: AuthContext, @Param('id') id: string) {
+    const target = await this.store.getMember(auth.workspaceId, id);
+    if (target?.role === 'owner' && auth.role !== 'owner') {
+      throw new ApiError('forbidden', 'forbidden', 'only an owner can remove an owner', {
+        requiredRoles: ['owner'],
+        role: auth.role,
+      });
+    }
+    const tokenIds = await this.store.removeMember(auth.workspaceId, id);
+    this.invalidation.announce({ memberIds: [id], tokenIds });
+  }
+
+  @Get('tokens')
+  @ApiOperation({ summary: 'List API keys (never the secret)' })
+  async tokens(@Auth() auth: AuthContext) {
+    return { tokens: await this.store.listTokens(auth.workspaceId) };
+  }
+
+  @Post('tokens')
+  @ApiOperation({ summary: 'Issue an API key, for the caller or a member; shown once' })
+  @ApiBody({ schema: { example: { name: 'ci' } } })
+  async issueToken(@Auth() auth: AuthContext, @Body() body: unknown) {
+    const { name, memberId } = validate(NewToken, body ?? {});
+    const issued = await this.store.issueToken(auth.workspaceId, memberId ?? auth.memberId, name);
+    const info = (await this.store.listTokens(auth.workspaceId)).find(
+      (t) => t.id === issued.tokenId,
+    );
+    // A cached "unknown" for this very key is impossible in practice, but cheap to rule out.
+    this.invalidation.announce({});
+    return { ...info, token: issued.token };
+  }
+
+  @Delete('tokens/:id')
+  @ApiOperation({ summary: 'Revoke an API key; it stops working at once' })
+  async revokeToken(@Auth() auth: AuthContext, @Param('id') id: string) {
+    const token = await this.store.revokeToken(auth.workspaceId, id);
+    this.invalidation.announce({ tokenIds: [id] });
+    return token;
+  }
+}
