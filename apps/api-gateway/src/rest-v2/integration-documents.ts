@@ -1,0 +1,101 @@
+import type { IntegrationSettings } from '#libs/contracts/src/index.js';
+import { JSONAPI_VERSION } from './jsonapi.js';
+import { INTEGRATION_TYPE, SETTINGS_TYPE } from './request-documents.js';
+
+/** One integration as the REST API reads it from the gateway's read model. */
+export interface RestIntegration {
+  id: string;
+  orgId: string;
+  integrationType: string;
+  profileName: string;
+  status: string;
+  settings: IntegrationSettings;
+  createdAt: string;
+  updatedAt: string;
+  /** Keyset position in the org's list: the order the gateway first saw it in (bigint string). */
+  listPosition: string;
+}
+
+/** Builds the URLs a document links to; every link keeps the version the client asked for. */
+export class RestLinks {
+  constructor(
+    readonly orgId: string,
+    readonly version: string,
+  ) {}
+
+  collection(query: Record<string, string> = {}): string {
+    return this.url(`/rest/orgs/${this.orgId}/integrations`, query);
+  }
+
+  integration(id: string): string {
+    return this.url(`/rest/orgs/${this.orgId}/integrations/${id}`);
+  }
+
+  settings(id: string): string {
+    return this.url(`/rest/orgs/${this.orgId}/integrations/${id}/settings`);
+  }
+
+  private url(path: string, query: Record<string, string> = {}): string {
+    const params = new URLSearchParams({ version: this.version, ...query });
+    return `${path}?${params.toString()}`;
+  }
+}
+
+/** Credentials are write-only: nothing of them, not even their shape, is ever rendered. */
+export function integrationResource(integration: RestIntegration, links: RestLinks) {
+  return {
+    id: integration.id,
+    type: INTEGRATION_TYPE,
+    attributes: {
+      integration_type: integration.integrationType,
+      profile_name: integration.profileName,
+      status: integration.status,
+      created_at: integration.createdAt,
+      updated_at: integration.updatedAt,
+    },
+    relationships: {
+      settings: { links: { related: links.settings(integration.id) } },
+    },
+    links: { self: links.integration(integration.id) },
+  };
+}
+
+export function settingsResource(integration: RestIntegration, links: RestLinks) {
+  return {
+    id: integration.id,
+    type: SETTINGS_TYPE,
+    attributes: {
+      broker_enabled: integration.settings.broker_enabled,
+      // Absent for integrations that are not container registries: it does not apply to them.
+      ...(integration.settings.container_app_scan_enabled === undefined
+        ? {}
+        : { container_app_scan_enabled: integration.settings.container_app_scan_enabled }),
+    },
+    links: { self: links.settings(integration.id) },
+  };
+}
+
+export function singleDocument(resource: { links: { self: string } }) {
+  return { jsonapi: JSONAPI_VERSION, data: resource, links: { self: resource.links.self } };
+}
+
+export interface ListLinks {
+  self: string;
+  first: string;
+  next?: string;
+  prev?: string;
+}
+
+export function listDocument(
+  integrations: RestIntegration[],
+  links: RestLinks,
+  pageLinks: ListLinks,
+  meta: Record<string, unknown>,
+) {
+  return {
+    jsonapi: JSONAPI_VERSION,
+    data: integrations.map((i) => integrationResource(i, links)),
+    links: pageLinks,
+    meta,
+  };
+}
