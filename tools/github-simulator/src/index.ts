@@ -1,0 +1,3 @@
+export * from './server.js';
+export * from './org.js';
+export { generateAppKeys } from './auth.js';
