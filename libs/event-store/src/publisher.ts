@@ -1,0 +1,291 @@
+import type pg from 'pg';
+import type { EventStore } from './event-store.js';
+import type { StoredEvent } from './types.js';
+
+/** Publishes one batch in order; throws to have the whole batch retried (consumers dedupe). */
+export type PublishBatch = (events: readonly StoredEvent[]) => Promise<void>;
+
+export interface PublisherLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface PublisherOptions {
+  /** Names the checkpoint and the leader lock: one active publisher per name across replicas. */
+  name: string;
+  pollIntervalMs?: number;
+  batchSize?: number;
+  /** How often a replica that is not the leader tries to become it. */
+  leaderRetryMs?: number;
+  logger?: PublisherLogger;
+}
+
+interface Hole {
+  /** The highest position seen when the hole was found: missing positions below it are holes. */
+  below: bigint;
+  /** Transactions in progress at that moment; one of them may still commit a missing row. */
+  inProgress: string[];
+}
+
+/**
+ * Tails the log by position and publishes every event, at least once, in log order.
+ *
+ * The late-commit gap: positions come from a sequence before commit, so position 7 can become
+ * visible while 6 is still in an open transaction (or 6 belongs to a transaction that rolled back
+ * and will never appear). The publisher never skips past a missing position on sight. It notes
+ * the transactions in progress in the same snapshot it read with; once every one of them has
+ * ended, a re-read shows the missing row if it committed, and otherwise the gap is permanent.
+ * This holds because a writer takes its transaction id before its position (see
+ * `EventStore.append`): the owner of a missing position below a visible one was already running
+ * at the snapshot. Publishing therefore follows position order exactly, and consumers can keep
+ * "last position applied" as their checkpoint.
+ *
+ * Across replicas one publisher is active: it holds a session advisory lock; the others wait.
+ */
+export class EventPublisher {
+  private readonly pollIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly leaderRetryMs: number;
+  private readonly lockKey: number;
+  private client: pg.PoolClient | undefined;
+  private last = 0n;
+  private hole: Hole | undefined;
+  private stopped = true;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+  private readonly waiters = new Set<{ position: bigint; resolve: () => void }>();
+  /** Test hook: fail right after publishing a batch, before the checkpoint is saved. */
+  crashAfterPublish = false;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly publish: PublishBatch,
+    private readonly options: PublisherOptions,
+  ) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 20;
+    this.batchSize = options.batchSize ?? 500;
+    this.leaderRetryMs = options.leaderRetryMs ?? 1_000;
+    this.lockKey = hashToInt(`event-publisher:${store.tables.schema}:${options.name}`);
+  }
+
+  /** Last position published (and checkpointed or about to be). */
+  get position(): string {
+    return this.last.toString();
+  }
+
+  get isLeader(): boolean {
+    return this.client !== undefined;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop = this.run();
+  }
+
+  /** Stops after the batch in flight; the checkpoint stays where the last batch left it. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    await this.loop;
+    await this.releaseLeadership();
+  }
+
+  /** An append just committed in this process: look now instead of at the next poll. */
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Resolves once everything up to `position` has been published. */
+  waitFor(position: string, timeoutMs = 10_000): Promise<void> {
+    const target = BigInt(position);
+    if (this.last >= target) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        position: target,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`position ${position} not published within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.add(waiter);
+      this.wake();
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      let idle = true;
+      try {
+        if (!this.client) {
+          if (!(await this.tryLead())) {
+            await this.sleep(this.leaderRetryMs);
+            continue;
+          }
+        }
+        idle = !(await this.tick());
+      } catch (error) {
+        this.options.logger?.warn({ err: error }, 'event publisher: will retry');
+        if (this.client && isConnectionError(error)) await this.releaseLeadership(true);
+        await this.sleep(Math.max(this.pollIntervalMs, 200));
+        continue;
+      }
+      if (idle) await this.sleep(this.hole ? 2 : this.pollIntervalMs);
+    }
+  }
+
+  private async tryLead(): Promise<boolean> {
+    const client = await this.store.pool.connect();
+    try {
+      const { rows } = await client.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_lock($1) AS locked',
+        [this.lockKey],
+      );
+      if (!rows[0]!.locked) {
+        client.release();
+        return false;
+      }
+      const saved = await client.query<{ position: string }>(
+        `SELECT position FROM ${this.store.tables.checkpoints} WHERE name = $1`,
+        [this.options.name],
+      );
+      this.last = BigInt(saved.rows[0]?.position ?? '0');
+      this.hole = undefined;
+      this.client = client;
+      this.options.logger?.info({ from: this.position }, 'event publisher: leading');
+      return true;
+    } catch (error) {
+      client.release(true);
+      throw error;
+    }
+  }
+
+  private async releaseLeadership(broken = false): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    if (broken) {
+      client.release(true);
+      return;
+    }
+    await client.query('SELECT pg_advisory_unlock($1)', [this.lockKey]).catch(() => undefined);
+    client.release();
+  }
+
+  /** One read-publish-checkpoint round; true when it published something. */
+  private async tick(): Promise<boolean> {
+    const client = this.client!;
+    let settledBelow = 0n;
+    if (this.hole && (await this.ended(client, this.hole.inProgress))) {
+      settledBelow = this.hole.below;
+      this.hole = undefined;
+    }
+
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    let snapshot: string;
+    let events: StoredEvent[];
+    try {
+      const snap = await client.query<{ snapshot: string }>(
+        'SELECT pg_current_snapshot()::text AS snapshot',
+      );
+      snapshot = snap.rows[0]!.snapshot;
+      events = await this.store.readAll(this.last.toString(), this.batchSize, client);
+    } finally {
+      await client.query('COMMIT');
+    }
+
+    const ready: StoredEvent[] = [];
+    let next = this.last + 1n;
+    for (const event of events) {
+      const position = BigInt(event.position);
+      if (position !== next && position > settledBelow) {
+        this.hole ??= {
+          below: BigInt(events.at(-1)!.position),
+          inProgress: inProgressOf(snapshot),
+        };
+        break;
+      }
+      ready.push(event);
+      next = position + 1n;
+    }
+    // A settled gap with nothing after it to publish still moves the checkpoint past it.
+    if (ready.length === 0) return false;
+
+    await this.publish(ready);
+    if (this.crashAfterPublish) throw new SimulatedCrash();
+    const position = ready.at(-1)!.position;
+    await client.query(
+      `INSERT INTO ${this.store.tables.checkpoints} (name, position) VALUES ($1, $2)
+       ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position, updated_at = now()`,
+      [this.options.name, position],
+    );
+    this.last = BigInt(position);
+    for (const waiter of this.waiters) {
+      if (waiter.position <= this.last) {
+        this.waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+    return true;
+  }
+
+  private async ended(client: pg.PoolClient, xids: string[]): Promise<boolean> {
+    if (xids.length === 0) return true;
+    const { rows } = await client.query<{ running: number }>(
+      `SELECT count(*)::int AS running FROM unnest($1::xid8[]) AS x
+       WHERE pg_xact_status(x) = 'in progress'`,
+      [xids],
+    );
+    return rows[0]!.running === 0;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.woken || this.stopped) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = undefined;
+        this.woken = false;
+        done();
+      };
+    });
+  }
+}
+
+/** The crash `crashAfterPublish` simulates: published, checkpoint not saved. */
+export class SimulatedCrash extends Error {
+  constructor() {
+    super('simulated crash between publish and checkpoint');
+    this.name = 'SimulatedCrash';
+  }
+}
+
+/** `xmin:xmax:xip1,xip2` -> the transactions in progress at that snapshot. */
+function inProgressOf(snapshot: string): string[] {
+  const xip = snapshot.split(':')[2] ?? '';
+  return xip === '' ? [] : xip.split(',');
+}
+
+function isConnectionError(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /terminat|connection|ECONNRESET|Client has encountered/i.test(message);
+}
+
+function hashToInt(text: string): number {
+  let hash = 0;
+  for (const char of text) hash = (Math.imul(hash, 31) + char.charCodeAt(0)) | 0;
+  return hash;
+}

@@ -1,0 +1,49 @@
+/** Who caused an event and in which chain: kept beside the data, published in the envelope. */
+export interface EventMetadata {
+  workspaceId: string | null;
+  correlationId: string;
+  causationId: string | null;
+  actor: string | null;
+}
+
+/** An event about to be appended. */
+export interface NewEvent {
+  id: string;
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+  metadata: EventMetadata;
+  /**
+   * Data that stays in the log and never leaves the service: not published, not in history
+   * (e.g. credentials sealed with the integration's data key).
+   */
+  sealed?: unknown;
+  occurredAt: string;
+}
+
+/** An event as read back from the log, upcast to its current schema version. */
+export interface StoredEvent {
+  /** Global position in the log, a bigint as a string. */
+  position: string;
+  streamId: string;
+  streamVersion: number;
+  id: string;
+  type: string;
+  schemaVersion: number;
+  data: unknown;
+  metadata: EventMetadata;
+  sealed: unknown;
+  occurredAt: string;
+  recordedAt: string;
+}
+
+/** Another writer appended to the stream first: reload and decide again, or report a conflict. */
+export class VersionConflictError extends Error {
+  constructor(
+    readonly streamId: string,
+    readonly expectedVersion: number,
+  ) {
+    super(`stream ${streamId} is no longer at version ${expectedVersion}`);
+    this.name = 'VersionConflictError';
+  }
+}
