@@ -6,3 +6,5 @@ export * from './streams.js';
 export * from './providers/index.js';
 export * from './integrations.js';
 export * from './rules.js';
+export * from './webhooks.js';
+export * from './scanner.js';

@@ -1,0 +1,170 @@
+/**
+ * The scanner's vocabulary on the bus.
+ *
+ * Request/reply (Nest `@MessagePattern`, `Envelope<subject, data>` answered with `Reply<result>`):
+ * - `scanner.cmd.scan-org` (`ScanOrgCommand` -> `ScanOrgResult`): starts a full scan of the
+ *   workspace's GitHub installation, or answers with the scan already running (one per workspace).
+ * - `scanner.cmd.invalidate-cache` (-> `InvalidateCacheResult`): forgets cached GitHub answers so
+ *   the next scan reads everything afresh.
+ * - `scanner.q.permissions` (-> `ScanPermissionsResult`).
+ *
+ * Work queue (JetStream `SCANNER_JOBS`, shared by scanner replicas): `ScanJob` messages.
+ *
+ * Events (JetStream `SCANNER_EVENTS`, subject `scanner.evt.<kebab type>`), projected by the
+ * gateway: the scan's lifecycle and the inventory/findings it produced.
+ */
+
+export const ScanStatuses = ['queued', 'scanning', 'rate_limited', 'completed', 'failed'] as const;
+export type ScanStatus = (typeof ScanStatuses)[number];
+export const ActiveScanStatuses: readonly ScanStatus[] = ['queued', 'scanning', 'rate_limited'];
+
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+export type RepoPermission = 'admin' | 'maintain' | 'write' | 'triage' | 'read';
+
+// ---- Commands and queries ----
+
+export type ScanOrgCommand = Record<string, never>;
+
+export interface ScanOrgResult {
+  scanId: string;
+  status: ScanStatus;
+  startedAt: string;
+  /** True when a scan was already running and this call joined it. */
+  alreadyRunning: boolean;
+}
+
+export interface InvalidateCacheResult {
+  /** Cached GitHub answers (ETag + body) dropped. */
+  cachedResponsesCleared: number;
+  clearedAt: string;
+}
+
+export interface ScanPermissionsResult {
+  installationId: string;
+  sufficient: boolean;
+  /** The permissions the scan needs, and what the installation grants. */
+  required: Record<string, 'read' | 'write'>;
+  granted: Record<string, string>;
+  missing: Array<{ permission: string; required: 'read' | 'write'; granted: string | null }>;
+}
+
+// ---- Work queue ----
+
+export const ScanJobKinds = ['scan', 'discover', 'rescan-repo'] as const;
+export interface ScanJob {
+  kind: (typeof ScanJobKinds)[number];
+  workspaceId: string;
+  /** `scan` jobs: the scan row to run (or resume). */
+  scanId?: string;
+  /** `rescan-repo` jobs. */
+  repoFullName?: string;
+}
+
+// ---- Inventory and findings ----
+
+export interface BranchProtectionSummary {
+  requiredReviews: number;
+  requiresStatusChecks: boolean;
+  enforceAdmins: boolean;
+}
+
+export interface RepoAccess {
+  login: string;
+  permission: RepoPermission;
+  outside: boolean;
+}
+
+export interface TeamAccess {
+  slug: string;
+  permission: RepoPermission;
+}
+
+/** One repository as the scanner knows it. `null` details: not scanned yet (discovery only). */
+export interface RepoRecord {
+  githubId: number;
+  fullName: string;
+  private: boolean;
+  visibility: 'public' | 'private' | 'internal';
+  archived: boolean;
+  fork: boolean;
+  defaultBranch: string | null;
+  /** null: default branch unprotected; undefined in JSON when unknown (not readable). */
+  protection: BranchProtectionSummary | null;
+  secretScanning: 'enabled' | 'disabled' | 'unknown';
+  collaborators: RepoAccess[] | null;
+  teams: TeamAccess[] | null;
+  scanState: 'discovered' | 'scanned' | 'failed';
+}
+
+export interface Finding {
+  repo: string;
+  check: string;
+  expected: unknown;
+  actual: unknown;
+  severity: Severity;
+}
+
+// ---- Events ----
+
+export const ScannerEventTypes = {
+  scanStarted: 'ScanStarted',
+  scanProgress: 'ScanProgress',
+  scanCompleted: 'ScanCompleted',
+  scanFailed: 'ScanFailed',
+  /** A batch of repositories discovered or scanned, with their findings when scanned. */
+  reposUpdated: 'ReposUpdated',
+  repoRemoved: 'RepoRemoved',
+  cacheInvalidated: 'ScanCacheInvalidated',
+} as const;
+
+export interface ScanStartedData {
+  scanId: string;
+  startedAt: string;
+  reposTotal: number;
+}
+
+export interface ScanProgressData {
+  scanId: string;
+  status: 'scanning' | 'rate_limited';
+  reposScanned: number;
+  reposTotal: number;
+  reposFailed: number;
+  startedAt: string;
+  /** When status is `rate_limited`: when GitHub's budget refills. */
+  rateLimitResetAt: string | null;
+}
+
+export interface ScanCompletedData {
+  scanId: string;
+  startedAt: string;
+  completedAt: string;
+  reposScanned: number;
+  reposTotal: number;
+  reposFailed: number;
+  failedRepos: string[];
+  findings: number;
+}
+
+export interface ScanFailedData {
+  scanId: string;
+  startedAt: string;
+  failedAt: string;
+  reason: string;
+  reposScanned: number;
+  reposTotal: number;
+}
+
+export interface ReposUpdatedData {
+  /** Set for batches produced by a scan; absent for discovery and webhook updates. */
+  scanId?: string;
+  repos: Array<RepoRecord & { findings: Finding[] | null }>;
+}
+
+export interface RepoRemovedData {
+  githubId: number;
+  fullName: string;
+}
+
+export interface ScanCacheInvalidatedData {
+  clearedAt: string;
+}
