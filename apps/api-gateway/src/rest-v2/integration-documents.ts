@@ -7,6 +7,8 @@ export interface RestIntegration {
   id: string;
   orgId: string;
   integrationType: string;
+  /** The provider's kind; `container-registry` is the one with container settings. */
+  kind: string;
   profileName: string;
   status: string;
   settings: IntegrationSettings;

@@ -85,16 +85,22 @@ export function installJsonApiMediaType(fastify: FastifyInstance): void {
     if (!problem) return done();
     void reply
       .status(Number(problem.status))
-      .type(JSONAPI_MEDIA_TYPE)
+      .header('content-type', JSONAPI_MEDIA_TYPE)
       .send(JSON.stringify(errorDocument([problem])));
   });
   // A safety net for what no /rest handler answered (an unknown route, a body over the size
   // limit, Fastify's own refusals): whatever shape the error had, it leaves as JSON:API.
+  // It also takes off the `charset` Fastify appends to every JSON-like type: JSON:API forbids
+  // media type parameters other than ext and profile.
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    if (!isRestPath(request.url) || reply.statusCode < 400) return done(null, payload);
+    if (!isRestPath(request.url)) return done(null, payload);
     const type = String(reply.getHeader('content-type') ?? '');
-    if (type.startsWith(JSONAPI_MEDIA_TYPE)) return done(null, payload);
-    void reply.type(JSONAPI_MEDIA_TYPE);
+    if (type.startsWith(JSONAPI_MEDIA_TYPE)) {
+      void reply.header('content-type', JSONAPI_MEDIA_TYPE);
+      return done(null, payload);
+    }
+    if (reply.statusCode < 400) return done(null, payload);
+    void reply.header('content-type', JSONAPI_MEDIA_TYPE);
     done(null, JSON.stringify(errorDocument([foreignError(reply.statusCode, payload)])));
   });
 }

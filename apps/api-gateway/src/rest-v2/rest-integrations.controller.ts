@@ -1,0 +1,353 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import {
+  IntegrationSubjects,
+  type DeleteIntegrationResult,
+  type IntegrationView,
+} from '#libs/contracts/src/index.js';
+import { Auth, RequirePermission, type AuthContext } from '../auth/index.js';
+import { CommandBus, commandContextOf } from '../bus/index.js';
+import { ApiError } from '../errors/api-error.js';
+import { encodeCursor } from './cursor.js';
+import { CURSOR_SECRET } from './tokens.js';
+import {
+  integrationResource,
+  listDocument,
+  RestLinks,
+  settingsResource,
+  singleDocument,
+  type ListLinks,
+  type RestIntegration,
+} from './integration-documents.js';
+import { JsonApiError } from './jsonapi.js';
+import { JsonApiExceptionFilter } from './jsonapi-exception.filter.js';
+import { JsonApiResponseInterceptor } from './jsonapi-response.interceptor.js';
+import { parsePageRequest } from './page-request.js';
+import { ProjectionWait } from './projection-wait.js';
+import {
+  parseCreateDocument,
+  parseSettingsDocument,
+  parseUpdateDocument,
+} from './request-documents.js';
+import { RestIntegrationsStore } from './rest-integrations.store.js';
+import { RestVersionGuard, versionOf } from './rest-version.guard.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const READ = 'org.integration.read';
+const EDIT = 'org.integration.edit';
+
+/**
+ * seeds/002: an org's integrations and their settings, as JSON:API. Reads come from the
+ * gateway's read model; writes go to the integration service over the bus and answer once the
+ * read model has applied them, so the next read by the same client sees the change.
+ */
+@Controller('rest/orgs/:org_id/integrations')
+@UseGuards(RestVersionGuard)
+@UseFilters(JsonApiExceptionFilter)
+@UseInterceptors(JsonApiResponseInterceptor)
+export class RestIntegrationsController {
+  constructor(
+    @Inject(RestIntegrationsStore) private readonly store: RestIntegrationsStore,
+    @Inject(CommandBus) private readonly commands: CommandBus,
+    @Inject(ProjectionWait) private readonly projection: ProjectionWait,
+    @Inject(CURSOR_SECRET) private readonly cursorSecret: Buffer,
+  ) {}
+
+  @Get()
+  @RequirePermission(READ)
+  async list(
+    @Req() request: FastifyRequest,
+    @Auth() auth: AuthContext,
+    @Param('org_id') orgId: string,
+    @Query() query: Record<string, unknown>,
+  ) {
+    this.checkOrg(orgId, auth);
+    const parsed = parsePageRequest(query, orgId, this.cursorSecret);
+    if (!parsed.ok) {
+      const { parameter, code, detail } = parsed.problem;
+      throw JsonApiError.of(400, code, detail, { parameter });
+    }
+    const { page } = parsed;
+    const links = this.links(request, orgId);
+    const [result, deletions] = await Promise.all([
+      this.store.page(orgId, page),
+      this.store.deletions(orgId),
+    ]);
+    const limit = { limit: String(page.limit) };
+    const cursor = (i: RestIntegration) =>
+      encodeCursor({ orgId, position: i.listPosition, id: i.id }, this.cursorSecret);
+    const self: Record<string, string> = { ...limit };
+    if (page.after) self.starting_after = String(query.starting_after);
+    if (page.before) self.ending_before = String(query.ending_before);
+    const first = result.integrations[0];
+    const last = result.integrations.at(-1);
+    const pageLinks: ListLinks = {
+      self: links.collection(self),
+      first: links.collection(limit),
+      ...(result.hasNext && last
+        ? { next: links.collection({ ...limit, starting_after: cursor(last) }) }
+        : {}),
+      ...(result.hasPrev && first
+        ? { prev: links.collection({ ...limit, ending_before: cursor(first) }) }
+        : {}),
+    };
+    return listDocument(result.integrations, links, pageLinks, {
+      orphaned_targets: deletions.orphanedTargets,
+      deleted_integrations: deletions.deletedIntegrations.map((d) => ({
+        id: d.id,
+        integration_type: d.integrationType,
+        orphaned_targets: d.orphanedTargets,
+        deleted_at: d.deletedAt,
+      })),
+    });
+  }
+
+  @Post()
+  @HttpCode(201)
+  @RequirePermission(EDIT)
+  async create(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Auth() auth: AuthContext,
+    @Param('org_id') orgId: string,
+    @Body() body: unknown,
+  ) {
+    this.checkOrg(orgId, auth);
+    const attributes = parseCreateDocument(body);
+    const { value, position } = await this.commands
+      .call<IntegrationView>(
+        IntegrationSubjects.create,
+        attributes,
+        commandContextOf(request, auth),
+      )
+      .catch(pointAt(''));
+    const integration = await this.afterWrite(orgId, value, position);
+    const links = this.links(request, orgId);
+    void reply.header('location', links.integration(integration.id));
+    return singleDocument(integrationResource(integration, links));
+  }
+
+  @Get(':integration_id')
+  @RequirePermission(READ)
+  async get(
+    @Req() request: FastifyRequest,
+    @Auth() auth: AuthContext,
+    @Param('org_id') orgId: string,
+    @Param('integration_id') integrationId: string,
+  ) {
+    const integration = await this.existing(orgId, integrationId, auth);
+    return singleDocument(integrationResource(integration, this.links(request, orgId)));
+  }
+
+  @Patch(':integration_id')
+  @RequirePermission(EDIT)
+  async update(
+    @Req() request: FastifyRequest,
+    @Auth() auth: AuthContext,
+    @Param('org_id') orgId: string,
+    @Param('integration_id') integrationId: string,
+    @Body() body: unknown,
+  ) {
+    const current = await this.existing(orgId, integrationId, auth);
+    const attributes = parseUpdateDocument(body, integrationId);
+    let integration = current;
+    if (Object.keys(attributes).length > 0) {
+      const { value, position } = await this.commands
+        .call<IntegrationView>(
+          IntegrationSubjects.update,
+          { integrationId, ...attributes },
+          commandContextOf(request, auth),
+        )
+        .catch(pointAt(''));
+      integration = await this.afterWrite(orgId, value, position);
+    }
+    return singleDocument(integrationResource(integration, this.links(request, orgId)));
+  }
+
+  @Delete(':integration_id')
+  @HttpCode(204)
+  @RequirePermission(EDIT)
+  async remove(
+    @Req() request: FastifyRequest,
+    @Auth() auth: AuthContext,
+    @Param('org_id') orgId: string,
+    @Param('integration_id') integrationId: string,
+  ): Promise<void> {
+    const current = await this.existing(orgId, integrationId, auth);
+    if (current.settings.broker_enabled) throw brokerConflict(request, orgId, integrationId);
+    const reply = await this.commands.request<DeleteIntegrationResult>(
+      IntegrationSubjects.delete,
+      { integrationId },
+      commandContextOf(request, auth),
+    );
+    if (!reply.ok) {
+      // The service is the authority: broker mode may have been switched on since we looked.
+      if (reply.error.kind === 'conflict') throw brokerConflict(request, orgId, integrationId);
+      throw ApiError.fromReply(reply.error);
+    }
+    await this.store.recordDeletion(
+      orgId,
+      current,
+      reply.value.orphanedTargets,
+      new Date().toISOString(),
+    );
+    if (reply.position) await this.projection.waitFor(reply.position);
+  }
+
+  @Get(':integration_id/settings')
+  @RequirePermission(READ)
+  async getSettings(
+    @Req() request: FastifyRequest,
+    @Auth() auth: AuthContext,
+    @Param('org_id') orgId: string,
+    @Param('integration_id') integrationId: string,
+  ) {
+    const integration = await this.existing(orgId, integrationId, auth);
+    return singleDocument(settingsResource(integration, this.links(request, orgId)));
+  }
+
+  @Patch(':integration_id/settings')
+  @RequirePermission(EDIT)
+  async updateSettings(
+    @Req() request: FastifyRequest,
+    @Auth() auth: AuthContext,
+    @Param('org_id') orgId: string,
+    @Param('integration_id') integrationId: string,
+    @Body() body: unknown,
+  ) {
+    const current = await this.existing(orgId, integrationId, auth);
+    const settings = parseSettingsDocument(body, integrationId);
+    if (
+      settings.container_app_scan_enabled !== undefined &&
+      current.kind !== 'container-registry'
+    ) {
+      throw JsonApiError.of(
+        400,
+        'setting_not_applicable',
+        `container_app_scan_enabled applies only to container registry integrations; this one is ${current.integrationType}.`,
+        { pointer: '/data/attributes/container_app_scan_enabled' },
+      );
+    }
+    const { value, position } = await this.commands
+      .call<IntegrationView>(
+        IntegrationSubjects.updateSettings,
+        { integrationId, settings },
+        commandContextOf(request, auth),
+      )
+      .catch(pointAt('settings.'));
+    const integration = await this.afterWrite(orgId, value, position);
+    return singleDocument(settingsResource(integration, this.links(request, orgId)));
+  }
+
+  /** A token from another org learns nothing about this one: the org is simply not found. */
+  private checkOrg(orgId: string, auth: AuthContext): void {
+    if (!UUID.test(orgId)) {
+      throw JsonApiError.of(400, 'invalid_org_id', 'org_id must be a UUID.');
+    }
+    if (orgId.toLowerCase() !== auth.workspaceId.toLowerCase()) {
+      throw JsonApiError.of(404, 'org_not_found', `Org ${orgId} was not found.`);
+    }
+  }
+
+  private async existing(
+    orgId: string,
+    integrationId: string,
+    auth: AuthContext,
+  ): Promise<RestIntegration> {
+    this.checkOrg(orgId, auth);
+    if (!UUID.test(integrationId)) {
+      throw JsonApiError.of(400, 'invalid_integration_id', 'integration_id must be a UUID.');
+    }
+    const integration = await this.store.find(orgId, integrationId);
+    if (!integration) {
+      throw JsonApiError.of(
+        404,
+        'integration_not_found',
+        `Integration ${integrationId} was not found in this org.`,
+      );
+    }
+    return integration;
+  }
+
+  /**
+   * Read-your-writes: wait (bounded) until the read model has applied the command's position, and
+   * answer from it; if it lags past the bound, answer from the command's own reply.
+   */
+  private async afterWrite(
+    orgId: string,
+    view: IntegrationView,
+    position: string | undefined,
+  ): Promise<RestIntegration> {
+    if (position !== undefined && (await this.projection.waitFor(position))) {
+      const projected = await this.store.find(orgId, view.id);
+      if (projected) return projected;
+    }
+    return fromView(view);
+  }
+
+  private links(request: FastifyRequest, orgId: string): RestLinks {
+    return new RestLinks(orgId, versionOf(request).requested);
+  }
+}
+
+function fromView(view: IntegrationView): RestIntegration {
+  return {
+    id: view.id,
+    orgId: view.workspaceId,
+    integrationType: view.provider,
+    kind: view.kind,
+    profileName: view.profileName,
+    status: view.status,
+    settings: view.settings,
+    createdAt: view.createdAt,
+    updatedAt: view.updatedAt,
+    listPosition: '0',
+  };
+}
+
+/**
+ * The service names fields in its command's terms (`credentials.region`, `settings.x`); point
+ * them into this endpoint's document instead.
+ */
+function pointAt(stripPrefix: string) {
+  return (error: unknown): never => {
+    if (error instanceof ApiError && Array.isArray(error.details) && stripPrefix) {
+      throw new ApiError(
+        error.kind,
+        error.code,
+        error.message,
+        error.details.map((d) => ({
+          ...d,
+          field: d.field.startsWith(stripPrefix) ? d.field.slice(stripPrefix.length) : d.field,
+        })),
+        error.retryAfterSeconds,
+      );
+    }
+    throw error;
+  };
+}
+
+function brokerConflict(request: FastifyRequest, orgId: string, integrationId: string) {
+  const settings = new RestLinks(orgId, versionOf(request).requested).settings(integrationId);
+  return JsonApiError.of(
+    409,
+    'broker_enabled',
+    `Broker mode is on for this integration: disable it first (PATCH ${settings} with broker_enabled false), then delete.`,
+  );
+}

@@ -1,0 +1,157 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { DATA_SOURCE } from '#libs/service-kit/src/index.js';
+import type { RestIntegration } from './integration-documents.js';
+import type { PageRequest } from './page-request.js';
+
+export interface IntegrationPage {
+  integrations: RestIntegration[];
+  hasNext: boolean;
+  hasPrev: boolean;
+}
+
+export interface DeletionSummary {
+  orphanedTargets: number;
+  deletedIntegrations: {
+    id: string;
+    integrationType: string;
+    orphanedTargets: number;
+    deletedAt: string;
+  }[];
+}
+
+const COLUMNS = `
+  id, workspace_id, provider, kind, profile_name, status, settings,
+  created_at, updated_at, list_position::text AS list_position`;
+
+interface Row {
+  id: string;
+  workspace_id: string;
+  provider: string;
+  kind: string;
+  profile_name: string;
+  status: string;
+  settings: RestIntegration['settings'];
+  created_at: Date;
+  updated_at: Date;
+  list_position: string;
+}
+
+/**
+ * Reads org integrations from the gateway's integration read model. Lists page by keyset on
+ * (list_position, id), the order the gateway first saw each integration in: a page costs one
+ * index range scan however deep the cursor is, and integrations added while a client pages land
+ * after every existing one, so no page shifts under the client.
+ */
+@Injectable()
+export class RestIntegrationsStore {
+  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
+
+  async find(orgId: string, integrationId: string): Promise<RestIntegration | undefined> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM gateway.integrations WHERE workspace_id = $1 AND id = $2`,
+      [orgId, integrationId],
+    );
+    return rows[0] && toIntegration(rows[0]);
+  }
+
+  async page(orgId: string, page: PageRequest): Promise<IntegrationPage> {
+    const fetch = page.limit + 1;
+    if (page.before) {
+      const rows: Row[] = await this.dataSource.query(
+        `SELECT ${COLUMNS} FROM gateway.integrations
+          WHERE workspace_id = $1 AND (list_position, id) < ($2::bigint, $3::uuid)
+          ORDER BY list_position DESC, id DESC LIMIT $4`,
+        [orgId, page.before.position, page.before.id, fetch],
+      );
+      const hasPrev = rows.length > page.limit;
+      const integrations = rows.slice(0, page.limit).reverse().map(toIntegration);
+      const hasNext = await this.exists(orgId, '>=', page.before.position, page.before.id);
+      return { integrations, hasNext, hasPrev };
+    }
+    const after = page.after;
+    const rows: Row[] = after
+      ? await this.dataSource.query(
+          `SELECT ${COLUMNS} FROM gateway.integrations
+            WHERE workspace_id = $1 AND (list_position, id) > ($2::bigint, $3::uuid)
+            ORDER BY list_position, id LIMIT $4`,
+          [orgId, after.position, after.id, fetch],
+        )
+      : await this.dataSource.query(
+          `SELECT ${COLUMNS} FROM gateway.integrations
+            WHERE workspace_id = $1 ORDER BY list_position, id LIMIT $2`,
+          [orgId, fetch],
+        );
+    const hasNext = rows.length > page.limit;
+    const integrations = rows.slice(0, page.limit).map(toIntegration);
+    const hasPrev = after ? await this.exists(orgId, '<=', after.position, after.id) : false;
+    return { integrations, hasNext, hasPrev };
+  }
+
+  /** Whether any integration lies on one side of a key: one index probe. */
+  private async exists(orgId: string, side: '<=' | '>=', position: string, id: string) {
+    const rows: unknown[] = await this.dataSource.query(
+      `SELECT 1 FROM gateway.integrations
+        WHERE workspace_id = $1 AND (list_position, id) ${side} ($2::bigint, $3::uuid) LIMIT 1`,
+      [orgId, position, id],
+    );
+    return rows.length > 0;
+  }
+
+  async recordDeletion(
+    orgId: string,
+    integration: RestIntegration,
+    orphanedTargets: number,
+    deletedAt: string,
+  ): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO gateway.rest_deleted_integrations
+         (integration_id, workspace_id, integration_type, orphaned_targets, deleted_at)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (integration_id) DO NOTHING`,
+      [integration.id, orgId, integration.integrationType, orphanedTargets, deletedAt],
+    );
+  }
+
+  async deletions(orgId: string, recent = 10): Promise<DeletionSummary> {
+    const [total]: { orphaned: string }[] = await this.dataSource.query(
+      `SELECT coalesce(sum(orphaned_targets), 0)::text AS orphaned
+         FROM gateway.rest_deleted_integrations WHERE workspace_id = $1`,
+      [orgId],
+    );
+    const rows: {
+      integration_id: string;
+      integration_type: string;
+      orphaned_targets: number;
+      deleted_at: Date;
+    }[] = await this.dataSource.query(
+      `SELECT integration_id, integration_type, orphaned_targets, deleted_at
+         FROM gateway.rest_deleted_integrations WHERE workspace_id = $1
+        ORDER BY deleted_at DESC LIMIT $2`,
+      [orgId, recent],
+    );
+    return {
+      orphanedTargets: Number(total?.orphaned ?? 0),
+      deletedIntegrations: rows.map((r) => ({
+        id: r.integration_id,
+        integrationType: r.integration_type,
+        orphanedTargets: r.orphaned_targets,
+        deletedAt: r.deleted_at.toISOString(),
+      })),
+    };
+  }
+}
+
+function toIntegration(row: Row): RestIntegration {
+  return {
+    id: row.id,
+    orgId: row.workspace_id,
+    integrationType: row.provider,
+    kind: row.kind,
+    profileName: row.profile_name,
+    status: row.status,
+    settings: row.settings,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    listPosition: row.list_position,
+  };
+}

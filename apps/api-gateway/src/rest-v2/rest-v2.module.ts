@@ -1,0 +1,39 @@
+import { Inject, Module, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import type { DataSource } from 'typeorm';
+import { DATA_SOURCE } from '#libs/service-kit/src/index.js';
+import { loadCursorSecret } from './cursor-secret.js';
+import { JsonApiExceptionFilter } from './jsonapi-exception.filter.js';
+import { installJsonApiMediaType } from './media-type.js';
+import { ProjectionWait } from './projection-wait.js';
+import { RestIntegrationsController } from './rest-integrations.controller.js';
+import { RestIntegrationsStore } from './rest-integrations.store.js';
+import { RestVersionGuard } from './rest-version.guard.js';
+import { CURSOR_SECRET } from './tokens.js';
+
+/**
+ * The versioned JSON:API REST API of seeds/002 under `/rest`. Needs the gateway's auth, bus and
+ * projections modules (global) and the `RestV2` migration.
+ */
+@Module({
+  controllers: [RestIntegrationsController],
+  providers: [
+    RestIntegrationsStore,
+    RestVersionGuard,
+    JsonApiExceptionFilter,
+    ProjectionWait,
+    {
+      provide: CURSOR_SECRET,
+      inject: [DATA_SOURCE],
+      useFactory: (dataSource: DataSource) => loadCursorSecret(dataSource),
+    },
+  ],
+})
+export class RestV2Module implements OnModuleInit {
+  constructor(@Inject(HttpAdapterHost) private readonly http: HttpAdapterHost) {}
+
+  onModuleInit(): void {
+    installJsonApiMediaType(this.http.httpAdapter.getInstance<FastifyInstance>());
+  }
+}
