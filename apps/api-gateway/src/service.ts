@@ -9,6 +9,9 @@ import { ErrorsModule } from './errors/index.js';
 import { configureHttp } from './http/configure-http.js';
 import { gatewayMigrations } from './migrations/index.js';
 import { WorkspaceModule } from './workspace/workspace.module.js';
+import { ProjectionsModule } from './projections/index.js';
+import { IntegrationsModule } from './integrations/index.js';
+import { RulesModule } from './rules/rules.module.js';
 
 const env = { PORT: port(3000) };
 
@@ -19,6 +22,9 @@ const env = { PORT: port(3000) };
     AuthModule,
     BusModule,
     WorkspaceModule,
+    ProjectionsModule,
+    IntegrationsModule,
+    RulesModule,
     // one line per feature module below
   ],
 })

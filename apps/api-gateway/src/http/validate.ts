@@ -14,11 +14,17 @@ export function validate<T extends z.ZodType>(
   if (result.success) return result.data;
   const seen = new Set<string>();
   const issues: { field: string; message: string }[] = [];
-  for (const issue of result.error.issues) {
-    const field = issue.path.length > 0 ? issue.path.map(String).join('.') : where;
-    if (seen.has(field)) continue;
+  const add = (path: PropertyKey[], message: string) => {
+    const field = path.length > 0 ? path.map(String).join('.') : where;
+    if (seen.has(field)) return;
     seen.add(field);
-    issues.push({ field, message: issue.message });
+    issues.push({ field, message });
+  };
+  for (const issue of result.error.issues) {
+    // An unknown key is named as the field it is, not as the object around it.
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) add([...issue.path, key], 'unknown field');
+    } else add(issue.path, issue.message);
   }
   throw ApiError.validation(issues, `invalid ${where}: ${issues.map((i) => i.field).join(', ')}`);
 }
