@@ -15,7 +15,7 @@ const profileName = z
   .string()
   .trim()
   .min(1, 'must not be empty')
-  .max(200, 'at most 200 characters');
+  .max(100, 'at most 100 characters');
 const credentials = z.record(z.string(), z.unknown(), 'must be an object');
 
 const createAttributes = z.strictObject({

@@ -24,6 +24,7 @@ import {
 import { Auth, RequirePermission, type AuthContext } from '../auth/index.js';
 import { CommandBus, commandContextOf } from '../bus/index.js';
 import { ApiError } from '../errors/api-error.js';
+import { INTEGRATION_READ_MODEL, type ProjectionWaiter } from '../projections/index.js';
 import { encodeCursor } from './cursor.js';
 import { CURSOR_SECRET } from './tokens.js';
 import {
@@ -39,7 +40,6 @@ import { JsonApiError } from './jsonapi.js';
 import { JsonApiExceptionFilter } from './jsonapi-exception.filter.js';
 import { JsonApiResponseInterceptor } from './jsonapi-response.interceptor.js';
 import { parsePageRequest } from './page-request.js';
-import { ProjectionWait } from './projection-wait.js';
 import {
   parseCreateDocument,
   parseSettingsDocument,
@@ -51,6 +51,8 @@ import { RestVersionGuard, versionOf } from './rest-version.guard.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const READ = 'org.integration.read';
 const EDIT = 'org.integration.edit';
+/** How long a write waits for the read model to show it before answering from the reply. */
+const READ_YOUR_WRITES_MS = 3_000;
 
 /**
  * seeds/002: an org's integrations and their settings, as JSON:API. Reads come from the
@@ -65,7 +67,7 @@ export class RestIntegrationsController {
   constructor(
     @Inject(RestIntegrationsStore) private readonly store: RestIntegrationsStore,
     @Inject(CommandBus) private readonly commands: CommandBus,
-    @Inject(ProjectionWait) private readonly projection: ProjectionWait,
+    @Inject(INTEGRATION_READ_MODEL) private readonly projection: ProjectionWaiter,
     @Inject(CURSOR_SECRET) private readonly cursorSecret: Buffer,
   ) {}
 
@@ -207,7 +209,7 @@ export class RestIntegrationsController {
       reply.value.orphanedTargets,
       new Date().toISOString(),
     );
-    if (reply.position) await this.projection.waitFor(reply.position);
+    if (reply.position) await this.projection.waitFor(reply.position, READ_YOUR_WRITES_MS);
   }
 
   @Get(':integration_id/settings')
@@ -294,7 +296,7 @@ export class RestIntegrationsController {
     view: IntegrationView,
     position: string | undefined,
   ): Promise<RestIntegration> {
-    if (position !== undefined && (await this.projection.waitFor(position))) {
+    if (position !== undefined && (await this.projection.waitFor(position, READ_YOUR_WRITES_MS))) {
       const projected = await this.store.find(orgId, view.id);
       if (projected) return projected;
     }

@@ -6,7 +6,6 @@ import { DATA_SOURCE } from '#libs/service-kit/src/index.js';
 import { loadCursorSecret } from './cursor-secret.js';
 import { JsonApiExceptionFilter } from './jsonapi-exception.filter.js';
 import { installJsonApiMediaType } from './media-type.js';
-import { ProjectionWait } from './projection-wait.js';
 import { RestIntegrationsController } from './rest-integrations.controller.js';
 import { RestIntegrationsStore } from './rest-integrations.store.js';
 import { RestVersionGuard } from './rest-version.guard.js';
@@ -22,7 +21,6 @@ import { CURSOR_SECRET } from './tokens.js';
     RestIntegrationsStore,
     RestVersionGuard,
     JsonApiExceptionFilter,
-    ProjectionWait,
     {
       provide: CURSOR_SECRET,
       inject: [DATA_SOURCE],
