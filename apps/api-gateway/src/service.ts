@@ -9,6 +9,7 @@ import { ErrorsModule } from './errors/index.js';
 import { configureHttp } from './http/configure-http.js';
 import { gatewayMigrations } from './migrations/index.js';
 import { WorkspaceModule } from './workspace/workspace.module.js';
+import { RestV2Module, RestV21764000002000 } from './rest-v2/index.js';
 import { ProjectionsModule } from './projections/index.js';
 import { IntegrationsModule } from './integrations/index.js';
 import { RulesModule } from './rules/rules.module.js';
@@ -26,6 +27,7 @@ const env = { PORT: port(3000) };
     IntegrationsModule,
     RulesModule,
     // one line per feature module below
+    RestV2Module,
   ],
 })
 class ApiGatewayModule {}
@@ -35,7 +37,7 @@ export const apiGateway: ServiceSpec<typeof env> = {
   name: 'api-gateway',
   schema: 'gateway',
   // Gateway migrations in timestamp order; add yours to the array (the admin CLI runs these too).
-  migrations: [...gatewayMigrations],
+  migrations: [...gatewayMigrations, RestV21764000002000],
   streams: [Streams.integrationEvents, Streams.scannerEvents, Streams.githubWebhooks],
   healthSubject: GatewaySubjects.health,
   env,
