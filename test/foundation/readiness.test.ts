@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { startService, type RunningService } from '#libs/service-kit/src/index.js';
 import { NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
@@ -18,7 +19,13 @@ describe('readiness follows the bus and the downstream services', () => {
   beforeAll(async () => {
     nats = await NatsServerFixture.start();
     db = await PostgresFixture.create('foundation');
-    const env = { NATS_URL: nats.url, DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'silent' };
+    const env = {
+      NATS_URL: nats.url,
+      DATABASE_URL: db.url,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
+    };
     for (const spec of [integrationService, scannerService, apiGateway]) {
       services.push(await startService(spec as any, env));
     }

@@ -1,0 +1,69 @@
+import { Controller, Inject } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  fail,
+  findProvider,
+  IntegrationSubjects,
+  integrationStreamId,
+  ok,
+  type IntegrationHealthResult,
+  type IntegrationView,
+  type Reply,
+} from '#libs/contracts/src/index.js';
+import type { SealedCredentials } from '../credentials/credential-vault.js';
+import { parseHealth, unknownProvider } from '../integrations/parse-commands.js';
+import { readIntegrationView } from '../write-side/repositories.js';
+import { WRITE_SIDE, type WriteSide } from '../write-side/write-side.js';
+import { HealthCheckUnavailable, ProviderHealthChecker } from './provider-health-checker.js';
+
+export const HEALTH_CHECKER = Symbol('HEALTH_CHECKER');
+
+@Controller()
+export class ProviderHealthHandlers {
+  constructor(
+    @Inject(WRITE_SIDE) private readonly w: WriteSide,
+    @Inject(HEALTH_CHECKER) private readonly checker: ProviderHealthChecker,
+  ) {}
+
+  @MessagePattern(IntegrationSubjects.checkHealth)
+  checkHealth(@Payload() message: unknown): Promise<Reply<IntegrationHealthResult>> {
+    return this.w.runner.query(message, async (envelope) => {
+      const parsed = parseHealth(envelope.data);
+      if (!parsed.ok) return parsed;
+      const { provider, integrationId } = parsed.value;
+      if (!findProvider(provider)) return unknownProvider(provider);
+      const integration = integrationId
+        ? await readIntegrationView(this.w.pool, envelope.workspaceId!, integrationId)
+        : await this.connectedOf(envelope.workspaceId!, provider);
+      if (!integration || integration.provider !== provider || integration.status !== 'connected') {
+        return fail('not_found', 'not_connected', `${provider} is not connected`);
+      }
+      const events = await this.w.store.readStream(integrationStreamId(integration.id));
+      const sealed = events.findLast((e) => e.sealed !== null)?.sealed as
+        SealedCredentials | undefined;
+      const credentials = sealed
+        ? await this.w.vault.open(this.w.pool, integration.id, sealed)
+        : {};
+      try {
+        return ok(await this.checker.check(integration, credentials));
+      } catch (error) {
+        if (error instanceof HealthCheckUnavailable) {
+          return fail('unavailable', 'health_check_unavailable', error.message);
+        }
+        throw error;
+      }
+    });
+  }
+
+  private async connectedOf(
+    workspaceId: string,
+    provider: string,
+  ): Promise<IntegrationView | undefined> {
+    const { rows } = await this.w.pool.query<{ view: IntegrationView }>(
+      `SELECT view FROM integration.integrations
+       WHERE workspace_id = $1 AND provider = $2 AND status = 'connected' ORDER BY created_at, id LIMIT 1`,
+      [workspaceId, provider],
+    );
+    return rows[0]?.view;
+  }
+}

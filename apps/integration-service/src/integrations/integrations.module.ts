@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { IntegrationHandlers } from './integration.handlers.js';
+
+@Module({ controllers: [IntegrationHandlers] })
+export class IntegrationsModule {}

@@ -1,0 +1,70 @@
+import type {
+  RuleCreatedData,
+  RuleDeletedData,
+  RuleDisabledData,
+  RuleEnabledData,
+} from '#libs/contracts/src/index.js';
+import type { RuleState } from './rule.state.js';
+
+export interface RuleEventRecord {
+  id: string;
+  type: string;
+  data: unknown;
+  streamVersion: number;
+  metadata: { workspaceId: string | null };
+}
+
+/** Applies one rule event. Pure. */
+export function evolveRule(state: RuleState, event: RuleEventRecord): RuleState {
+  const next: RuleState = { ...state, version: event.streamVersion };
+  switch (event.type) {
+    case 'RuleCreated': {
+      const d = event.data as RuleCreatedData;
+      return {
+        ...next,
+        workspaceId: event.metadata.workspaceId,
+        exists: true,
+        name: d.name,
+        kind: d.kind,
+        enforcement: d.enforcement,
+        definition: d.definition,
+        providers: [...d.providers],
+        enabled: d.enabled,
+        disabledReason: d.disabledReason,
+        disabledByEventId: d.enabled ? null : event.id,
+        disabledByIntegrationId: null,
+        createdAt: d.createdAt,
+        updatedAt: d.createdAt,
+      };
+    }
+    case 'RuleEnabled': {
+      const d = event.data as RuleEnabledData;
+      return {
+        ...next,
+        enabled: true,
+        disabledReason: null,
+        disabledByEventId: null,
+        disabledByIntegrationId: null,
+        updatedAt: d.enabledAt,
+      };
+    }
+    case 'RuleDisabled': {
+      const d = event.data as RuleDisabledData;
+      return {
+        ...next,
+        enabled: false,
+        disabledReason: d.message,
+        // The event that caused the disablement (the disconnect), or this one when done by hand.
+        disabledByEventId: d.causeEventId ?? event.id,
+        disabledByIntegrationId: d.integrationId,
+        updatedAt: d.disabledAt,
+      };
+    }
+    case 'RuleDeleted': {
+      const d = event.data as RuleDeletedData;
+      return { ...next, deleted: true, enabled: false, updatedAt: d.deletedAt };
+    }
+    default:
+      return next;
+  }
+}

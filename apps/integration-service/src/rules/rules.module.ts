@@ -1,0 +1,5 @@
+import { Module } from '@nestjs/common';
+import { RuleHandlers } from './rule.handlers.js';
+
+@Module({ controllers: [RuleHandlers] })
+export class RulesModule {}

@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { fail, isEnvelope, ok, type Envelope, type Reply } from '#libs/contracts/src/index.js';
+import {
+  VersionConflictError,
+  type EventStore,
+  type Queryable,
+} from '#libs/event-store/src/index.js';
+import { UnitOfWork } from './unit-of-work.js';
+
+const MAX_ATTEMPTS = 8;
+
+/**
+ * Runs a command: checks the envelope, answers a repeated idempotency key from its stored reply,
+ * runs the work in one transaction, retries from fresh state when another writer got to a stream
+ * first, and never throws (an unexpected failure is an `internal` reply, logged).
+ */
+export class CommandRunner {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly store: EventStore,
+    private readonly idempotencyTable: string,
+    private readonly logger: Logger,
+    private readonly afterCommit: () => void,
+  ) {}
+
+  async run<T>(
+    message: unknown,
+    command: string,
+    work: (uow: UnitOfWork, data: unknown) => Promise<Reply<T>>,
+  ): Promise<Reply<T>> {
+    const invalid = checkEnvelope(message);
+    if (invalid) return invalid;
+    const envelope = message as Envelope;
+    try {
+      const key = envelope.idempotencyKey;
+      const hash = key ? requestHash(command, envelope.data) : '';
+      if (key) {
+        const earlier = await this.remembered<T>(envelope, key, command, hash);
+        if (earlier) return earlier;
+      }
+      for (let attempt = 1; ; attempt++) {
+        const client = await this.pool.connect();
+        let committed: Reply<T> | undefined;
+        try {
+          await client.query('BEGIN');
+          if (key) {
+            // Duplicates of one keyed request arriving together run one after the other; the
+            // later ones find the first one's reply.
+            await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+              `idempotency:${envelope.workspaceId}:${key}`,
+            ]);
+            const earlier = await this.remembered<T>(envelope, key, command, hash, client);
+            if (earlier) {
+              await client.query('ROLLBACK');
+              return earlier;
+            }
+          }
+          const uow = new UnitOfWork(client, this.store, envelope);
+          const reply = await work(uow, envelope.data);
+          if (!reply.ok) {
+            await client.query('ROLLBACK');
+            return reply;
+          }
+          const answer = ok(reply.value, uow.lastPosition ?? reply.position);
+          if (key) {
+            const saved = await client.query(
+              `INSERT INTO ${this.idempotencyTable} (workspace_id, key, command, request_hash, reply)
+               VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+              [envelope.workspaceId, key, command, hash, JSON.stringify(answer)],
+            );
+            if (saved.rowCount === 0) {
+              // The same key won a race in another transaction: answer what it answered.
+              await client.query('ROLLBACK');
+              return (await this.remembered<T>(envelope, key, command, hash))!;
+            }
+          }
+          await client.query('COMMIT');
+          committed = answer;
+          if (uow.appended.length > 0) this.afterCommit();
+          return committed;
+        } catch (error) {
+          if (!committed) await client.query('ROLLBACK').catch(() => undefined);
+          if (error instanceof VersionConflictError && attempt < MAX_ATTEMPTS) {
+            await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
+            continue;
+          }
+          if (error instanceof VersionConflictError) {
+            return fail(
+              'conflict',
+              'concurrent_modification',
+              'the resource kept changing while this command ran; retry it',
+            );
+          }
+          throw error;
+        } finally {
+          client.release();
+        }
+      }
+    } catch (error) {
+      this.logger.error({ err: error, command }, 'command failed');
+      return fail('internal', 'internal_error', 'the command failed unexpectedly');
+    }
+  }
+
+  /** Runs a read-only query with the same envelope checks and error handling. */
+  async query<T>(
+    message: unknown,
+    work: (envelope: Envelope) => Promise<Reply<T>>,
+  ): Promise<Reply<T>> {
+    const invalid = checkEnvelope(message);
+    if (invalid) return invalid;
+    try {
+      return await work(message as Envelope);
+    } catch (error) {
+      this.logger.error({ err: error }, 'query failed');
+      return fail('internal', 'internal_error', 'the query failed unexpectedly');
+    }
+  }
+
+  private async remembered<T>(
+    envelope: Envelope,
+    key: string,
+    command: string,
+    hash: string,
+    on: Queryable = this.pool,
+  ): Promise<Reply<T> | undefined> {
+    const { rows } = await on.query<{
+      command: string;
+      request_hash: string;
+      reply: Reply<T>;
+    }>(
+      `SELECT command, request_hash, reply FROM ${this.idempotencyTable}
+       WHERE workspace_id = $1 AND key = $2`,
+      [envelope.workspaceId, key],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    if (row.command !== command || row.request_hash !== hash) {
+      return fail(
+        'conflict',
+        'idempotency_key_reused',
+        'this idempotency key was already used for a different request',
+      );
+    }
+    return row.reply;
+  }
+}
+
+function checkEnvelope(message: unknown): Reply<never> | undefined {
+  if (!isEnvelope(message)) {
+    return fail('validation', 'invalid_envelope', 'expected a message envelope');
+  }
+  if (typeof message.workspaceId !== 'string' || message.workspaceId.length === 0) {
+    return fail('validation', 'workspace_required', 'the envelope names no workspace', [
+      { field: 'workspaceId', message: 'required' },
+    ]);
+  }
+  return undefined;
+}
+
+function requestHash(command: string, data: unknown): string {
+  return createHash('sha256')
+    .update(command)
+    .update(JSON.stringify(data ?? null))
+    .digest('hex');
+}
