@@ -114,6 +114,37 @@ describe('/api/integrations without the write side', () => {
     ]);
   });
 
+  test('OpenAPI 3 at /api/docs-json, generated from the controllers, browsable at /api/docs', async () => {
+    const json = await call('GET', '/api/docs-json');
+    expect(json.status).toBe(200);
+    expect(json.body.openapi).toMatch(/^3\./);
+    for (const path of [
+      '/api/integrations',
+      '/api/integrations/{provider}/connect',
+      '/api/integrations/{provider}/disconnect',
+      '/api/integrations/{provider}/checks',
+      '/api/integrations/{provider}/actions',
+      '/api/integrations/{provider}/repos',
+      '/api/integrations/{provider}/health',
+      '/api/rules',
+      '/api/rules/{id}',
+      '/api/rules/{id}/enable',
+      '/api/rules/{id}/disable',
+      '/api/workspace/members',
+      '/api/workspace/tokens',
+    ]) {
+      expect(Object.keys(json.body.paths)).toContain(path);
+    }
+    expect(json.body.components.securitySchemes.token).toMatchObject({ in: 'header' });
+    const ui = await fetch(`${stack.gateway.url}/api/docs`);
+    expect(ui.status).toBe(200);
+    expect(ui.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await ui.text()).toContain('/api/docs-json');
+    const bundle = await fetch(`${stack.gateway.url}/api/docs/swagger-ui-bundle.js`);
+    expect(bundle.status).toBe(200);
+    expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+  });
+
   test('a service that does not answer in time: 503 with Retry-After, not a hung socket', async () => {
     await stack.integration.close();
     const silent = stack.gateway.infra.bus.nc.subscribe(IntegrationSubjects.connect, {

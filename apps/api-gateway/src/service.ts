@@ -7,6 +7,7 @@ import { AuthModule } from './auth/index.js';
 import { BusModule } from './bus/index.js';
 import { ErrorsModule } from './errors/index.js';
 import { configureHttp } from './http/configure-http.js';
+import { setupOpenApi } from './openapi/openapi.js';
 import { gatewayMigrations } from './migrations/index.js';
 import { WorkspaceModule } from './workspace/workspace.module.js';
 import { RestV2Module, RestV21764000002000 } from './rest-v2/index.js';
@@ -45,5 +46,6 @@ export const apiGateway: ServiceSpec<typeof env> = {
   extraReadinessChecks: ({ bus }) => downstreamReadinessChecks(bus),
   configureApp: (app) => {
     configureHttp(app);
+    setupOpenApi(app);
   },
 };
