@@ -26,6 +26,7 @@ import { CommandBus, commandContextOf } from '../bus/index.js';
 import { ApiError } from '../errors/api-error.js';
 import { INTEGRATION_READ_MODEL, type ProjectionWaiter } from '../projections/index.js';
 import { encodeCursor } from './cursor.js';
+import { DeletionsProjection } from './deletions.projection.js';
 import { CURSOR_SECRET } from './tokens.js';
 import {
   integrationResource,
@@ -68,6 +69,7 @@ export class RestIntegrationsController {
     @Inject(RestIntegrationsStore) private readonly store: RestIntegrationsStore,
     @Inject(CommandBus) private readonly commands: CommandBus,
     @Inject(INTEGRATION_READ_MODEL) private readonly projection: ProjectionWaiter,
+    @Inject(DeletionsProjection) private readonly deletions: DeletionsProjection,
     @Inject(CURSOR_SECRET) private readonly cursorSecret: Buffer,
   ) {}
 
@@ -200,16 +202,16 @@ export class RestIntegrationsController {
     );
     if (!reply.ok) {
       // The service is the authority: broker mode may have been switched on since we looked.
-      if (reply.error.kind === 'conflict') throw brokerConflict(request, orgId, integrationId);
+      if (reply.error.code === 'broker_enabled')
+        throw brokerConflict(request, orgId, integrationId);
       throw ApiError.fromReply(reply.error);
     }
-    await this.store.recordDeletion(
-      orgId,
-      current,
-      reply.value.orphanedTargets,
-      new Date().toISOString(),
-    );
-    if (reply.position) await this.projection.waitFor(reply.position, READ_YOUR_WRITES_MS);
+    // Both read models this API shows must have applied the deletion: the integration gone,
+    // and what it orphaned counted for the next list.
+    await Promise.all([
+      this.projection.waitFor(reply.position, READ_YOUR_WRITES_MS),
+      this.deletions.waiter.waitFor(reply.position, READ_YOUR_WRITES_MS),
+    ]);
   }
 
   @Get(':integration_id/settings')

@@ -98,20 +98,6 @@ export class RestIntegrationsStore {
     return rows.length > 0;
   }
 
-  async recordDeletion(
-    orgId: string,
-    integration: RestIntegration,
-    orphanedTargets: number,
-    deletedAt: string,
-  ): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO gateway.rest_deleted_integrations
-         (integration_id, workspace_id, integration_type, orphaned_targets, deleted_at)
-       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (integration_id) DO NOTHING`,
-      [integration.id, orgId, integration.integrationType, orphanedTargets, deletedAt],
-    );
-  }
-
   async deletions(orgId: string, recent = 10): Promise<DeletionSummary> {
     const [total]: { orphaned: string }[] = await this.dataSource.query(
       `SELECT coalesce(sum(orphaned_targets), 0)::text AS orphaned

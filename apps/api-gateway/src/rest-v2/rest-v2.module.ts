@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DataSource } from 'typeorm';
 import { DATA_SOURCE } from '#libs/service-kit/src/index.js';
 import { loadCursorSecret } from './cursor-secret.js';
+import { DeletionsProjection } from './deletions.projection.js';
 import { JsonApiExceptionFilter } from './jsonapi-exception.filter.js';
 import { installJsonApiMediaType } from './media-type.js';
 import { RestIntegrationsController } from './rest-integrations.controller.js';
@@ -19,6 +20,7 @@ import { CURSOR_SECRET } from './tokens.js';
   controllers: [RestIntegrationsController],
   providers: [
     RestIntegrationsStore,
+    DeletionsProjection,
     RestVersionGuard,
     JsonApiExceptionFilter,
     {
