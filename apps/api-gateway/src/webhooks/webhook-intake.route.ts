@@ -1,0 +1,157 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
+import { BusUnavailable, DeliveryPublisher, DeliveryTooLargeForBus } from './delivery-publisher.js';
+import { InstallationDirectory } from './installation-directory.js';
+import { IntakeCounters } from './intake-counters.js';
+import { readDelivery } from './read-delivery.js';
+import { SignatureVerifier } from './signature.js';
+import type { WebhookConfig } from './webhook.config.js';
+
+export const GITHUB_WEBHOOK_PATH = '/api/webhooks/github';
+
+function sendError(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  retryAfterSeconds?: number,
+) {
+  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
+  return reply.status(status).send({ error: { code, message } });
+}
+
+/**
+ * `POST /api/webhooks/github`. A plain Fastify route in its own encapsulated scope, because the
+ * signature covers the raw bytes: this scope keeps the body as a Buffer (the rest of the gateway
+ * parses JSON) and allows 25 MB (the rest stays at 1 MB). Answers 202 only once JetStream has
+ * stored the delivery.
+ */
+@Injectable()
+export class WebhookIntakeRoute implements OnModuleInit {
+  private readonly verifier: SignatureVerifier;
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly publisher: DeliveryPublisher,
+    private readonly installations: InstallationDirectory,
+    private readonly counters: IntakeCounters,
+    @Inject(SERVICE_CONFIG) private readonly config: WebhookConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.verifier = new SignatureVerifier([
+      config.GITHUB_WEBHOOK_SECRET,
+      config.GITHUB_WEBHOOK_SECRET_PREVIOUS,
+    ]);
+  }
+
+  onModuleInit(): void {
+    if (!this.verifier.configured) {
+      this.logger.warn('GITHUB_WEBHOOK_SECRET is not set: every GitHub delivery will get 401');
+    }
+    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
+    const bodyLimit = this.config.GITHUB_WEBHOOK_BODY_LIMIT_BYTES;
+    void fastify.register(async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) =>
+        done(null, body),
+      );
+      scope.setErrorHandler(
+        (error: Error & { statusCode?: number; code?: string }, _req, reply) => {
+          if (error.statusCode === 413) {
+            this.counters.count('too_large');
+            return sendError(
+              reply,
+              413,
+              'payload_too_large',
+              `the body exceeds ${bodyLimit} bytes`,
+            );
+          }
+          if (error.statusCode && error.statusCode < 500) {
+            return sendError(reply, error.statusCode, 'bad_request', error.message);
+          }
+          this.logger.error({ err: error }, 'webhook intake failed');
+          return sendError(reply, 500, 'internal', 'the delivery could not be taken');
+        },
+      );
+      scope.post(GITHUB_WEBHOOK_PATH, { bodyLimit }, (request, reply) =>
+        this.handle(request, reply),
+      );
+    });
+  }
+
+  private async handle(request: FastifyRequest, reply: FastifyReply) {
+    const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const signature = request.headers['x-hub-signature-256'];
+    if (
+      !(await this.verifier.verify(rawBody, Array.isArray(signature) ? signature[0] : signature))
+    ) {
+      this.counters.count('bad_signature');
+      return sendError(
+        reply,
+        401,
+        'invalid_signature',
+        'X-Hub-Signature-256 is missing or does not match the webhook secret',
+      );
+    }
+    const read = readDelivery(request.headers, rawBody, new Date());
+    if (!read.ok) {
+      this.counters.count('rejected');
+      return sendError(reply, read.status, read.code, read.message);
+    }
+    const { delivery } = read;
+    const owner =
+      delivery.installationId === null
+        ? undefined
+        : this.installations.ownerOf(delivery.installationId);
+    if (owner === undefined) {
+      this.counters.count('unknown_installation', delivery.event);
+      this.logger.info(
+        {
+          deliveryId: delivery.deliveryId,
+          event: delivery.event,
+          installationId: delivery.installationId,
+        },
+        'delivery for an installation no workspace has connected: acknowledged, not processed',
+      );
+      return reply.status(202).send({
+        deliveryId: delivery.deliveryId,
+        status: 'ignored',
+        reason: 'unknown_installation',
+      });
+    }
+    try {
+      const { duplicate } = await this.publisher.publish(
+        { ...delivery, integrationId: owner.integrationId },
+        owner.workspaceId,
+        rawBody,
+      );
+      this.counters.count(duplicate ? 'duplicate' : 'accepted', delivery.event);
+      return reply
+        .status(202)
+        .send({ deliveryId: delivery.deliveryId, status: duplicate ? 'duplicate' : 'accepted' });
+    } catch (error) {
+      if (error instanceof DeliveryTooLargeForBus) {
+        this.counters.count('too_large');
+        return sendError(reply, 413, 'payload_too_large', error.message);
+      }
+      if (error instanceof BusUnavailable) {
+        this.counters.count('bus_unavailable');
+        this.logger.warn(
+          { deliveryId: delivery.deliveryId, err: error.message },
+          'delivery not stored: the bus did not acknowledge it',
+        );
+        return sendError(
+          reply,
+          503,
+          'bus_unavailable',
+          'the delivery could not be stored; retry',
+          5,
+        );
+      }
+      throw error;
+    }
+  }
+}

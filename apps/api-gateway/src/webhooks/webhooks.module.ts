@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { DeliveryPublisher } from './delivery-publisher.js';
+import { InstallationDirectory } from './installation-directory.js';
+import { IntakeCounters } from './intake-counters.js';
+import { WebhookIntakeRoute } from './webhook-intake.route.js';
+
+/** GitHub webhook intake: verify, map the installation to its workspace, store on the bus. */
+@Module({
+  providers: [InstallationDirectory, IntakeCounters, DeliveryPublisher, WebhookIntakeRoute],
+  exports: [InstallationDirectory, IntakeCounters],
+})
+export class WebhooksModule {}

@@ -1,0 +1,279 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { Streams } from '#libs/contracts/src/index.js';
+import { startService, type RunningService } from '#libs/service-kit/src/index.js';
+import { NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
+import { IntakeCounters } from '../../apps/api-gateway/src/webhooks/index.js';
+import { payloadFor, post, realPayload, signedDelivery } from './support/deliveries.js';
+import { IntegrationEventsPublisher } from './support/integration-events.js';
+import { intakeGateway } from './support/intake-gateway.js';
+
+const SECRET = 'current-webhook-secret';
+const PREVIOUS = 'previous-webhook-secret';
+const INSTALLATION = 4242;
+
+/** Every event type the scanner acts on, each from a real GitHub example. */
+const REAL_DELIVERIES: [string, string | undefined][] = [
+  ['installation', 'deleted'],
+  ['installation', 'suspend'],
+  ['installation', 'unsuspend'],
+  ['installation_repositories', 'added'],
+  ['installation_repositories', 'removed'],
+  ['repository', 'created'],
+  ['repository', 'deleted'],
+  ['repository', 'renamed'],
+  ['repository', 'transferred'],
+  ['repository', 'archived'],
+  ['repository', 'unarchived'],
+  ['repository', 'publicized'],
+  ['repository', 'privatized'],
+  ['repository', 'edited'],
+  ['branch_protection_rule', 'created'],
+  ['repository_ruleset', 'created'],
+  ['member', 'added'],
+  ['membership', 'removed'],
+  ['team', 'added_to_repository'],
+  ['team_add', undefined],
+  ['organization', 'member_added'],
+  ['push', undefined],
+  ['star', 'created'],
+];
+
+describe('POST /api/webhooks/github (intake)', () => {
+  let nats: NatsServerFixture;
+  let db: PostgresFixture;
+  let gateway: RunningService;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let events: IntegrationEventsPublisher;
+  let workspaceId: string;
+  let integrationId: string;
+
+  const storedCount = async () =>
+    (await jsm.streams.info(Streams.githubWebhooks.name)).state.messages;
+
+  beforeAll(async () => {
+    nats = await NatsServerFixture.start();
+    db = await PostgresFixture.create('webhooks_intake');
+    gateway = await startService(intakeGateway as any, {
+      NATS_URL: nats.url,
+      DATABASE_URL: db.url,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      GITHUB_WEBHOOK_SECRET: SECRET,
+      GITHUB_WEBHOOK_SECRET_PREVIOUS: PREVIOUS,
+    });
+    nc = await connect({ servers: nats.url });
+    jsm = await jetstreamManager(nc);
+    events = await IntegrationEventsPublisher.connect(nats.url);
+    workspaceId = randomUUID();
+    integrationId = await events.connected(workspaceId, INSTALLATION);
+    // The gateway learns of the connect from the bus.
+    await waitFor(
+      async () => {
+        const d = await signedDelivery(SECRET, 'ping', payloadFor(INSTALLATION, 'ping'));
+        const r = await post(gateway.url, d);
+        return r.body.status === 'accepted' ? true : undefined;
+      },
+      { what: 'the gateway to map the installation' },
+    );
+  });
+
+  afterAll(async () => {
+    await events?.close();
+    await nc?.close();
+    await gateway?.close();
+    await nats?.dispose();
+    await db?.dispose();
+  });
+
+  test.each(REAL_DELIVERIES)(
+    'a signed real %s %s delivery is stored on github.webhook.<event> under its delivery id, then 202',
+    async (event, action) => {
+      const delivery = await signedDelivery(SECRET, event, payloadFor(INSTALLATION, event, action));
+      const response = await post(gateway.url, delivery);
+      expect(response.status).toBe(202);
+      expect(response.body).toEqual({ deliveryId: delivery.deliveryId, status: 'accepted' });
+
+      const stored = await jsm.streams.getMessage(Streams.githubWebhooks.name, {
+        last_by_subj: `github.webhook.${event}`,
+      });
+      expect(stored?.header?.get('Nats-Msg-Id')).toBe(delivery.deliveryId);
+      const envelope = stored!.json<any>();
+      expect(envelope).toMatchObject({
+        id: delivery.deliveryId,
+        type: 'GithubWebhookReceived',
+        workspaceId,
+        actor: 'github-webhook',
+        data: {
+          deliveryId: delivery.deliveryId,
+          event,
+          action: action ?? null,
+          installationId: INSTALLATION,
+          integrationId,
+        },
+      });
+      expect(envelope.data.payload).toEqual(JSON.parse(delivery.body));
+    },
+  );
+
+  test('a delivery signed with the previous secret is accepted during a rotation', async () => {
+    const delivery = await signedDelivery(
+      PREVIOUS,
+      'star',
+      payloadFor(INSTALLATION, 'star', 'created'),
+    );
+    expect((await post(gateway.url, delivery)).status).toBe(202);
+  });
+
+  test('forged, tampered and missing signatures get 401 and nothing reaches the bus', async () => {
+    const before = await storedCount();
+    const payload = payloadFor(INSTALLATION, 'repository', 'deleted');
+    const forged = await signedDelivery('not-the-secret', 'repository', payload);
+    const tampered = await signedDelivery(SECRET, 'repository', payload);
+    tampered.body = tampered.body.replace('"deleted"', '"created"');
+    const missing = await signedDelivery(SECRET, 'repository', payload);
+    delete missing.headers['x-hub-signature-256'];
+    const sha1Only = await signedDelivery(SECRET, 'repository', payload);
+    sha1Only.headers['x-hub-signature'] = sha1Only.headers['x-hub-signature-256']!.replace(
+      'sha256',
+      'sha1',
+    );
+    delete sha1Only.headers['x-hub-signature-256'];
+
+    for (const delivery of [forged, tampered, missing, sha1Only]) {
+      const response = await post(gateway.url, delivery);
+      expect(response.status).toBe(401);
+      expect(response.body.error.code).toBe('invalid_signature');
+    }
+    expect(await storedCount()).toBe(before);
+    expect(gateway.app.get(IntakeCounters).get('bad_signature')).toBeGreaterThanOrEqual(4);
+  });
+
+  test('the same delivery twice is stored once; the second answer says duplicate', async () => {
+    const delivery = await signedDelivery(
+      SECRET,
+      'repository',
+      payloadFor(INSTALLATION, 'repository', 'renamed'),
+    );
+    const before = await storedCount();
+    expect((await post(gateway.url, delivery)).body.status).toBe('accepted');
+    const again = await post(gateway.url, delivery);
+    expect(again.status).toBe(202);
+    expect(again.body.status).toBe('duplicate');
+    expect(await storedCount()).toBe(before + 1);
+  });
+
+  test('a signed body that is not JSON, or not an object, gets 400 and is not stored', async () => {
+    const before = await storedCount();
+    for (const body of ['{"action": "created"', '[1,2,3]', 'payload=%7B%7D']) {
+      const delivery = await signedDelivery(SECRET, 'repository', body);
+      const response = await post(gateway.url, delivery);
+      expect(response.status).toBe(400);
+      expect(response.body.error.code).toBe('not_json');
+    }
+    const noEvent = await signedDelivery(SECRET, 'repository', payloadFor(INSTALLATION, 'star'));
+    noEvent.headers['x-github-event'] = 'repo.*';
+    expect((await post(gateway.url, noEvent)).status).toBe(400);
+    expect(await storedCount()).toBe(before);
+  });
+
+  test('bodies over 25 MB get 413; a 2 MB one (above the gateway-wide 1 MB) is accepted', async () => {
+    const big = payloadFor(INSTALLATION, 'push');
+    big.commits = Array.from({ length: 2_500 }, (_, i) => ({
+      ...realPayload('push').head_commit,
+      id: String(i),
+      message: 'x'.repeat(600),
+    }));
+    const twoMb = await signedDelivery(SECRET, 'push', big);
+    expect(twoMb.body.length).toBeGreaterThan(2 * 1024 * 1024);
+    const accepted = await post(gateway.url, twoMb);
+    expect(accepted.status).toBe(202);
+    // Larger than one bus message: stored with the parts processing reads.
+    const stored = await jsm.streams.getMessage(Streams.githubWebhooks.name, {
+      last_by_subj: 'github.webhook.push',
+    });
+    expect(stored!.json<any>().data).toMatchObject({ deliveryId: twoMb.deliveryId, slimmed: true });
+
+    const tooBig = await signedDelivery(
+      SECRET,
+      'push',
+      JSON.stringify({ padding: 'x'.repeat(25 * 1024 * 1024) }),
+    );
+    const before = await storedCount();
+    const response = await post(gateway.url, tooBig);
+    expect(response.status).toBe(413);
+    expect(response.body.error.code).toBe('payload_too_large');
+    expect(await storedCount()).toBe(before);
+  });
+
+  test('a delivery for an installation no workspace connected is acknowledged, counted, not stored', async () => {
+    const before = await storedCount();
+    const counters = gateway.app.get(IntakeCounters);
+    const counted = counters.get('unknown_installation', 'repository');
+    const delivery = await signedDelivery(
+      SECRET,
+      'repository',
+      payloadFor(999_999, 'repository', 'created'),
+    );
+    const response = await post(gateway.url, delivery);
+    expect(response.status).toBe(202);
+    expect(response.body).toEqual({
+      deliveryId: delivery.deliveryId,
+      status: 'ignored',
+      reason: 'unknown_installation',
+    });
+    expect(counters.get('unknown_installation', 'repository')).toBe(counted + 1);
+    expect(await storedCount()).toBe(before);
+  });
+
+  test('after the workspace disconnects GitHub, its installation is unknown again', async () => {
+    const other = randomUUID();
+    const otherIntegration = await events.connected(other, 5151);
+    const delivery = () => signedDelivery(SECRET, 'star', payloadFor(5151, 'star', 'created'));
+    await waitFor(
+      async () =>
+        (await post(gateway.url, await delivery())).body.status === 'accepted' ? true : undefined,
+      { what: 'connect to be seen' },
+    );
+    await events.disconnected(other, otherIntegration);
+    await waitFor(
+      async () =>
+        (await post(gateway.url, await delivery())).body.status === 'ignored' ? true : undefined,
+      { what: 'disconnect to be seen' },
+    );
+  });
+
+  test('with the bus down a delivery gets 503 with Retry-After (never 202); GitHub redelivers once it is back', async () => {
+    const delivery = await signedDelivery(
+      SECRET,
+      'repository',
+      payloadFor(INSTALLATION, 'repository', 'archived'),
+    );
+    await nats.stop();
+    try {
+      const response = await post(gateway.url, delivery);
+      expect(response.status).toBe(503);
+      expect(response.body.error.code).toBe('bus_unavailable');
+      expect(response.headers.get('retry-after')).toBe('5');
+    } finally {
+      await nats.resume();
+    }
+    const redelivered = await waitFor(
+      async () => {
+        const r = await post(gateway.url, delivery);
+        return r.status === 202 ? r : undefined;
+      },
+      { timeoutMs: 20_000, what: 'intake to take deliveries again' },
+    );
+    // The client may have flushed the first attempt once the bus came back: then it is a duplicate.
+    expect(['accepted', 'duplicate']).toContain(redelivered.body.status);
+    const stored = await jsm.streams.getMessage(Streams.githubWebhooks.name, {
+      last_by_subj: 'github.webhook.repository',
+    });
+    expect(stored!.json<any>().id).toBe(delivery.deliveryId);
+    void jetstream;
+  });
+});

@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { GatewaySubjects, Streams } from '#libs/contracts/src/index.js';
+import { port } from '#libs/config/src/index.js';
+import type { ServiceSpec } from '#libs/service-kit/src/index.js';
+import {
+  GithubInstallations1763900000000,
+  WebhooksModule,
+  webhookEnv,
+} from '../../../apps/api-gateway/src/webhooks/index.js';
+
+const env = { PORT: port(0), ...webhookEnv };
+
+@Module({ imports: [WebhooksModule] })
+class IntakeOnlyModule {}
+
+/** The gateway's webhook intake alone (its own feature module, real migrations and streams). */
+export const intakeGateway: ServiceSpec<typeof env> = {
+  name: 'api-gateway',
+  schema: 'gateway',
+  migrations: [GithubInstallations1763900000000],
+  streams: [Streams.integrationEvents, Streams.githubWebhooks],
+  healthSubject: `${GatewaySubjects.health}.webhooks-test`,
+  env,
+  rootModule: () => IntakeOnlyModule,
+};

@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import {
+  createEnvelope,
+  eventSubject,
+  IntegrationEventTypes,
+  IntegrationSubjects,
+} from '#libs/contracts/src/index.js';
+
+/**
+ * Publishes the integration service's GitHub connect/disconnect events on the real
+ * INTEGRATION_EVENTS stream, shaped as libs/contracts/src/integrations.ts defines them, for the
+ * intake tests that run without the integration service.
+ */
+export class IntegrationEventsPublisher {
+  private constructor(private readonly nc: NatsConnection) {}
+
+  static async connect(url: string): Promise<IntegrationEventsPublisher> {
+    return new IntegrationEventsPublisher(await connect({ servers: url }));
+  }
+
+  async connected(workspaceId: string, installationId: number, integrationId = randomUUID()) {
+    await this.publish(IntegrationEventTypes.connected, workspaceId, {
+      integrationId,
+      provider: 'github',
+      kind: 'scm',
+      profileName: 'GitHub',
+      config: { installationId: String(installationId), accountLogin: 'octo-org' },
+      settings: { broker_enabled: false },
+      hasCredentials: false,
+      firstConnect: true,
+      connectedAt: new Date().toISOString(),
+    });
+    return integrationId;
+  }
+
+  async disconnected(workspaceId: string, integrationId: string) {
+    await this.publish(IntegrationEventTypes.disconnected, workspaceId, {
+      integrationId,
+      provider: 'github',
+      reason: 'test',
+      disconnectedAt: new Date().toISOString(),
+    });
+  }
+
+  private async publish(type: string, workspaceId: string, data: Record<string, unknown>) {
+    const envelope = createEnvelope({ type, workspaceId, data });
+    await jetstream(this.nc).publish(
+      eventSubject(IntegrationSubjects.events, type),
+      JSON.stringify(envelope),
+      {
+        msgID: envelope.id,
+      },
+    );
+  }
+
+  async close() {
+    await this.nc.close();
+  }
+}
