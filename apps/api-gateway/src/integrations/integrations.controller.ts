@@ -1,4 +1,15 @@
-import { Body, Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+} from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -112,6 +123,7 @@ export class IntegrationsController {
   }
 
   @Post(':provider/disconnect')
+  @HttpCode(200)
   @RequireRole('owner', 'admin')
   @ApiOperation({
     summary: 'Disconnect a provider (owner or admin); disables every rule that depends on it',
