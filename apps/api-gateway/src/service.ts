@@ -14,8 +14,9 @@ import { RestV2Module, RestV21764000002000 } from './rest-v2/index.js';
 import { ProjectionsModule } from './projections/index.js';
 import { IntegrationsModule } from './integrations/index.js';
 import { RulesModule } from './rules/rules.module.js';
+import { GithubInstallations1764000006000, WebhooksModule, webhookEnv } from './webhooks/index.js';
 
-const env = { PORT: port(3000) };
+const env = { PORT: port(3000), ...webhookEnv };
 
 /** Feature modules: add yours here, one line each. */
 @Module({
@@ -28,6 +29,7 @@ const env = { PORT: port(3000) };
     IntegrationsModule,
     RulesModule,
     // one line per feature module below
+    WebhooksModule,
     RestV2Module,
   ],
 })
@@ -38,7 +40,7 @@ export const apiGateway: ServiceSpec<typeof env> = {
   name: 'api-gateway',
   schema: 'gateway',
   // Gateway migrations in timestamp order; add yours to the array (the admin CLI runs these too).
-  migrations: [...gatewayMigrations, RestV21764000002000],
+  migrations: [...gatewayMigrations, RestV21764000002000, GithubInstallations1764000006000],
   streams: [Streams.integrationEvents, Streams.scannerEvents, Streams.githubWebhooks],
   healthSubject: GatewaySubjects.health,
   env,

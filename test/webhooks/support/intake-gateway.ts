@@ -3,7 +3,7 @@ import { GatewaySubjects, Streams } from '#libs/contracts/src/index.js';
 import { port } from '#libs/config/src/index.js';
 import type { ServiceSpec } from '#libs/service-kit/src/index.js';
 import {
-  GithubInstallations1763900000000,
+  GithubInstallations1764000006000,
   WebhooksModule,
   webhookEnv,
 } from '../../../apps/api-gateway/src/webhooks/index.js';
@@ -17,7 +17,7 @@ class IntakeOnlyModule {}
 export const intakeGateway: ServiceSpec<typeof env> = {
   name: 'api-gateway',
   schema: 'gateway',
-  migrations: [GithubInstallations1763900000000],
+  migrations: [GithubInstallations1764000006000],
   streams: [Streams.integrationEvents, Streams.githubWebhooks],
   healthSubject: `${GatewaySubjects.health}.webhooks-test`,
   env,

@@ -1,8 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** Which workspace connected which GitHub App installation (webhook intake's map). */
-export class GithubInstallations1763900000000 implements MigrationInterface {
-  name = 'GithubInstallations1763900000000';
+export class GithubInstallations1764000006000 implements MigrationInterface {
+  name = 'GithubInstallations1764000006000';
 
   async up(runner: QueryRunner): Promise<void> {
     await runner.query(`

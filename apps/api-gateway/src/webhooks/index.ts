@@ -1,5 +1,5 @@
 export { WebhooksModule } from './webhooks.module.js';
 export { webhookEnv } from './webhook.config.js';
-export { GithubInstallations1763900000000 } from './github-installations.migration.js';
+export { GithubInstallations1764000006000 } from './github-installations.migration.js';
 export { IntakeCounters } from './intake-counters.js';
 export { GITHUB_WEBHOOK_PATH } from './webhook-intake.route.js';
