@@ -2,20 +2,31 @@ import { Module } from '@nestjs/common';
 import { ScannerSubjects, Streams } from '#libs/contracts/src/index.js';
 import { port } from '#libs/config/src/index.js';
 import type { ServiceSpec } from '#libs/service-kit/src/index.js';
+import { scannerMigrations } from './migrations/index.js';
+import { scanEnv } from './scans/scan.config.js';
+import { ScansModule } from './scans/scans.module.js';
 
-const env = { PORT: port(3002) };
+const env = { PORT: port(3002), ...scanEnv };
 
-@Module({})
+/** Feature modules: one line each. */
+@Module({
+  imports: [
+    ScansModule,
+    // one line per feature module below
+  ],
+})
 class ScannerServiceModule {}
 
 /** Scans GitHub organizations; owns schema `scanner`. */
 export const scannerService: ServiceSpec<typeof env> = {
   name: 'scanner-service',
   schema: 'scanner',
-  migrations: [],
+  // Scanner migrations in timestamp order; add yours to the array.
+  migrations: [...scannerMigrations],
   streams: [
     Streams.scannerJobs,
     Streams.scannerEvents,
+    Streams.integrationEvents,
     Streams.githubWebhooks,
     Streams.githubWebhookDeadLetters,
   ],

@@ -88,8 +88,8 @@ export interface RepoRecord {
   archived: boolean;
   fork: boolean;
   defaultBranch: string | null;
-  /** null: default branch unprotected; undefined in JSON when unknown (not readable). */
-  protection: BranchProtectionSummary | null;
+  /** null: default branch unprotected; absent: unknown (the installation may not read it). */
+  protection?: BranchProtectionSummary | null;
   secretScanning: 'enabled' | 'disabled' | 'unknown';
   collaborators: RepoAccess[] | null;
   teams: TeamAccess[] | null;

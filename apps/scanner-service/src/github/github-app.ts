@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import Bottleneck from 'bottleneck';
+import { createAppAuth } from '@octokit/auth-app';
+import { retry } from '@octokit/plugin-retry';
+import { throttling, type ThrottlingOptions } from '@octokit/plugin-throttling';
+import { Octokit } from '@octokit/rest';
+import type { Logger } from 'pino';
+import type { GithubConfig } from './github.config.js';
+
+/** Octokit with pagination (built into @octokit/rest), throttling and retry. */
+export const ScannerOctokit = Octokit.plugin(throttling, retry);
+export type ScannerOctokit = InstanceType<typeof ScannerOctokit>;
+
+export class GithubNotConfiguredError extends Error {
+  constructor() {
+    super(
+      'no GitHub App is configured: set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY_PATH (or GITHUB_APP_PRIVATE_KEY)',
+    );
+    this.name = 'GithubNotConfiguredError';
+  }
+}
+
+/** What an installation's client reports while it waits for GitHub's limits. */
+export interface LimitListener {
+  /** The primary budget ran out; requests resume at `resetAt`. */
+  onRateLimited?(resetAt: Date): void;
+  onSecondaryLimited?(retryAfterSeconds: number): void;
+}
+
+/**
+ * The GitHub App: an app JWT (RS256 from the private key) buys installation tokens, which
+ * `@octokit/auth-app` caches and renews; every call then carries `Authorization: token ...`.
+ */
+export class GithubApp {
+  private readonly privateKey: string | undefined;
+
+  constructor(
+    private readonly config: GithubConfig,
+    private readonly logger: Logger,
+  ) {
+    this.privateKey = config.GITHUB_APP_PRIVATE_KEY
+      ? config.GITHUB_APP_PRIVATE_KEY.replace(/\\n/g, '\n')
+      : config.GITHUB_APP_PRIVATE_KEY_PATH
+        ? readFileSync(config.GITHUB_APP_PRIVATE_KEY_PATH, 'utf8')
+        : undefined;
+  }
+
+  get configured(): boolean {
+    return Boolean(this.config.GITHUB_APP_ID && this.privateKey);
+  }
+
+  get baseUrl(): string {
+    return this.config.GITHUB_API_URL.replace(/\/+$/, '');
+  }
+
+  /** A client acting as the installation, with its own concurrency and limit listeners. */
+  forInstallation(installationId: string, listener: LimitListener = {}): ScannerOctokit {
+    if (!this.configured) throw new GithubNotConfiguredError();
+    const log = this.logger.child({ installationId });
+    return new ScannerOctokit({
+      baseUrl: this.baseUrl,
+      authStrategy: createAppAuth,
+      auth: {
+        appId: Number(this.config.GITHUB_APP_ID),
+        privateKey: this.privateKey!,
+        installationId: Number(installationId),
+      },
+      log: {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: (message: string) => log.debug({ octokit: message }, 'octokit warning'),
+        error: (message: string) => log.warn({ octokit: message }, 'octokit error'),
+      },
+      throttle: {
+        id: `installation-${installationId}`,
+        // Octokit accepts its own Bottleneck groups here, though its types do not say so.
+        // Octokit's defaults allow 10 reads at once and one GraphQL query per second (it treats
+        // GraphQL like writes); reads of 100 repositories at a time need neither brake.
+        global: new Bottleneck.Group({ maxConcurrent: this.config.GITHUB_CONCURRENCY }),
+        write: new Bottleneck.Group({ maxConcurrent: 2, minTime: 0 }),
+        onRateLimit: (retryAfter: number) => {
+          listener.onRateLimited?.(new Date(Date.now() + retryAfter * 1000));
+          // Wait for the reset however long it is: a scan skips nothing.
+          return true;
+        },
+        onSecondaryRateLimit: (
+          retryAfter: number,
+          _options: unknown,
+          _o: unknown,
+          count: number,
+        ) => {
+          listener.onSecondaryLimited?.(retryAfter);
+          return count < 10;
+        },
+      } as ThrottlingOptions,
+      retry: {
+        retries: this.config.GITHUB_RETRIES,
+        retryAfterBaseValue: this.config.GITHUB_RETRY_BASE_MS,
+      },
+    });
+  }
+
+  /** A client acting as the app itself (JWT), for installation metadata. */
+  asApp(): ScannerOctokit {
+    if (!this.configured) throw new GithubNotConfiguredError();
+    return new ScannerOctokit({
+      baseUrl: this.baseUrl,
+      authStrategy: createAppAuth,
+      auth: { appId: Number(this.config.GITHUB_APP_ID), privateKey: this.privateKey! },
+      throttle: {
+        id: 'app',
+        onRateLimit: () => false,
+        onSecondaryRateLimit: () => false,
+      },
+      retry: { retries: 1, retryAfterBaseValue: this.config.GITHUB_RETRY_BASE_MS },
+    });
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The repository inventory's API for the rest of the scanner, notably the webhooks processor
+ * (apps/scanner-service/src/webhooks/, issue 6). Inject `InventoryService` (exported by
+ * `ScansModule`, global) and call:
+ *
+ * - `upsertRepo(workspaceId, repo)`: a repository created, edited, publicized/privatized,
+ *   archived/unarchived or transferred in: stores the basic facts, publishes `ReposUpdated`, and
+ *   (by default) rescans it on its own, so its findings follow.
+ * - `removeRepo(workspaceId, githubId)`: deleted or transferred away; publishes `RepoRemoved`.
+ * - `renameRepo(workspaceId, githubId, newFullName)`: publishes `ReposUpdated`.
+ * - `rescanRepo(workspaceId, fullName)`: reads one repository from GitHub afresh (a few calls:
+ *   GraphQL for it and its protection, REST for collaborators, teams and secret scanning, with
+ *   its cached answers dropped first), recomputes its findings and publishes them.
+ * - `recomputePermissions(workspaceId)`: a team, member or organization change can touch many
+ *   repositories: starts (or joins) a full scan, which reads only what changed thanks to ETags.
+ * - `workspacesOfInstallation(installationId)`: the workspaces that connected an installation.
+ *
+ * Every method is idempotent; the gateway's `github/repos` and findings follow the events.
+ */
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import {
+  ScannerEventTypes,
+  type RepoRecord,
+  type ReposUpdatedData,
+  type ScanOrgResult,
+} from '#libs/contracts/src/index.js';
+import type { Bus } from '#libs/messaging/src/index.js';
+import type { Baseline } from '../drift/baseline.js';
+import { evaluateDrift } from '../drift/evaluate.js';
+import { ConditionalCache } from '../github/conditional-cache.js';
+import type { GithubApp } from '../github/github-app.js';
+import { GithubReader, type ListedRepo } from '../github/github-reader.js';
+import type { InstallationStore } from '../installations/installation.store.js';
+import type { ScannerEvents } from '../scans/scanner-events.js';
+import { enqueueScanJob } from '../scans/scan-jobs.js';
+import type { ScanStore } from '../scans/scan.store.js';
+import type { InventoryStore } from './inventory.store.js';
+
+export class InventoryService {
+  constructor(
+    private readonly deps: {
+      dataSource: DataSource;
+      bus: Bus;
+      github: GithubApp;
+      installations: InstallationStore;
+      inventory: InventoryStore;
+      scans: ScanStore;
+      events: ScannerEvents;
+      baseline: Baseline;
+      logger: Logger;
+    },
+  ) {}
+
+  async workspacesOfInstallation(installationId: string | number): Promise<string[]> {
+    const found = await this.deps.installations.findByInstallationId(String(installationId));
+    return found.map((f) => f.workspaceId);
+  }
+
+  async upsertRepo(
+    workspaceId: string,
+    repo: ListedRepo,
+    options: { rescan?: boolean } = {},
+  ): Promise<void> {
+    await this.deps.inventory.upsertListed(workspaceId, [repo], null);
+    await this.publishRepos(workspaceId, [repo.githubId]);
+    if (options.rescan ?? true) await this.rescanRepo(workspaceId, repo.fullName);
+  }
+
+  async removeRepo(workspaceId: string, githubId: number): Promise<boolean> {
+    const existing = await this.deps.inventory.get(workspaceId, githubId);
+    const removed = await this.deps.inventory.remove(workspaceId, githubId);
+    if (existing) {
+      await this.deps.events.publish(ScannerEventTypes.repoRemoved, workspaceId, {
+        githubId,
+        fullName: existing.fullName,
+      });
+    }
+    return removed;
+  }
+
+  async renameRepo(workspaceId: string, githubId: number, fullName: string): Promise<boolean> {
+    const renamed = await this.deps.inventory.rename(workspaceId, githubId, fullName);
+    if (renamed) await this.publishRepos(workspaceId, [githubId]);
+    return renamed;
+  }
+
+  /** Reads one repository afresh and publishes it with its findings; undefined if it is gone. */
+  async rescanRepo(workspaceId: string, fullName: string): Promise<RepoRecord | undefined> {
+    const installation = await this.deps.installations.get(workspaceId);
+    if (!installation?.connected) return undefined;
+    const octokit = this.deps.github.forInstallation(installation.installationId);
+    const cache = await ConditionalCache.load(this.deps.dataSource, workspaceId);
+    const reader = new GithubReader(octokit, cache);
+    const listed = await reader.repository(fullName);
+    if (!listed) {
+      const known = await this.deps.inventory.findByName(workspaceId, fullName);
+      if (known) await this.removeRepo(workspaceId, known.githubId);
+      return undefined;
+    }
+    // This repository changed: its cached answers are stale whatever their ETag says.
+    await this.deps.dataSource.query(
+      `DELETE FROM scanner.http_cache WHERE workspace_id = $1 AND url LIKE $2`,
+      [workspaceId, `/repos/${listed.fullName}%`],
+    );
+    const fresh = new GithubReader(
+      octokit,
+      await ConditionalCache.load(this.deps.dataSource, workspaceId),
+    );
+    const outside = await fresh
+      .outsideCollaborators(installation.accountLogin)
+      .catch(() => new Set<string>());
+    const record: RepoRecord = {
+      ...listed,
+      secretScanning: await fresh.repositorySecretScanning(listed.fullName),
+      collaborators: (await fresh.collaborators(listed.fullName)).map((c) => ({
+        ...c,
+        outside: outside.has(c.login),
+      })),
+      teams: await fresh.repositoryTeams(listed.fullName).catch(() => []),
+      scanState: 'scanned',
+    };
+    await this.deps.dataSource.transaction((tx) =>
+      this.deps.inventory.saveScanned(
+        workspaceId,
+        record,
+        evaluateDrift(record, this.deps.baseline),
+        tx,
+      ),
+    );
+    await this.publishRepos(workspaceId, [record.githubId]);
+    return record;
+  }
+
+  async recomputePermissions(workspaceId: string): Promise<ScanOrgResult | undefined> {
+    const installation = await this.deps.installations.get(workspaceId);
+    if (!installation?.connected) return undefined;
+    const { scan, created } = await this.deps.scans.createOrJoin({
+      workspaceId,
+      installationId: installation.installationId,
+      accountLogin: installation.accountLogin,
+      correlationId: `recompute-${Date.now()}`,
+    });
+    if (created) {
+      await enqueueScanJob(
+        this.deps.bus,
+        { kind: 'scan', workspaceId, scanId: scan.id },
+        `scan:${scan.id}`,
+      );
+    }
+    return {
+      scanId: scan.id,
+      status: scan.status,
+      startedAt: scan.startedAt.toISOString(),
+      alreadyRunning: !created,
+    };
+  }
+
+  /**
+   * Discovery after a connect: lists the installation's repositories (GraphQL, 100 per call) and
+   * publishes them, so `github/repos` shows them within seconds, before any scan.
+   */
+  async discover(workspaceId: string, signal?: AbortSignal): Promise<number> {
+    const installation = await this.deps.installations.get(workspaceId);
+    if (!installation?.connected) return 0;
+    const octokit = this.deps.github.forInstallation(installation.installationId);
+    const reader = new GithubReader(
+      octokit,
+      await ConditionalCache.load(this.deps.dataSource, workspaceId),
+    );
+    let cursor: string | null = null;
+    let count = 0;
+    for (;;) {
+      if (signal?.aborted) break;
+      const page = await reader.repositoriesPage(installation.accountLogin, cursor);
+      await this.deps.inventory.upsertListed(workspaceId, page.repos, null);
+      await this.publishRepos(
+        workspaceId,
+        page.repos.map((r) => r.githubId),
+      );
+      count += page.repos.length;
+      if (!page.hasNextPage) break;
+      cursor = page.endCursor;
+    }
+    this.deps.logger.info({ workspaceId, repos: count }, 'repositories discovered');
+    return count;
+  }
+
+  private async publishRepos(workspaceId: string, githubIds: number[]): Promise<void> {
+    const repos = await this.deps.inventory.withFindings(workspaceId, githubIds);
+    if (repos.length === 0) return;
+    const data: ReposUpdatedData = { repos };
+    await this.deps.events.publish(ScannerEventTypes.reposUpdated, workspaceId, data);
+  }
+}

@@ -1,0 +1,243 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Finding, RepoRecord } from '#libs/contracts/src/index.js';
+import type { ListedRepo } from '../github/github-reader.js';
+import { returnedRows } from '../scans/scan.store.js';
+
+type Queryable = Pick<DataSource | EntityManager, 'query'>;
+
+interface RepoRow {
+  github_id: string;
+  full_name: string;
+  private: boolean;
+  visibility: RepoRecord['visibility'];
+  archived: boolean;
+  fork: boolean;
+  default_branch: string | null;
+  protection: RepoRecord['protection'] | { unknown: true };
+  secret_scanning: RepoRecord['secretScanning'];
+  collaborators: RepoRecord['collaborators'];
+  teams: RepoRecord['teams'];
+  scan_state: RepoRecord['scanState'];
+}
+
+/** Protection is stored as JSON; "not readable" is kept apart from "unprotected" (null). */
+const UNKNOWN_PROTECTION = { unknown: true } as const;
+
+function protectionColumn(protection: ListedRepo['protection']): string | null {
+  return JSON.stringify(protection === undefined ? UNKNOWN_PROTECTION : protection);
+}
+
+export function rowToRecord(row: RepoRow): RepoRecord {
+  const protection =
+    row.protection && 'unknown' in row.protection ? undefined : (row.protection ?? null);
+  return {
+    githubId: Number(row.github_id),
+    fullName: row.full_name,
+    private: row.private,
+    visibility: row.visibility,
+    archived: row.archived,
+    fork: row.fork,
+    defaultBranch: row.default_branch,
+    protection: protection as RepoRecord['protection'],
+    secretScanning: row.secret_scanning,
+    collaborators: row.collaborators,
+    teams: row.teams,
+    scanState: row.scan_state,
+  };
+}
+
+/**
+ * The repository inventory and its findings, per workspace, in schema `scanner`. Writes take an
+ * optional transaction (`EntityManager`) so a scan can record a repository and its checkpoint
+ * atomically.
+ */
+export class InventoryStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Discovery or a scan's listing: basic facts; details already scanned are kept. */
+  async upsertListed(
+    workspaceId: string,
+    repos: ListedRepo[],
+    scanId: string | null,
+    db: Queryable = this.dataSource,
+  ): Promise<void> {
+    if (repos.length === 0) return;
+    await db.query(
+      `INSERT INTO scanner.repos AS r (workspace_id, github_id, full_name, private, visibility,
+         archived, fork, default_branch, protection, scan_state, last_seen_scan_id, updated_at)
+       SELECT $1, x.github_id, x.full_name, x.private, x.visibility, x.archived, x.fork,
+              x.default_branch, x.protection, 'discovered', $3, now()
+       FROM jsonb_to_recordset($2::jsonb) AS x(github_id bigint, full_name text, private boolean,
+              visibility text, archived boolean, fork boolean, default_branch text, protection jsonb)
+       ON CONFLICT (workspace_id, github_id) DO UPDATE SET
+         full_name = EXCLUDED.full_name, private = EXCLUDED.private,
+         visibility = EXCLUDED.visibility, archived = EXCLUDED.archived, fork = EXCLUDED.fork,
+         default_branch = EXCLUDED.default_branch, protection = EXCLUDED.protection,
+         last_seen_scan_id = COALESCE(EXCLUDED.last_seen_scan_id, r.last_seen_scan_id),
+         updated_at = now()`,
+      [
+        workspaceId,
+        JSON.stringify(
+          repos.map((r) => ({
+            github_id: r.githubId,
+            full_name: r.fullName,
+            private: r.private,
+            visibility: r.visibility,
+            archived: r.archived,
+            fork: r.fork,
+            default_branch: r.defaultBranch,
+            protection: JSON.parse(protectionColumn(r.protection)!),
+          })),
+        ),
+        scanId,
+      ],
+    );
+  }
+
+  /** A fully read repository and its findings, replacing what was known. */
+  async saveScanned(
+    workspaceId: string,
+    record: RepoRecord,
+    findings: Finding[],
+    db: Queryable = this.dataSource,
+  ): Promise<void> {
+    await db.query(
+      `INSERT INTO scanner.repos (workspace_id, github_id, full_name, private, visibility, archived,
+         fork, default_branch, protection, secret_scanning, collaborators, teams, scan_state, updated_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13, now())
+       ON CONFLICT (workspace_id, github_id) DO UPDATE SET
+         full_name = EXCLUDED.full_name, private = EXCLUDED.private,
+         visibility = EXCLUDED.visibility, archived = EXCLUDED.archived, fork = EXCLUDED.fork,
+         default_branch = EXCLUDED.default_branch, protection = EXCLUDED.protection,
+         secret_scanning = EXCLUDED.secret_scanning, collaborators = EXCLUDED.collaborators,
+         teams = EXCLUDED.teams, scan_state = EXCLUDED.scan_state, updated_at = now()`,
+      [
+        workspaceId,
+        record.githubId,
+        record.fullName,
+        record.private,
+        record.visibility,
+        record.archived,
+        record.fork,
+        record.defaultBranch,
+        protectionColumn(record.protection),
+        record.secretScanning,
+        JSON.stringify(record.collaborators),
+        JSON.stringify(record.teams),
+        record.scanState,
+      ],
+    );
+    await this.replaceFindings(workspaceId, record.githubId, findings, db);
+  }
+
+  async replaceFindings(
+    workspaceId: string,
+    githubId: number,
+    findings: Finding[],
+    db: Queryable = this.dataSource,
+  ): Promise<void> {
+    await db.query(`DELETE FROM scanner.findings WHERE workspace_id = $1 AND github_id = $2`, [
+      workspaceId,
+      githubId,
+    ]);
+    if (findings.length === 0) return;
+    await db.query(
+      `INSERT INTO scanner.findings (workspace_id, github_id, repo, check_name, expected, actual, severity)
+       SELECT $1, $2, x.repo, x.check, x.expected, x.actual, x.severity
+       FROM jsonb_to_recordset($3::jsonb) AS x(repo text, "check" text, expected jsonb, actual jsonb, severity text)`,
+      [workspaceId, githubId, JSON.stringify(findings)],
+    );
+  }
+
+  async markFailed(workspaceId: string, githubId: number, db: Queryable = this.dataSource) {
+    await db.query(
+      `UPDATE scanner.repos SET scan_state = 'failed', updated_at = now()
+       WHERE workspace_id = $1 AND github_id = $2`,
+      [workspaceId, githubId],
+    );
+  }
+
+  async get(workspaceId: string, githubId: number): Promise<RepoRecord | undefined> {
+    const rows: RepoRow[] = await this.dataSource.query(
+      `SELECT * FROM scanner.repos WHERE workspace_id = $1 AND github_id = $2`,
+      [workspaceId, githubId],
+    );
+    return rows[0] ? rowToRecord(rows[0]) : undefined;
+  }
+
+  async findByName(workspaceId: string, fullName: string): Promise<RepoRecord | undefined> {
+    const rows: RepoRow[] = await this.dataSource.query(
+      `SELECT * FROM scanner.repos WHERE workspace_id = $1 AND lower(full_name) = lower($2)`,
+      [workspaceId, fullName],
+    );
+    return rows[0] ? rowToRecord(rows[0]) : undefined;
+  }
+
+  /** Records with their findings, for (re)publishing to the gateway. */
+  async withFindings(
+    workspaceId: string,
+    githubIds: number[],
+  ): Promise<Array<RepoRecord & { findings: Finding[] | null }>> {
+    if (githubIds.length === 0) return [];
+    const rows: Array<RepoRow & { findings: Finding[] | null }> = await this.dataSource.query(
+      `SELECT r.*, (SELECT jsonb_agg(jsonb_build_object('repo', f.repo, 'check', f.check_name,
+                 'expected', f.expected, 'actual', f.actual, 'severity', f.severity)
+                 ORDER BY f.check_name)
+               FROM scanner.findings f
+               WHERE f.workspace_id = r.workspace_id AND f.github_id = r.github_id) AS findings
+       FROM scanner.repos r WHERE r.workspace_id = $1 AND r.github_id = ANY($2::bigint[])`,
+      [workspaceId, githubIds],
+    );
+    return rows.map((row) => ({
+      ...rowToRecord(row),
+      findings: row.scan_state === 'scanned' ? (row.findings ?? []) : null,
+    }));
+  }
+
+  async rename(workspaceId: string, githubId: number, fullName: string): Promise<boolean> {
+    const [, count] = (await this.dataSource.query(
+      `UPDATE scanner.repos SET full_name = $3, updated_at = now()
+       WHERE workspace_id = $1 AND github_id = $2`,
+      [workspaceId, githubId, fullName],
+    )) as [unknown, number];
+    await this.dataSource.query(
+      `UPDATE scanner.findings SET repo = $3 WHERE workspace_id = $1 AND github_id = $2`,
+      [workspaceId, githubId, fullName],
+    );
+    return count > 0;
+  }
+
+  async remove(workspaceId: string, githubId: number, db: Queryable = this.dataSource) {
+    await db.query(`DELETE FROM scanner.findings WHERE workspace_id = $1 AND github_id = $2`, [
+      workspaceId,
+      githubId,
+    ]);
+    const [, count] = (await db.query(
+      `DELETE FROM scanner.repos WHERE workspace_id = $1 AND github_id = $2`,
+      [workspaceId, githubId],
+    )) as [unknown, number];
+    return count > 0;
+  }
+
+  /** Repositories a completed scan did not list any more: gone from the installation. */
+  async removeUnseen(
+    workspaceId: string,
+    scanId: string,
+  ): Promise<Array<{ githubId: number; fullName: string }>> {
+    const rows = returnedRows<{ github_id: string; full_name: string }>(
+      await this.dataSource.query(
+        `DELETE FROM scanner.repos WHERE workspace_id = $1
+           AND (last_seen_scan_id IS DISTINCT FROM $2)
+         RETURNING github_id, full_name`,
+        [workspaceId, scanId],
+      ),
+    );
+    if (rows.length > 0) {
+      await this.dataSource.query(
+        `DELETE FROM scanner.findings WHERE workspace_id = $1 AND github_id = ANY($2::bigint[])`,
+        [workspaceId, rows.map((r) => r.github_id)],
+      );
+    }
+    return rows.map((r) => ({ githubId: Number(r.github_id), fullName: r.full_name }));
+  }
+}

@@ -1,0 +1,5 @@
+import type { MigrationClass } from '#libs/database/src/index.js';
+import { Scanner1764100000000 } from './1764100000000-scanner.js';
+
+/** The scanner's migrations in order; add new ones at the end. */
+export const scannerMigrations: MigrationClass[] = [Scanner1764100000000];

@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createEnvelope,
+  eventSubject,
+  ScannerSubjects,
+  type Envelope,
+} from '#libs/contracts/src/index.js';
+import type { Bus } from '#libs/messaging/src/index.js';
+
+/**
+ * Publishes scanner events to SCANNER_EVENTS. `messageId` (Nats-Msg-Id) makes a republish after a
+ * restart collapse into one event; JetStream's ack means the event is stored before we go on.
+ */
+export class ScannerEvents {
+  constructor(private readonly bus: Bus) {}
+
+  async publish<TData>(
+    type: string,
+    workspaceId: string,
+    data: TData,
+    options: {
+      messageId?: string;
+      correlationId?: string | null;
+      causationId?: string | null;
+    } = {},
+  ): Promise<Envelope<string, TData>> {
+    const envelope = createEnvelope({
+      id: options.messageId ?? randomUUID(),
+      type,
+      data,
+      workspaceId,
+      actor: 'system',
+      ...(options.correlationId ? { correlationId: options.correlationId } : {}),
+      causationId: options.causationId ?? null,
+    });
+    await this.bus.js.publish(
+      eventSubject(ScannerSubjects.events, type),
+      JSON.stringify(envelope),
+      {
+        msgID: envelope.id,
+      },
+    );
+    return envelope;
+  }
+}
