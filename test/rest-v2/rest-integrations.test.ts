@@ -32,6 +32,105 @@ async function createEcr(name: string, token = team.owner, path = orgPath): Prom
 
 const firstError = (r: RestResponse) => r.body.errors[0];
 
+// First in the file, so its integrations are the first the read model sees: their list positions
+// cross from one digit to two, which an order by the position's text would get wrong.
+describe('cursor pagination', () => {
+  let paging: Team;
+  let path: string;
+  const created: string[] = [];
+  const create = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const r = await createEcr(`page item ${created.length}`, paging.owner, path);
+      created.push(r.body.data.id);
+    }
+  };
+  const page = async (link: string) => {
+    const r = await call('GET', link, { token: paging.viewer });
+    expect(r.status).toBe(200);
+    return r.body as { data: { id: string }[]; links: Record<string, string | undefined> };
+  };
+
+  beforeAll(async () => {
+    paging = await createTeam(stack.gateway.infra.dataSource, 'initech');
+    path = `/rest/orgs/${paging.workspaceId}/integrations`;
+    await create(25);
+  }, 60_000);
+
+  test('forward and back through a list that grows while it is paged', async () => {
+    const first = await page(`${path}?limit=10`);
+    expect(first.data.map((i) => i.id)).toEqual(created.slice(0, 10));
+    expect(first.links.prev).toBeUndefined();
+    expect(first.links.next).toBeDefined();
+
+    const second = await page(first.links.next!);
+    expect(second.data.map((i) => i.id)).toEqual(created.slice(10, 20));
+    // Three more arrive while the client is on page 2: nothing shifts, they come at the end.
+    await create(3);
+    const third = await page(second.links.next!);
+    expect(third.data.map((i) => i.id)).toEqual(created.slice(20, 28));
+    expect(third.links.next).toBeUndefined();
+    const seen = [...first.data, ...second.data, ...third.data].map((i) => i.id);
+    expect(new Set(seen).size).toBe(28);
+
+    // Back from the last page by `prev`: the same pages, in the same order.
+    const back2 = await page(third.links.prev!);
+    expect(back2.data.map((i) => i.id)).toEqual(created.slice(10, 20));
+    const back1 = await page(back2.links.prev!);
+    expect(back1.data.map((i) => i.id)).toEqual(created.slice(0, 10));
+    expect(back1.links.prev).toBeUndefined();
+    expect(back1.links.next).toBeDefined();
+
+    // `self` fetches the same page again; every link keeps limit and version.
+    expect((await page(second.links.self!)).data).toEqual(second.data);
+    for (const link of Object.values(second.links))
+      expect(link).toMatch(/version=2026-03-25.*limit=10/);
+  });
+
+  test('limit defaults to 10 and goes up to 100', async () => {
+    expect((await page(path)).data).toHaveLength(10);
+    expect((await page(`${path}?limit=100`)).data).toHaveLength(created.length);
+  });
+
+  test.each(['9', '101', 'ten', '-1'])('limit %p: 400', async (limit) => {
+    const r = await call('GET', `${path}?limit=${limit}`, { token: paging.viewer });
+    expect(r.status).toBe(400);
+    expect(firstError(r).source).toEqual({ parameter: 'limit' });
+  });
+
+  test('both cursors at once, a tampered cursor, or another org’s cursor: 400', async () => {
+    const first = await page(`${path}?limit=10`);
+    const cursor = new URL(first.links.next!, 'http://x').searchParams.get('starting_after')!;
+    const both = await call('GET', `${path}?starting_after=${cursor}&ending_before=${cursor}`, {
+      token: paging.viewer,
+    });
+    expect(both.status).toBe(400);
+    const [v, body, mac] = cursor.split('.');
+    const forged = Buffer.from(
+      JSON.stringify({ o: paging.workspaceId, p: '1', i: created[0] }),
+    ).toString('base64url');
+    for (const bad of [
+      `${v}.${forged}.${mac}`,
+      `${v}.${body}.${mac!.slice(0, -2)}AA`,
+      'v1.eyJpZCI6IjEwMDAifQo=',
+    ]) {
+      const r = await call('GET', `${path}?starting_after=${encodeURIComponent(bad)}`, {
+        token: paging.viewer,
+      });
+      expect(r.status).toBe(400);
+      expect(firstError(r)).toMatchObject({
+        code: 'invalid_cursor',
+        source: { parameter: 'starting_after' },
+      });
+    }
+    // A cursor is bound to its org: this org's cursor means nothing in another org's list.
+    const elsewhere = await call('GET', `${orgPath}?starting_after=${cursor}`, {
+      token: team.viewer,
+    });
+    expect(elsewhere.status).toBe(400);
+    expect(firstError(elsewhere).code).toBe('invalid_cursor');
+  });
+});
+
 describe('version', () => {
   test('is required on every operation: 400 naming the parameter', async () => {
     const id = (await createEcr('versioned')).body.data.id;
@@ -534,102 +633,5 @@ describe('both APIs see the same integrations', () => {
     expect(disconnected.status).toBeLessThan(300);
     const after = (await all()).find((i: any) => i.id === github.id);
     expect(after.attributes.status).toBe('disconnected');
-  });
-});
-
-describe('cursor pagination', () => {
-  let paging: Team;
-  let path: string;
-  const created: string[] = [];
-  const create = async (n: number) => {
-    for (let i = 0; i < n; i++) {
-      const r = await createEcr(`page item ${created.length}`, paging.owner, path);
-      created.push(r.body.data.id);
-    }
-  };
-  const page = async (link: string) => {
-    const r = await call('GET', link, { token: paging.viewer });
-    expect(r.status).toBe(200);
-    return r.body as { data: { id: string }[]; links: Record<string, string | undefined> };
-  };
-
-  beforeAll(async () => {
-    paging = await createTeam(stack.gateway.infra.dataSource, 'initech');
-    path = `/rest/orgs/${paging.workspaceId}/integrations`;
-    await create(25);
-  }, 60_000);
-
-  test('forward and back through a list that grows while it is paged', async () => {
-    const first = await page(`${path}?limit=10`);
-    expect(first.data.map((i) => i.id)).toEqual(created.slice(0, 10));
-    expect(first.links.prev).toBeUndefined();
-    expect(first.links.next).toBeDefined();
-
-    const second = await page(first.links.next!);
-    expect(second.data.map((i) => i.id)).toEqual(created.slice(10, 20));
-    // Three more arrive while the client is on page 2: nothing shifts, they come at the end.
-    await create(3);
-    const third = await page(second.links.next!);
-    expect(third.data.map((i) => i.id)).toEqual(created.slice(20, 28));
-    expect(third.links.next).toBeUndefined();
-    const seen = [...first.data, ...second.data, ...third.data].map((i) => i.id);
-    expect(new Set(seen).size).toBe(28);
-
-    // Back from the last page by `prev`: the same pages, in the same order.
-    const back2 = await page(third.links.prev!);
-    expect(back2.data.map((i) => i.id)).toEqual(created.slice(10, 20));
-    const back1 = await page(back2.links.prev!);
-    expect(back1.data.map((i) => i.id)).toEqual(created.slice(0, 10));
-    expect(back1.links.prev).toBeUndefined();
-    expect(back1.links.next).toBeDefined();
-
-    // `self` fetches the same page again; every link keeps limit and version.
-    expect((await page(second.links.self!)).data).toEqual(second.data);
-    for (const link of Object.values(second.links))
-      expect(link).toMatch(/version=2026-03-25.*limit=10/);
-  });
-
-  test('limit defaults to 10 and goes up to 100', async () => {
-    expect((await page(path)).data).toHaveLength(10);
-    expect((await page(`${path}?limit=100`)).data).toHaveLength(created.length);
-  });
-
-  test.each(['9', '101', 'ten', '-1'])('limit %p: 400', async (limit) => {
-    const r = await call('GET', `${path}?limit=${limit}`, { token: paging.viewer });
-    expect(r.status).toBe(400);
-    expect(firstError(r).source).toEqual({ parameter: 'limit' });
-  });
-
-  test('both cursors at once, a tampered cursor, or another org’s cursor: 400', async () => {
-    const first = await page(`${path}?limit=10`);
-    const cursor = new URL(first.links.next!, 'http://x').searchParams.get('starting_after')!;
-    const both = await call('GET', `${path}?starting_after=${cursor}&ending_before=${cursor}`, {
-      token: paging.viewer,
-    });
-    expect(both.status).toBe(400);
-    const [v, body, mac] = cursor.split('.');
-    const forged = Buffer.from(
-      JSON.stringify({ o: paging.workspaceId, p: '1', i: created[0] }),
-    ).toString('base64url');
-    for (const bad of [
-      `${v}.${forged}.${mac}`,
-      `${v}.${body}.${mac!.slice(0, -2)}AA`,
-      'v1.eyJpZCI6IjEwMDAifQo=',
-    ]) {
-      const r = await call('GET', `${path}?starting_after=${encodeURIComponent(bad)}`, {
-        token: paging.viewer,
-      });
-      expect(r.status).toBe(400);
-      expect(firstError(r)).toMatchObject({
-        code: 'invalid_cursor',
-        source: { parameter: 'starting_after' },
-      });
-    }
-    // A cursor is bound to its org: this org's cursor means nothing in another org's list.
-    const elsewhere = await call('GET', `${orgPath}?starting_after=${cursor}`, {
-      token: team.viewer,
-    });
-    expect(elsewhere.status).toBe(400);
-    expect(firstError(elsewhere).code).toBe('invalid_cursor');
   });
 });

@@ -22,7 +22,8 @@ export interface DeletionSummary {
 
 const COLUMNS = `
   id, workspace_id, provider, kind, profile_name, status, settings,
-  created_at, updated_at, list_position::text AS list_position`;
+  created_at, updated_at, list_position::text AS list_key`;
+// (Not aliased `list_position`: ORDER BY would then sort by the text, 10 before 9.)
 
 interface Row {
   id: string;
@@ -34,7 +35,7 @@ interface Row {
   settings: RestIntegration['settings'];
   created_at: Date;
   updated_at: Date;
-  list_position: string;
+  list_key: string;
 }
 
 /**
@@ -138,6 +139,6 @@ function toIntegration(row: Row): RestIntegration {
     settings: row.settings,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
-    listPosition: row.list_position,
+    listPosition: row.list_key,
   };
 }
