@@ -49,6 +49,12 @@ export interface RunningService<TConfig = unknown> {
   close(): Promise<void>;
 }
 
+/** A caller's id is kept when it is a plain token; anything else could forge log lines. */
+const CORRELATION_ID = /^[\w.:-]{1,128}$/;
+function correlationIdFrom(header: string | string[] | undefined): string {
+  return typeof header === 'string' && CORRELATION_ID.test(header) ? header : randomUUID();
+}
+
 /**
  * Config, Postgres (migrated), NATS (streams ensured), then Nest on Fastify with a NATS
  * microservice in a queue group named after the service, so replicas share requests.
@@ -115,7 +121,7 @@ export async function startService<TShape extends z.ZodRawShape>(
   const adapter = new FastifyAdapter({
     bodyLimit: spec.bodyLimit ?? 1024 * 1024,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) =>
-      String(req.headers['x-correlation-id'] ?? randomUUID()),
+      correlationIdFrom(req.headers['x-correlation-id']),
   });
   const app = await NestFactory.create<NestFastifyApplication>(ServiceRootModule, adapter, {
     logger: new PinoNestLogger(logger),
@@ -125,6 +131,21 @@ export async function startService<TShape extends z.ZodRawShape>(
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-correlation-id', request.id);
     withCorrelation({ correlationId: request.id }, done);
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    // 'finish' listeners do not inherit the request's async context: bind it again.
+    withCorrelation({ correlationId: request.id }, () =>
+      logger.debug(
+        {
+          method: request.method,
+          route: request.routeOptions.url,
+          status: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+        },
+        'http request handled',
+      ),
+    );
+    done();
   });
   await spec.configureApp?.(app, infra);
 
