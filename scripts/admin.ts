@@ -1,6 +1,7 @@
 import { addMember, createWorkspace } from './admin/workspace-commands.js';
 import { runAdmin } from './admin/run-admin.js';
 import type { AdminCommand } from './admin/command.js';
+import { webhooksDeadLetters, webhooksReplay } from './admin/webhooks-dead-letters.js';
 
 /**
  * `npm run admin -- <command> ...`: operations from a shell, straight against Postgres. Each
@@ -10,6 +11,8 @@ const COMMANDS: AdminCommand[] = [
   createWorkspace,
   addMember,
   // one line per further command
+  webhooksDeadLetters,
+  webhooksReplay,
 ];
 
 process.exitCode = await runAdmin(COMMANDS, process.argv.slice(2), {

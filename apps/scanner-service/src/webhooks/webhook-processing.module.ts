@@ -1,0 +1,39 @@
+import { Module, type DynamicModule, type Type } from '@nestjs/common';
+import { DeliveryProcessor } from './delivery-processor.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
+import {
+  WEBHOOK_PROCESSING_OPTIONS,
+  WebhookConsumer,
+  type WebhookProcessingOptions,
+} from './webhook-consumer.js';
+import { WebhookCounters } from './webhook-counters.js';
+import { WEBHOOK_INVENTORY, type WebhookInventory } from './webhook-inventory.js';
+
+/**
+ * GitHub webhook processing in the scanner. `inventory` is the class that keeps the repository
+ * inventory (the scanner's `InventoryService`, provided globally by its scans module).
+ */
+@Module({})
+export class WebhookProcessingModule {
+  static forRoot(options: {
+    inventory: Type<WebhookInventory> | symbol | string;
+    retry?: Partial<RetryPolicy>;
+    concurrency?: number;
+  }): DynamicModule {
+    const resolved: WebhookProcessingOptions = {
+      retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
+      concurrency: options.concurrency ?? 4,
+    };
+    return {
+      module: WebhookProcessingModule,
+      providers: [
+        { provide: WEBHOOK_PROCESSING_OPTIONS, useValue: resolved },
+        { provide: WEBHOOK_INVENTORY, useExisting: options.inventory },
+        DeliveryProcessor,
+        WebhookCounters,
+        WebhookConsumer,
+      ],
+      exports: [WebhookCounters],
+    };
+  }
+}

@@ -1,0 +1,299 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { IntegrationSubjects, Streams, type Envelope } from '#libs/contracts/src/index.js';
+import { startService, type RunningService } from '#libs/service-kit/src/index.js';
+import { NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
+import { WebhookCounters } from '../../apps/scanner-service/src/webhooks/index.js';
+import { webhooksDeadLetters, webhooksReplay } from '../../scripts/admin/webhooks-dead-letters.js';
+import { payloadFor, post, signedDelivery } from './support/deliveries.js';
+import { IntegrationEventsPublisher } from './support/integration-events.js';
+import { intakeGateway } from './support/intake-gateway.js';
+import { processingScanner, RecordingInventory } from './support/processing-scanner.js';
+
+const SECRET = 'processing-secret';
+const INSTALLATION = 777;
+
+describe('webhook processing in the scanner (real deliveries through the real intake)', () => {
+  let nats: NatsServerFixture;
+  let db: PostgresFixture;
+  let gateway: RunningService;
+  let scanner: RunningService;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let events: IntegrationEventsPublisher;
+  let inventory: RecordingInventory;
+  let counters: WebhookCounters;
+  let workspaceId: string;
+  let integrationId: string;
+  const disconnects: Envelope[] = [];
+
+  const send = async (event: string, payload: Record<string, any>, deliveryId?: string) => {
+    const delivery = await signedDelivery(SECRET, event, payload, deliveryId);
+    const response = await post(gateway.url, delivery);
+    expect(response.status).toBe(202);
+    return delivery;
+  };
+  const processed = (deliveryId: string) =>
+    waitFor(
+      async () => {
+        const rows = await db.query(
+          `SELECT outcome, attempts FROM scanner.webhook_deliveries WHERE delivery_id = $1`,
+          [deliveryId],
+        );
+        return rows[0]?.outcome && rows[0].outcome !== 'processing' ? rows[0] : undefined;
+      },
+      { what: `delivery ${deliveryId} to be processed` },
+    );
+  const callsFor = (method: string) => inventory.calls.filter((c) => c.method === method);
+
+  beforeAll(async () => {
+    nats = await NatsServerFixture.start();
+    db = await PostgresFixture.create('webhooks_processing');
+    const env = {
+      NATS_URL: nats.url,
+      DATABASE_URL: db.url,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      GITHUB_WEBHOOK_SECRET: SECRET,
+    };
+    scanner = await startService(processingScanner as any, env);
+    gateway = await startService(intakeGateway as any, env);
+    inventory = scanner.app.get(RecordingInventory);
+    counters = scanner.app.get(WebhookCounters);
+    nc = await connect({ servers: nats.url });
+    jsm = await jetstreamManager(nc);
+    // Stands in for the integration service's disconnect handler, answering as Nest would.
+    nc.subscribe(IntegrationSubjects.disconnect, {
+      callback: (_err, msg) => {
+        const frame = msg.json<{ id: string; data: Envelope }>();
+        disconnects.push(frame.data);
+        msg.respond(
+          JSON.stringify({
+            id: frame.id,
+            isDisposed: true,
+            response: { ok: true, value: { disabledRuleIds: [] } },
+          }),
+        );
+      },
+    });
+    events = await IntegrationEventsPublisher.connect(nats.url);
+    workspaceId = randomUUID();
+    integrationId = await events.connected(workspaceId, INSTALLATION);
+    await waitFor(
+      async () => {
+        const d = await signedDelivery(SECRET, 'ping', payloadFor(INSTALLATION, 'ping'));
+        return (await post(gateway.url, d)).body.status === 'accepted' ? true : undefined;
+      },
+      { what: 'the gateway to map the installation' },
+    );
+  });
+
+  afterAll(async () => {
+    await events?.close();
+    await nc?.close();
+    await gateway?.close();
+    await scanner?.close();
+    await nats?.dispose();
+    await db?.dispose();
+  });
+
+  beforeEach(() => {
+    inventory.calls.length = 0;
+    inventory.failAlways = false;
+  });
+
+  test('repository created: stored at once from the payload (then rescanned by the inventory)', async () => {
+    const payload = payloadFor(INSTALLATION, 'repository', 'created');
+    const d = await send('repository', payload);
+    expect((await processed(d.deliveryId)).outcome).toBe('applied');
+    expect(callsFor('upsertRepo')).toEqual([
+      {
+        method: 'upsertRepo',
+        args: [
+          workspaceId,
+          expect.objectContaining({
+            githubId: payload.repository.id,
+            fullName: payload.repository.full_name,
+            private: payload.repository.private,
+          }),
+        ],
+      },
+    ]);
+  });
+
+  test('installation_repositories added and removed: each repository upserted or removed', async () => {
+    const added = payloadFor(INSTALLATION, 'installation_repositories', 'added');
+    const d1 = await send('installation_repositories', added);
+    expect((await processed(d1.deliveryId)).outcome).toBe('applied');
+    expect(callsFor('upsertRepo').map((c) => (c.args[1] as any).fullName)).toEqual(
+      added.repositories_added.map((r: any) => r.full_name),
+    );
+    const removed = payloadFor(INSTALLATION, 'installation_repositories', 'removed');
+    const d2 = await send('installation_repositories', removed);
+    expect((await processed(d2.deliveryId)).outcome).toBe('applied');
+    expect(callsFor('removeRepo').map((c) => c.args[1])).toEqual(
+      removed.repositories_removed.map((r: any) => r.id),
+    );
+  });
+
+  test.each([
+    ['repository', 'deleted', 'removeRepo'],
+    ['repository', 'renamed', 'renameRepo'],
+    ['repository', 'transferred', 'upsertRepo'],
+    ['repository', 'archived', 'upsertRepo'],
+    ['repository', 'unarchived', 'upsertRepo'],
+    ['repository', 'publicized', 'upsertRepo'],
+    ['repository', 'privatized', 'upsertRepo'],
+    ['repository', 'edited', 'upsertRepo'],
+    ['branch_protection_rule', 'created', 'rescanRepo'],
+    ['repository_ruleset', 'created', 'rescanRepo'],
+    ['member', 'added', 'rescanRepo'],
+    ['team', 'added_to_repository', 'rescanRepo'],
+    ['team_add', undefined, 'rescanRepo'],
+    ['membership', 'removed', 'recomputePermissions'],
+    ['organization', 'member_added', 'recomputePermissions'],
+  ])('%s %s -> %s', async (event, action, method) => {
+    const payload = payloadFor(INSTALLATION, event, action);
+    // Each on a repository of its own, so no earlier test's version makes it stale.
+    if (payload.repository) payload.repository.id = Math.floor(Math.random() * 1e9);
+    const d = await send(event, payload);
+    expect(['applied', 'recomputed']).toContain((await processed(d.deliveryId)).outcome);
+    expect(inventory.calls.map((c) => c.method)).toContain(method);
+  });
+
+  test('other event types are acknowledged, not acted on, and counted by type', async () => {
+    const before = counters.get('star', 'ignored');
+    const d = await send('star', payloadFor(INSTALLATION, 'star', 'created'));
+    const d2 = await send('installation', payloadFor(INSTALLATION, 'installation', 'unsuspend'));
+    expect((await processed(d.deliveryId)).outcome).toBe('ignored');
+    expect((await processed(d2.deliveryId)).outcome).toBe('ignored');
+    expect(inventory.calls).toEqual([]);
+    expect(disconnects.map((e) => e.causationId)).not.toContain(d2.deliveryId);
+    expect(counters.get('star', 'ignored')).toBe(before + 1);
+    const counted = await db.query(
+      `SELECT count(*)::int AS n FROM scanner.webhook_deliveries WHERE event = 'star' AND outcome = 'ignored'`,
+    );
+    expect(counted[0]!.n).toBeGreaterThanOrEqual(1);
+  });
+
+  test('the same delivery stored twice (e.g. after the dedupe window) is processed once', async () => {
+    const payload = payloadFor(INSTALLATION, 'repository', 'created');
+    payload.repository.id = 424242;
+    const d = await send('repository', payload);
+    await processed(d.deliveryId);
+    const stored = await jsm.streams.getMessage(Streams.githubWebhooks.name, {
+      last_by_subj: 'github.webhook.repository',
+    });
+    await jetstream(nc).publish('github.webhook.repository', stored!.data, {
+      msgID: `${d.deliveryId}-again`,
+    });
+    const duplicates = counters.get('repository', 'duplicate');
+    await waitFor(() => (counters.get('repository', 'duplicate') > duplicates ? true : undefined));
+    expect(
+      callsFor('upsertRepo').filter((c) => (c.args[1] as any).githubId === 424242),
+    ).toHaveLength(1);
+  });
+
+  test('out of order for one repository: an older delivery never overwrites the newer state', async () => {
+    const newer = payloadFor(INSTALLATION, 'repository', 'privatized');
+    newer.repository.id = 515151;
+    newer.repository.private = true;
+    newer.repository.updated_at = '2026-01-02T10:00:00Z';
+    const older = payloadFor(INSTALLATION, 'repository', 'publicized');
+    older.repository.id = 515151;
+    older.repository.private = false;
+    older.repository.updated_at = '2026-01-02T09:00:00Z';
+
+    const first = await send('repository', newer);
+    expect((await processed(first.deliveryId)).outcome).toBe('applied');
+    const late = await send('repository', older);
+    expect((await processed(late.deliveryId)).outcome).toBe('stale');
+    expect(inventory.repos.get(workspaceId)!.get(515151)!.private).toBe(true);
+
+    // A deleted repository stays deleted whatever arrives after.
+    const deleted = payloadFor(INSTALLATION, 'repository', 'deleted');
+    deleted.repository.id = 515151;
+    deleted.repository.updated_at = '2026-01-02T11:00:00Z';
+    expect((await processed((await send('repository', deleted)).deliveryId)).outcome).toBe(
+      'applied',
+    );
+    const edited = payloadFor(INSTALLATION, 'repository', 'edited');
+    edited.repository.id = 515151;
+    edited.repository.updated_at = '2026-01-03T00:00:00Z';
+    expect((await processed((await send('repository', edited)).deliveryId)).outcome).toBe('stale');
+    expect(inventory.repos.get(workspaceId)!.has(515151)).toBe(false);
+  });
+
+  test('a failing delivery is retried with backoff and applied once it succeeds', async () => {
+    inventory.failNext(2);
+    const retried = counters.get('branch_protection_rule', 'retried');
+    const d = await send(
+      'branch_protection_rule',
+      payloadFor(INSTALLATION, 'branch_protection_rule', 'created'),
+    );
+    const row = await processed(d.deliveryId);
+    expect(row).toEqual({ outcome: 'recomputed', attempts: 3 });
+    expect(counters.get('branch_protection_rule', 'retried')).toBe(retried + 2);
+    expect(callsFor('rescanRepo')).toHaveLength(1);
+  });
+
+  test('after N failed tries a delivery is parked; ops list it and replay it', async () => {
+    inventory.failAlways = true;
+    const payload = payloadFor(INSTALLATION, 'repository', 'created');
+    payload.repository.id = 616161;
+    const d = await send('repository', payload);
+    const env = { NATS_URL: nats.url };
+    const listed = await waitFor(
+      async () => {
+        const { deadLetters } = (await webhooksDeadLetters.run([], env)) as any;
+        return deadLetters.find((x: any) => x.deliveryId === d.deliveryId);
+      },
+      { what: 'the delivery to be dead-lettered' },
+    );
+    expect(listed).toMatchObject({
+      event: 'repository',
+      action: 'created',
+      workspaceId,
+      attempts: 3,
+      lastError: expect.stringContaining('GitHub answered 502'),
+    });
+    expect(
+      await db.query(`SELECT 1 FROM scanner.webhook_deliveries WHERE delivery_id = $1`, [
+        d.deliveryId,
+      ]),
+    ).toEqual([]);
+
+    inventory.failAlways = false;
+    const { replayed } = (await webhooksReplay.run([d.deliveryId], env)) as any;
+    expect(replayed.deliveryId).toBe(d.deliveryId);
+    expect((await processed(d.deliveryId)).outcome).toBe('applied');
+    expect(inventory.repos.get(workspaceId)!.has(616161)).toBe(true);
+    const after = (await webhooksDeadLetters.run([], env)) as any;
+    expect(after.deadLetters.find((x: any) => x.deliveryId === d.deliveryId)).toBeUndefined();
+    await expect(webhooksReplay.run(['no-such-delivery'], env)).rejects.toThrow(
+      /no dead-lettered delivery/,
+    );
+  });
+
+  test('installation deleted or suspended asks the integration service to disconnect, caused by the delivery', async () => {
+    const deleted = await send('installation', payloadFor(INSTALLATION, 'installation', 'deleted'));
+    expect((await processed(deleted.deliveryId)).outcome).toBe('disconnected');
+    const suspended = await send(
+      'installation',
+      payloadFor(INSTALLATION, 'installation', 'suspend'),
+    );
+    expect((await processed(suspended.deliveryId)).outcome).toBe('disconnected');
+    const [first, second] = disconnects.slice(-2);
+    expect(first).toMatchObject({
+      type: IntegrationSubjects.disconnect,
+      workspaceId,
+      causationId: deleted.deliveryId,
+      correlationId: deleted.deliveryId,
+      actor: 'github-webhook',
+      data: { provider: 'github', integrationId, reason: 'github_app_uninstalled' },
+    });
+    expect(second!.data).toMatchObject({ reason: 'github_app_suspended' });
+  });
+});
