@@ -12,9 +12,10 @@ import { gatewayMigrations } from './migrations/index.js';
 import { WorkspaceModule } from './workspace/workspace.module.js';
 import { RestV2Module, RestV21764000002000 } from './rest-v2/index.js';
 import { ProjectionsModule } from './projections/index.js';
-import { IntegrationsModule } from './integrations/index.js';
+import { IntegrationsModule, serveIntegrationListFast } from './integrations/index.js';
 import { RulesModule } from './rules/rules.module.js';
 import { GithubInstallations1764000006000, WebhooksModule, webhookEnv } from './webhooks/index.js';
+import { GithubScans1764000009000, ScansModule } from './scans/index.js';
 
 const env = { PORT: port(3000), ...webhookEnv };
 
@@ -29,6 +30,7 @@ const env = { PORT: port(3000), ...webhookEnv };
     IntegrationsModule,
     RulesModule,
     // one line per feature module below
+    ScansModule,
     WebhooksModule,
     RestV2Module,
   ],
@@ -40,7 +42,12 @@ export const apiGateway: ServiceSpec<typeof env> = {
   name: 'api-gateway',
   schema: 'gateway',
   // Gateway migrations in timestamp order; add yours to the array (the admin CLI runs these too).
-  migrations: [...gatewayMigrations, RestV21764000002000, GithubInstallations1764000006000],
+  migrations: [
+    ...gatewayMigrations,
+    RestV21764000002000,
+    GithubInstallations1764000006000,
+    GithubScans1764000009000,
+  ],
   streams: [Streams.integrationEvents, Streams.scannerEvents, Streams.githubWebhooks],
   healthSubject: GatewaySubjects.health,
   env,
@@ -49,5 +56,6 @@ export const apiGateway: ServiceSpec<typeof env> = {
   configureApp: (app) => {
     configureHttp(app);
     setupOpenApi(app);
+    serveIntegrationListFast(app);
   },
 };

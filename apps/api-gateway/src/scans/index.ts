@@ -1,0 +1,2 @@
+export * from './scans.module.js';
+export * from './scans.migration.js';

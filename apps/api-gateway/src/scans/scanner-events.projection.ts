@@ -1,0 +1,146 @@
+import type { EntityManager } from 'typeorm';
+import {
+  ScannerEventTypes,
+  type Envelope,
+  type RepoRemovedData,
+  type ReposUpdatedData,
+} from '#libs/contracts/src/index.js';
+import { evolveScanState, type ScanState } from './scan-progress.js';
+
+export const SCANNER_EVENTS_PROJECTION = 'gateway-scanner-events';
+
+const SEVERITY_RANK: Record<string, number> = { low: 1, medium: 2, high: 3, critical: 4 };
+
+type Db = Pick<EntityManager, 'query'>;
+
+/** Applies one SCANNER_EVENTS event to the scan, repository and findings read models. */
+export async function applyScannerEvent(tx: Db, event: Envelope<string, unknown>): Promise<void> {
+  const workspaceId = event.workspaceId;
+  if (!workspaceId) return;
+  switch (event.type) {
+    case ScannerEventTypes.reposUpdated:
+      return applyRepos(tx, workspaceId, event.data as ReposUpdatedData);
+    case ScannerEventTypes.repoRemoved: {
+      const { githubId } = event.data as RepoRemovedData;
+      await tx.query(
+        `DELETE FROM gateway.github_findings WHERE workspace_id = $1 AND github_id = $2`,
+        [workspaceId, githubId],
+      );
+      await tx.query(
+        `DELETE FROM gateway.github_repos WHERE workspace_id = $1 AND github_id = $2`,
+        [workspaceId, githubId],
+      );
+      return;
+    }
+    default: {
+      const current = await loadScanState(tx, workspaceId);
+      const next = evolveScanState(current, event);
+      if (next) await saveScanState(tx, workspaceId, next);
+    }
+  }
+}
+
+async function applyRepos(tx: Db, workspaceId: string, data: ReposUpdatedData): Promise<void> {
+  if (!data.repos?.length) return;
+  await tx.query(
+    `INSERT INTO gateway.github_repos (workspace_id, github_id, full_name, private, archived, scan_state, record)
+     SELECT $1, x.github_id, x.full_name, x.private, x.archived, x.scan_state, x.record
+     FROM jsonb_to_recordset($2::jsonb) AS x(github_id bigint, full_name text, private boolean,
+          archived boolean, scan_state text, record jsonb)
+     ON CONFLICT (workspace_id, github_id) DO UPDATE SET full_name = EXCLUDED.full_name,
+       private = EXCLUDED.private, archived = EXCLUDED.archived, scan_state = EXCLUDED.scan_state,
+       record = EXCLUDED.record`,
+    [
+      workspaceId,
+      JSON.stringify(
+        data.repos.map(({ findings: _findings, ...record }) => ({
+          github_id: record.githubId,
+          full_name: record.fullName,
+          private: record.private,
+          archived: record.archived,
+          scan_state: record.scanState,
+          record,
+        })),
+      ),
+    ],
+  );
+  // Findings travel with scanned repositories only; a discovery leaves them as they were.
+  const scanned = data.repos.filter((r) => r.findings !== null);
+  if (scanned.length === 0) return;
+  await tx.query(
+    `DELETE FROM gateway.github_findings WHERE workspace_id = $1 AND github_id = ANY($2::bigint[])`,
+    [workspaceId, scanned.map((r) => r.githubId)],
+  );
+  const rows = scanned.flatMap((r) =>
+    (r.findings ?? []).map((f) => ({
+      github_id: r.githubId,
+      repo: f.repo,
+      check_name: f.check,
+      expected: f.expected,
+      actual: f.actual,
+      severity: f.severity,
+      severity_rank: SEVERITY_RANK[f.severity] ?? 0,
+    })),
+  );
+  if (rows.length === 0) return;
+  await tx.query(
+    `INSERT INTO gateway.github_findings (workspace_id, github_id, repo, check_name, expected, actual, severity, severity_rank)
+     SELECT $1, x.github_id, x.repo, x.check_name, x.expected, x.actual, x.severity, x.severity_rank
+     FROM jsonb_to_recordset($2::jsonb) AS x(github_id bigint, repo text, check_name text,
+          expected jsonb, actual jsonb, severity text, severity_rank smallint)
+     ON CONFLICT (workspace_id, github_id, check_name) DO UPDATE SET repo = EXCLUDED.repo,
+       expected = EXCLUDED.expected, actual = EXCLUDED.actual, severity = EXCLUDED.severity,
+       severity_rank = EXCLUDED.severity_rank`,
+    [workspaceId, JSON.stringify(rows)],
+  );
+}
+
+export async function loadScanState(db: Db, workspaceId: string): Promise<ScanState | undefined> {
+  const rows: Array<Record<string, unknown>> = await db.query(
+    `SELECT * FROM gateway.github_scans WHERE workspace_id = $1`,
+    [workspaceId],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  const iso = (value: unknown) => (value ? (value as Date).toISOString() : null);
+  return {
+    scanId: row.scan_id as string,
+    status: row.status as ScanState['status'],
+    reposScanned: row.repos_scanned as number,
+    reposTotal: row.repos_total as number,
+    reposFailed: row.repos_failed as number,
+    startedAt: iso(row.started_at)!,
+    rateLimitResetAt: iso(row.rate_limit_reset_at),
+    failureReason: (row.failure_reason as string | null) ?? null,
+    lastCompletedAt: iso(row.last_completed_at),
+    lastCompletedScanId: (row.last_completed_scan_id as string | null) ?? null,
+  };
+}
+
+async function saveScanState(db: Db, workspaceId: string, state: ScanState): Promise<void> {
+  await db.query(
+    `INSERT INTO gateway.github_scans (workspace_id, scan_id, status, repos_scanned, repos_total,
+       repos_failed, started_at, rate_limit_reset_at, failure_reason, last_completed_at,
+       last_completed_scan_id, updated_at)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11, now())
+     ON CONFLICT (workspace_id) DO UPDATE SET scan_id = EXCLUDED.scan_id, status = EXCLUDED.status,
+       repos_scanned = EXCLUDED.repos_scanned, repos_total = EXCLUDED.repos_total,
+       repos_failed = EXCLUDED.repos_failed, started_at = EXCLUDED.started_at,
+       rate_limit_reset_at = EXCLUDED.rate_limit_reset_at, failure_reason = EXCLUDED.failure_reason,
+       last_completed_at = EXCLUDED.last_completed_at,
+       last_completed_scan_id = EXCLUDED.last_completed_scan_id, updated_at = now()`,
+    [
+      workspaceId,
+      state.scanId,
+      state.status,
+      state.reposScanned,
+      state.reposTotal,
+      state.reposFailed,
+      state.startedAt,
+      state.rateLimitResetAt,
+      state.failureReason,
+      state.lastCompletedAt,
+      state.lastCompletedScanId,
+    ],
+  );
+}
