@@ -35,17 +35,20 @@ describe('a correlation id follows one request from the gateway across the bus',
     const gatewayPort = await freePort();
     gateway = spawnService('api-gateway', { ...env, PORT: String(gatewayPort) });
     gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-    await waitFor(async () => ((await fetch(`${gatewayUrl}/health/live`)).ok ? true : undefined), {
-      timeoutMs: 20_000,
-      what: 'the gateway',
-    });
+    await waitFor(
+      async () => {
+        if (gateway.child.exitCode !== null) throw new Error(`gateway exited: ${gateway.output()}`);
+        return (await fetch(`${gatewayUrl}/health/live`)).ok ? true : undefined;
+      },
+      { timeoutMs: 60_000, what: 'the gateway' },
+    );
     const created = execFileSync(
       process.execPath,
       ['dist/scripts/admin.js', 'create-workspace', 'acme', '--owner', 'owner@acme.test'],
       { env: { ...process.env, ...env, LOG_LEVEL: 'silent' }, encoding: 'utf8' },
     );
     token = (JSON.parse(created.trim().split('\n').at(-1)!) as { token: string }).token;
-  });
+  }, 120_000);
 
   afterAll(async () => {
     for (const service of [gateway, integration]) {
