@@ -5,6 +5,8 @@ import type { ServiceSpec } from '#libs/service-kit/src/index.js';
 import { scannerMigrations } from './migrations/index.js';
 import { scanEnv } from './scans/scan.config.js';
 import { ScansModule } from './scans/scans.module.js';
+import { InventoryService } from './inventory/inventory.service.js';
+import { WebhookProcessing1764100006000, WebhookProcessingModule } from './webhooks/index.js';
 
 const env = { PORT: port(3002), ...scanEnv };
 
@@ -13,6 +15,7 @@ const env = { PORT: port(3002), ...scanEnv };
   imports: [
     ScansModule,
     // one line per feature module below
+    WebhookProcessingModule.forRoot({ inventory: InventoryService }),
   ],
 })
 class ScannerServiceModule {}
@@ -22,7 +25,7 @@ export const scannerService: ServiceSpec<typeof env> = {
   name: 'scanner-service',
   schema: 'scanner',
   // Scanner migrations in timestamp order; add yours to the array.
-  migrations: [...scannerMigrations],
+  migrations: [...scannerMigrations, WebhookProcessing1764100006000],
   streams: [
     Streams.scannerJobs,
     Streams.scannerEvents,
