@@ -33,6 +33,7 @@ const event = (type = 'ThingHappened', data: unknown = { n: 1 }): NewEvent => ({
 beforeAll(async () => {
   db = await PostgresFixture.create('eventstore');
   pool = new pg.Pool({ connectionString: db.url, max: 12 });
+  pool.on('error', () => undefined);
   await pool.query(`CREATE SCHEMA ${SCHEMA}`);
   for (const sql of eventStoreSchemaSql(SCHEMA)) await pool.query(sql);
   store = new EventStore(pool, SCHEMA);

@@ -22,8 +22,12 @@ export function toEnvelope(event: StoredEvent): Envelope {
 }
 
 /**
- * Publishes each event to JetStream with `Nats-Msg-Id` = event id, one after another so the
- * stream keeps log order even when a publish fails midway and the batch is retried.
+ * Publishes a batch to JetStream with `Nats-Msg-Id` = event id. The batch is pipelined on one
+ * connection, which the server receives and stores in order; only then are the acks awaited.
+ * If any publish fails the whole batch fails and is retried: events already stored are absorbed
+ * by the stream's duplicate window. (A server that refused one message yet stored a later one
+ * of the same batch could reorder them; JetStream refuses by stream state - missing stream,
+ * limits - which refuses the rest as well.)
  */
 export function jetStreamSink(
   js: JetStreamClient,
@@ -31,11 +35,14 @@ export function jetStreamSink(
   timeoutMs = 5_000,
 ): PublishBatch {
   return async (events) => {
-    for (const event of events) {
-      await js.publish(subjectFor(event), JSON.stringify(toEnvelope(event)), {
+    const acks = events.map((event) =>
+      js.publish(subjectFor(event), JSON.stringify(toEnvelope(event)), {
         msgID: event.id,
         timeout: timeoutMs,
-      });
-    }
+      }),
+    );
+    const results = await Promise.allSettled(acks);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
   };
 }

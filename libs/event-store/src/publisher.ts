@@ -32,13 +32,14 @@ interface Hole {
  *
  * The late-commit gap: positions come from a sequence before commit, so position 7 can become
  * visible while 6 is still in an open transaction (or 6 belongs to a transaction that rolled back
- * and will never appear). The publisher never skips past a missing position on sight. It notes
- * the transactions in progress in the same snapshot it read with; once every one of them has
- * ended, a re-read shows the missing row if it committed, and otherwise the gap is permanent.
- * This holds because a writer takes its transaction id before its position (see
- * `EventStore.append`): the owner of a missing position below a visible one was already running
- * at the snapshot. Publishing therefore follows position order exactly, and consumers can keep
- * "last position applied" as their checkpoint.
+ * and will never appear). The publisher never skips past a missing position on sight. After the
+ * read it notes the transactions that are writing to the events table right now (they hold a
+ * RowExclusiveLock on it and a lock on their own transaction id, both taken before `nextval()`;
+ * see `EventStore.append`). The owner of a missing position below a visible row is either among
+ * them or already finished. Once all of them have ended, a re-read shows the missing row if it
+ * committed; otherwise the gap is permanent. Only this table's writers are waited for, not every
+ * transaction on the server. Publishing therefore follows position order exactly, and consumers
+ * can keep "last position applied" as their checkpoint.
  *
  * Across replicas one publisher is active: it holds a session advisory lock; the others wait.
  */
@@ -48,6 +49,7 @@ export class EventPublisher {
   private readonly leaderRetryMs: number;
   private readonly lockKey: number;
   private client: pg.PoolClient | undefined;
+  private onClientError: ((error: Error) => void) | undefined;
   private last = 0n;
   private hole: Hole | undefined;
   private stopped = true;
@@ -142,12 +144,22 @@ export class EventPublisher {
 
   private async tryLead(): Promise<boolean> {
     const client = await this.store.pool.connect();
+    // A held connection that the server drops must cost the lead, not crash the process.
+    const onError = (this.onClientError = (error: Error) => {
+      this.options.logger?.warn({ err: error }, 'event publisher: lost its connection');
+      if (this.client === client) {
+        this.client = undefined;
+        client.release(true);
+      }
+    });
+    client.on('error', onError);
     try {
       const { rows } = await client.query<{ locked: boolean }>(
         'SELECT pg_try_advisory_lock($1) AS locked',
         [this.lockKey],
       );
       if (!rows[0]!.locked) {
+        client.off('error', onError);
         client.release();
         return false;
       }
@@ -161,6 +173,7 @@ export class EventPublisher {
       this.options.logger?.info({ from: this.position }, 'event publisher: leading');
       return true;
     } catch (error) {
+      client.off('error', onError);
       client.release(true);
       throw error;
     }
@@ -170,6 +183,7 @@ export class EventPublisher {
     const client = this.client;
     this.client = undefined;
     if (!client) return;
+    if (this.onClientError) client.off('error', this.onClientError);
     if (broken) {
       client.release(true);
       return;
@@ -187,18 +201,7 @@ export class EventPublisher {
       this.hole = undefined;
     }
 
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    let snapshot: string;
-    let events: StoredEvent[];
-    try {
-      const snap = await client.query<{ snapshot: string }>(
-        'SELECT pg_current_snapshot()::text AS snapshot',
-      );
-      snapshot = snap.rows[0]!.snapshot;
-      events = await this.store.readAll(this.last.toString(), this.batchSize, client);
-    } finally {
-      await client.query('COMMIT');
-    }
+    const events = await this.store.readAll(this.last.toString(), this.batchSize, client);
 
     const ready: StoredEvent[] = [];
     let next = this.last + 1n;
@@ -207,7 +210,7 @@ export class EventPublisher {
       if (position !== next && position > settledBelow) {
         this.hole ??= {
           below: BigInt(events.at(-1)!.position),
-          inProgress: inProgressOf(snapshot),
+          inProgress: await this.writersNow(client),
         };
         break;
       }
@@ -235,11 +238,27 @@ export class EventPublisher {
     return true;
   }
 
+  /** Transaction ids of the transactions writing to the events table at this moment. */
+  private async writersNow(client: pg.PoolClient): Promise<string[]> {
+    const { rows } = await client.query<{ xid: string }>(
+      `SELECT DISTINCT x.transactionid::text AS xid
+       FROM pg_locks r
+       JOIN pg_locks x ON x.pid = r.pid AND x.locktype = 'transactionid'
+         AND x.mode = 'ExclusiveLock' AND x.granted
+       WHERE r.locktype = 'relation' AND r.mode = 'RowExclusiveLock'
+         AND r.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+         AND r.relation = $1::regclass`,
+      [this.store.tables.events],
+    );
+    return rows.map((r) => r.xid);
+  }
+
   private async ended(client: pg.PoolClient, xids: string[]): Promise<boolean> {
     if (xids.length === 0) return true;
     const { rows } = await client.query<{ running: number }>(
-      `SELECT count(*)::int AS running FROM unnest($1::xid8[]) AS x
-       WHERE pg_xact_status(x) = 'in progress'`,
+      `SELECT count(*)::int AS running FROM pg_locks
+       WHERE locktype = 'transactionid' AND mode = 'ExclusiveLock' AND granted
+         AND transactionid::text = ANY($1)`,
       [xids],
     );
     return rows[0]!.running === 0;
@@ -271,12 +290,6 @@ export class SimulatedCrash extends Error {
     super('simulated crash between publish and checkpoint');
     this.name = 'SimulatedCrash';
   }
-}
-
-/** `xmin:xmax:xip1,xip2` -> the transactions in progress at that snapshot. */
-function inProgressOf(snapshot: string): string[] {
-  const xip = snapshot.split(':')[2] ?? '';
-  return xip === '' ? [] : xip.split(',');
 }
 
 function isConnectionError(error: unknown): boolean {
