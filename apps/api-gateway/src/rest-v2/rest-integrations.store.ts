@@ -20,10 +20,14 @@ export interface DeletionSummary {
   }[];
 }
 
+/** ISO 8601 in UTC, formatted by Postgres: a list page then parses no dates at all. */
+const iso = (column: string, alias = column) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "${alias}"`;
+
+// `list_key`, not `list_position`: ORDER BY would sort by the alias, i.e. the text (10 before 9).
 const COLUMNS = `
   id, workspace_id, provider, kind, profile_name, status, settings,
-  created_at, updated_at, list_position::text AS list_key`;
-// (Not aliased `list_position`: ORDER BY would then sort by the text, 10 before 9.)
+  ${iso('created_at')}, ${iso('updated_at')}, list_position::text AS list_key`;
 
 interface Row {
   id: string;
@@ -33,8 +37,8 @@ interface Row {
   profile_name: string;
   status: string;
   settings: RestIntegration['settings'];
-  created_at: Date;
-  updated_at: Date;
+  created_at: string;
+  updated_at: string;
   list_key: string;
 }
 
@@ -99,31 +103,22 @@ export class RestIntegrationsStore {
     return rows.length > 0;
   }
 
+  /** What hard deletions in the org orphaned: the total, and the most recent ones; one query. */
   async deletions(orgId: string, recent = 10): Promise<DeletionSummary> {
-    const [total]: { orphaned: string }[] = await this.dataSource.query(
-      `SELECT coalesce(sum(orphaned_targets), 0)::text AS orphaned
-         FROM gateway.rest_deleted_integrations WHERE workspace_id = $1`,
-      [orgId],
-    );
-    const rows: {
-      integration_id: string;
-      integration_type: string;
-      orphaned_targets: number;
-      deleted_at: Date;
-    }[] = await this.dataSource.query(
-      `SELECT integration_id, integration_type, orphaned_targets, deleted_at
-         FROM gateway.rest_deleted_integrations WHERE workspace_id = $1
-        ORDER BY deleted_at DESC LIMIT $2`,
-      [orgId, recent],
-    );
+    const [row]: { total: string; recent: DeletionSummary['deletedIntegrations'] }[] =
+      await this.dataSource.query(
+        `SELECT coalesce(sum(orphaned_targets), 0)::text AS total,
+           coalesce((SELECT json_agg(r) FROM (
+             SELECT integration_id AS "id", integration_type AS "integrationType",
+               orphaned_targets AS "orphanedTargets", ${iso('deleted_at', 'deletedAt')}
+               FROM gateway.rest_deleted_integrations WHERE workspace_id = $1
+              ORDER BY rest_deleted_integrations.deleted_at DESC LIMIT $2) r), '[]') AS recent
+           FROM gateway.rest_deleted_integrations WHERE workspace_id = $1`,
+        [orgId, recent],
+      );
     return {
-      orphanedTargets: Number(total?.orphaned ?? 0),
-      deletedIntegrations: rows.map((r) => ({
-        id: r.integration_id,
-        integrationType: r.integration_type,
-        orphanedTargets: r.orphaned_targets,
-        deletedAt: r.deleted_at.toISOString(),
-      })),
+      orphanedTargets: Number(row?.total ?? 0),
+      deletedIntegrations: row?.recent ?? [],
     };
   }
 }
@@ -137,8 +132,8 @@ function toIntegration(row: Row): RestIntegration {
     profileName: row.profile_name,
     status: row.status,
     settings: row.settings,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
     listPosition: row.list_key,
   };
 }
