@@ -47,6 +47,7 @@ export interface ScannerHarness {
 export async function startScannerHarness(
   simOptions: GithubSimulatorOptions,
   extraEnv: Record<string, string> = {},
+  { inProcessScanner = true } = {},
 ): Promise<ScannerHarness> {
   const nats = await NatsServerFixture.start();
   const db = await PostgresFixture.create('scanner');
@@ -69,7 +70,7 @@ export async function startScannerHarness(
     scanners.push(service);
     return service;
   };
-  await startScanner();
+  if (inProcessScanner) await startScanner();
   const nc = await connect({ servers: nats.url });
   const events: Envelope<string, any>[] = [];
   nc.subscribe(`${ScannerSubjects.events}.>`, {
