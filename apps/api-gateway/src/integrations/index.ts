@@ -7,4 +7,7 @@
 export * from './provider.js';
 export * from './repos-query.js';
 export * from './integration-read-model.js';
+export * from './list-query.js';
+export * from './integration-list-cache.js';
+export * from './integration-list.fast-path.js';
 export * from './integrations.module.js';

@@ -5,15 +5,18 @@
  *   `gateway-integration-events`); rows are scoped by `workspace_id`, deleted on
  *   IntegrationDeleted / RuleDeleted. `evolveIntegration` / `evolveRule` are the pure rules.
  * - `ProjectionRunner` is reusable for another stream (e.g. SCANNER_EVENTS): give it a name, a
- *   stream and an `apply(tx, event)`; it checkpoints the log position and stream sequence in the
+ *   stream and an `apply(tx, event)` (or `applyBatch(tx, events)`); it checkpoints the log position and stream sequence in the
  *   same transaction, skips what it already applied, leads on one replica (advisory lock) and
  *   resumes from the checkpoint after downtime.
  * - Read-your-writes: inject `INTEGRATION_READ_MODEL` (a `ProjectionWaiter`) and
  *   `await waiter.waitFor(reply.position, ms)` before answering a command.
+ * - Caches of these read models subscribe to `ReadModelChanges.onChange` (workspaces changed, on
+ *   this replica or, via `gateway.read-models.changed`, on the leader); waiters wake after them.
  */
 export * from './read-models.js';
 export * from './row-sql.js';
 export * from './projection-runner.js';
 export * from './projection-waiter.js';
 export * from './integration-events.projection.js';
+export * from './read-model-changes.js';
 export * from './projections.module.js';

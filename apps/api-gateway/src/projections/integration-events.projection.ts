@@ -5,44 +5,74 @@ import {
   evolveRule,
   integrationIdOf,
   ruleIdOf,
+  type IntegrationRow,
   type RowChange,
+  type RuleRow,
 } from './read-models.js';
-import { loadIntegration, loadRule, saveIntegration, saveRule } from './row-sql.js';
+import { deleteRows, loadIntegrations, loadRules, saveIntegrations, saveRules } from './row-sql.js';
 
 export const INTEGRATION_EVENTS_PROJECTION = 'gateway-integration-events';
 
-/** Applies one INTEGRATION_EVENTS event to `gateway.integrations` or `gateway.rules`. */
-export async function applyIntegrationEvent(
-  tx: EntityManager,
-  event: Envelope<string, unknown>,
-): Promise<void> {
-  if (event.type.startsWith('Integration')) {
-    const id = integrationIdOf(event);
-    if (!id) return;
-    const change = evolveIntegration(await loadIntegration(tx, id), event);
-    await write(
-      change,
-      (row) => saveIntegration(tx, row),
-      (rid) => tx.query(`DELETE FROM gateway.integrations WHERE id = $1`, [rid]),
-    );
-  } else if (event.type.startsWith('Rule')) {
-    const id = ruleIdOf(event);
-    if (!id) return;
-    const change = evolveRule(await loadRule(tx, id), event);
-    await write(
-      change,
-      (row) => saveRule(tx, row),
-      (rid) => tx.query(`DELETE FROM gateway.rules WHERE id = $1`, [rid]),
-    );
+type Event = Envelope<string, unknown>;
+
+/**
+ * Applies a batch of INTEGRATION_EVENTS events to `gateway.integrations` and `gateway.rules` in
+ * a constant number of statements: load every row the batch touches, fold the events through
+ * the pure `evolve*` functions in order, write the rows that changed and delete the deleted ones.
+ */
+export async function applyIntegrationEvents(tx: EntityManager, events: Event[]): Promise<void> {
+  const integrationIds = new Set<string>();
+  const ruleIds = new Set<string>();
+  for (const event of events) {
+    if (event.type.startsWith('Integration')) {
+      const id = integrationIdOf(event);
+      if (id) integrationIds.add(id);
+    } else if (event.type.startsWith('Rule')) {
+      const id = ruleIdOf(event);
+      if (id) ruleIds.add(id);
+    }
   }
+  const integrations = await fold(
+    events.filter((e) => e.type.startsWith('Integration')),
+    integrationIds.size ? await loadIntegrations(tx, [...integrationIds]) : new Map(),
+    integrationIdOf,
+    evolveIntegration,
+  );
+  const rules = await fold(
+    events.filter((e) => e.type.startsWith('Rule')),
+    ruleIds.size ? await loadRules(tx, [...ruleIds]) : new Map(),
+    ruleIdOf,
+    evolveRule,
+  );
+  await saveIntegrations(tx, integrations.saved);
+  await deleteRows(tx, 'gateway.integrations', integrations.deleted);
+  await saveRules(tx, rules.saved);
+  await deleteRows(tx, 'gateway.rules', rules.deleted);
 }
 
-async function write<T>(
-  change: RowChange<T>,
-  upsert: (row: T) => Promise<unknown>,
-  remove: (id: string) => Promise<unknown>,
-): Promise<void> {
-  if (!change) return;
-  if ('upsert' in change) await upsert(change.upsert);
-  else await remove(change.delete);
+async function fold<T extends IntegrationRow | RuleRow>(
+  events: Event[],
+  rows: Map<string, T>,
+  idOf: (event: Event) => string | undefined,
+  evolve: (row: T | undefined, event: Event) => RowChange<T>,
+): Promise<{ saved: T[]; deleted: string[] }> {
+  const current = new Map<string, T | null>(rows);
+  const dirty = new Set<string>();
+  for (const event of events) {
+    const id = idOf(event);
+    if (!id) continue;
+    const change = evolve(current.get(id) ?? undefined, event);
+    if (!change) continue;
+    if ('upsert' in change) current.set(id, change.upsert);
+    else current.set(id, null);
+    dirty.add(id);
+  }
+  const saved: T[] = [];
+  const deleted: string[] = [];
+  for (const id of dirty) {
+    const row = current.get(id);
+    if (row) saved.push(row);
+    else if (rows.has(id)) deleted.push(id);
+  }
+  return { saved, deleted };
 }

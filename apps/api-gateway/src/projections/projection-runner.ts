@@ -1,4 +1,4 @@
-import { AckPolicy, DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
@@ -10,7 +10,9 @@ export interface ProjectionSpec {
   name: string;
   stream: string;
   /** Applies one event inside the transaction that also moves the checkpoint. */
-  apply: (tx: EntityManager, event: Envelope<string, unknown>) => Promise<void>;
+  apply?: (tx: EntityManager, event: Envelope<string, unknown>) => Promise<void>;
+  /** Or: applies a batch of events, in order, in that transaction (fewer round trips). */
+  applyBatch?: (tx: EntityManager, events: Envelope<string, unknown>[]) => Promise<void>;
 }
 
 interface Checkpoint {
@@ -28,7 +30,7 @@ interface Checkpoint {
  * - one replica at a time projects (a Postgres advisory lock), and whoever takes over recreates
  *   the durable consumer at the checkpoint's next sequence, so order survives crashes, leader
  *   changes and downtime (it catches up from where it stopped).
- * `onApplied(position)` tells read-your-writes waiters on this replica at once.
+ * `onApplied(position, workspaceIds)` tells caches and read-your-writes waiters at once.
  */
 export class ProjectionRunner {
   private stopped = false;
@@ -42,7 +44,8 @@ export class ProjectionRunner {
     private readonly dataSource: DataSource,
     private readonly bus: Bus,
     private readonly logger: Logger,
-    private readonly onApplied: (position: bigint) => void,
+    /** After each commit: the checkpoint's position and the workspaces whose rows changed. */
+    private readonly onApplied: (position: bigint, workspaceIds: string[]) => void,
     private readonly retryMs = 1_000,
   ) {}
 
@@ -100,7 +103,7 @@ export class ProjectionRunner {
 
   private async consume(): Promise<void> {
     this.applied = await this.readCheckpoint();
-    this.onApplied(this.applied.position);
+    this.onApplied(this.applied.position, []);
     const { stream, name } = this.spec;
     await this.bus.jsm.consumers.delete(stream, name).catch(() => undefined);
     await this.bus.jsm.consumers.add(stream, {
@@ -120,49 +123,83 @@ export class ProjectionRunner {
     try {
       await this.drain(this.messages);
     } finally {
-      await this.messages.close().catch(() => undefined);
       this.messages = undefined;
     }
   }
 
+  /**
+   * Takes whatever has arrived (up to BATCH) and applies it in one transaction: under load one
+   * commit serves many events; when idle a batch is one event, applied as soon as it lands.
+   */
   private async drain(messages: ConsumerMessages): Promise<void> {
-    const { name } = this.spec;
-    for await (const msg of messages) {
-      if (this.stopped) break;
+    const buffer: JsMsg[] = [];
+    let wake: (() => void) | undefined;
+    let ended = false;
+    const reader = (async () => {
+      try {
+        for await (const msg of messages) {
+          buffer.push(msg);
+          wake?.();
+        }
+      } finally {
+        ended = true;
+        wake?.();
+      }
+    })();
+    try {
+      while (!this.stopped) {
+        if (buffer.length === 0) {
+          if (ended) break;
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = undefined;
+          continue;
+        }
+        const batch = buffer.splice(0, BATCH);
+        // Throws on a database failure: the loop restarts from the checkpoint, order intact.
+        await this.applyBatch(batch);
+        for (const msg of batch) msg.ack();
+      }
+    } finally {
+      await messages.close().catch(() => undefined);
+      await reader.catch(() => undefined);
+    }
+  }
+
+  private async applyBatch(batch: JsMsg[]): Promise<void> {
+    let next = this.applied;
+    const fresh: Envelope<string, unknown>[] = [];
+    const workspaceIds = new Set<string>();
+    for (const msg of batch) {
       let event: Envelope<string, unknown>;
       try {
         event = msg.json<Envelope<string, unknown>>();
       } catch {
         this.logger.error(
-          { projection: name, seq: msg.seq },
-          'skipping a message that is not JSON',
+          { projection: this.spec.name, seq: msg.seq },
+          'skipping a non-JSON message',
         );
-        await this.record({ position: this.applied.position, streamSeq: msg.seq });
-        msg.ack();
+        next = { position: next.position, streamSeq: msg.seq };
         continue;
       }
-      // Throws on a database failure: the loop restarts from the checkpoint, order intact.
-      await this.applyOne(event, msg.seq);
-      msg.ack();
+      const position = event.position === undefined ? undefined : BigInt(event.position);
+      // At or below the checkpoint: a redelivery or a republish of what is already applied.
+      if (position === undefined || position > next.position) {
+        fresh.push(event);
+        if (event.workspaceId) workspaceIds.add(event.workspaceId);
+      }
+      next = {
+        position: position !== undefined && position > next.position ? position : next.position,
+        streamSeq: msg.seq,
+      };
     }
-  }
-
-  private async applyOne(event: Envelope<string, unknown>, streamSeq: number): Promise<void> {
-    const position = event.position === undefined ? undefined : BigInt(event.position);
-    const seen = position !== undefined && position <= this.applied.position;
-    const next: Checkpoint = {
-      position:
-        position !== undefined && position > this.applied.position
-          ? position
-          : this.applied.position,
-      streamSeq,
-    };
+    const checkpoint = next;
     await this.dataSource.transaction(async (tx) => {
-      if (!seen) await this.spec.apply(tx, event);
-      await this.record(next, tx);
+      if (fresh.length > 0 && this.spec.applyBatch) await this.spec.applyBatch(tx, fresh);
+      else for (const event of fresh) await this.spec.apply?.(tx, event);
+      await this.record(checkpoint, tx);
     });
-    this.applied = next;
-    this.onApplied(next.position);
+    this.applied = checkpoint;
+    this.onApplied(checkpoint.position, [...workspaceIds]);
   }
 
   private async readCheckpoint(): Promise<Checkpoint> {
@@ -188,5 +225,8 @@ export class ProjectionRunner {
     );
   }
 }
+
+/** Most events one transaction applies. */
+const BATCH = 200;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

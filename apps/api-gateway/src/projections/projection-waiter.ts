@@ -2,34 +2,34 @@ import type { DataSource } from 'typeorm';
 
 interface Waiter {
   target: bigint;
-  resolve: (reached: boolean) => void;
+  finish: (reached: boolean) => void;
 }
 
 /**
  * Read-your-writes: a command's reply names the log position of its last event; the handler
  * waits (bounded) until the projection has applied it, so the client's next read shows its write.
- * The projector on this replica wakes waiters at once; when another replica leads the projection,
- * the checkpoint in Postgres is polled instead.
+ * The projector on this replica, or the leader's broadcast, wakes waiters at once; while any
+ * waiter is pending, one shared timer also reads the checkpoint from Postgres every `pollMs`, in
+ * case a broadcast was lost.
  */
 export class ProjectionWaiter {
   private known = 0n;
   private readonly waiters = new Set<Waiter>();
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly projection: string,
-    private readonly pollMs = 25,
+    private readonly pollMs = 200,
   ) {}
 
-  /** Called by the local projector after each commit. */
+  /** Called after each commit of the projection (here or on the leading replica). */
   applied(position: bigint): void {
     if (position <= this.known) return;
     this.known = position;
     for (const waiter of this.waiters) {
-      if (waiter.target <= position) {
-        this.waiters.delete(waiter);
-        waiter.resolve(true);
-      }
+      if (waiter.target <= position) waiter.finish(true);
     }
   }
 
@@ -39,20 +39,25 @@ export class ProjectionWaiter {
     const target = BigInt(position);
     if (target <= this.known) return true;
     return new Promise<boolean>((resolve) => {
-      const waiter: Waiter = { target, resolve: (reached) => finish(reached) };
-      const deadline = setTimeout(() => finish(false), timeoutMs);
-      const poll = setInterval(() => void this.poll(), this.pollMs);
-      const finish = (reached: boolean) => {
-        clearTimeout(deadline);
-        clearInterval(poll);
-        this.waiters.delete(waiter);
-        resolve(reached);
+      const deadline = setTimeout(() => waiter.finish(false), timeoutMs);
+      const waiter: Waiter = {
+        target,
+        finish: (reached) => {
+          clearTimeout(deadline);
+          this.waiters.delete(waiter);
+          if (this.waiters.size === 0) this.stopPolling();
+          resolve(reached);
+        },
       };
       this.waiters.add(waiter);
+      this.timer ??= setInterval(() => void this.poll(), this.pollMs);
     });
   }
 
-  private polling = false;
+  private stopPolling(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
 
   private async poll(): Promise<void> {
     if (this.polling) return;

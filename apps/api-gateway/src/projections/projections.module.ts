@@ -5,20 +5,26 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { Streams } from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
 import { BUS, DATA_SOURCE, LOGGER } from '#libs/service-kit/src/index.js';
 import {
-  applyIntegrationEvent,
+  applyIntegrationEvents,
   INTEGRATION_EVENTS_PROJECTION,
 } from './integration-events.projection.js';
 import { ProjectionRunner } from './projection-runner.js';
 import { ProjectionWaiter } from './projection-waiter.js';
+import { ReadModelChanges } from './read-model-changes.js';
 
 /** Injection token of the waiter for the integrations and rules read models. */
 export const INTEGRATION_READ_MODEL = Symbol('INTEGRATION_READ_MODEL');
+
+/** Core NATS: the leading projector tells the other replicas what changed (caches, waiters). */
+export const READ_MODELS_CHANGED_SUBJECT = 'gateway.read-models.changed';
 
 @Global()
 @Module({
@@ -29,36 +35,73 @@ export const INTEGRATION_READ_MODEL = Symbol('INTEGRATION_READ_MODEL');
       useFactory: (dataSource: DataSource) =>
         new ProjectionWaiter(dataSource, INTEGRATION_EVENTS_PROJECTION),
     },
+    {
+      provide: ReadModelChanges,
+      inject: [INTEGRATION_READ_MODEL],
+      useFactory: (waiter: ProjectionWaiter) => new ReadModelChanges(waiter),
+    },
   ],
-  exports: [INTEGRATION_READ_MODEL],
+  exports: [INTEGRATION_READ_MODEL, ReadModelChanges],
 })
 export class ProjectionsModule implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly runner: ProjectionRunner;
+  private readonly replicaId = randomUUID();
+  private subscription: Subscription | undefined;
 
   constructor(
     @Inject(DATA_SOURCE) dataSource: DataSource,
-    @Inject(BUS) bus: Bus,
+    @Inject(BUS) private readonly bus: Bus,
     @Inject(LOGGER) logger: Logger,
-    @Inject(INTEGRATION_READ_MODEL) waiter: ProjectionWaiter,
+    @Inject(ReadModelChanges) private readonly changes: ReadModelChanges,
   ) {
     this.runner = new ProjectionRunner(
       {
         name: INTEGRATION_EVENTS_PROJECTION,
         stream: Streams.integrationEvents.name,
-        apply: applyIntegrationEvent,
+        applyBatch: applyIntegrationEvents,
       },
       dataSource,
       bus,
       logger,
-      (position) => waiter.applied(position),
+      (position, workspaceIds) => {
+        changes.emit({ position, workspaceIds });
+        this.broadcast(position, workspaceIds);
+      },
     );
   }
 
   onApplicationBootstrap(): void {
+    this.subscription = this.bus.nc.subscribe(READ_MODELS_CHANGED_SUBJECT, {
+      callback: (error, msg) => {
+        if (error) return;
+        try {
+          const change = msg.json<{ replica: string; position: string; workspaceIds: string[] }>();
+          if (change.replica === this.replicaId) return;
+          this.changes.emit({
+            position: BigInt(change.position),
+            workspaceIds: change.workspaceIds,
+          });
+        } catch {
+          // A malformed notice: caches expire and waiters poll, so nothing is lost.
+        }
+      },
+    });
     this.runner.start();
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.subscription?.unsubscribe();
     await this.runner.stop();
+  }
+
+  private broadcast(position: bigint, workspaceIds: string[]): void {
+    try {
+      this.bus.nc.publish(
+        READ_MODELS_CHANGED_SUBJECT,
+        JSON.stringify({ replica: this.replicaId, position: position.toString(), workspaceIds }),
+      );
+    } catch {
+      // Bus away: other replicas fall back to their cache TTL and checkpoint polling.
+    }
   }
 }

@@ -6,10 +6,23 @@ type Tx = Pick<EntityManager, 'query'>;
 const iso = (v: unknown) =>
   v === null || v === undefined ? null : new Date(v as string).toISOString();
 
-/** Reading and writing the read-model rows; the projection decides what to write (read-models.ts). */
-export async function loadIntegration(tx: Tx, id: string): Promise<IntegrationRow | undefined> {
-  const rows = await tx.query(`SELECT * FROM gateway.integrations WHERE id = $1 FOR UPDATE`, [id]);
-  return rows[0] ? integrationFromDb(rows[0]) : undefined;
+/** Reading and writing read-model rows in bulk; what to write is decided in read-models.ts. */
+export async function loadIntegrations(
+  tx: Tx,
+  ids: string[],
+): Promise<Map<string, IntegrationRow>> {
+  const rows = await tx.query(
+    `SELECT * FROM gateway.integrations WHERE id = ANY($1::uuid[]) FOR UPDATE`,
+    [ids],
+  );
+  return new Map(rows.map((r: any) => [r.id, integrationFromDb(r)]));
+}
+
+export async function loadRules(tx: Tx, ids: string[]): Promise<Map<string, RuleRow>> {
+  const rows = await tx.query(`SELECT * FROM gateway.rules WHERE id = ANY($1::uuid[]) FOR UPDATE`, [
+    ids,
+  ]);
+  return new Map(rows.map((r: any) => [r.id, ruleFromDb(r)]));
 }
 
 export function integrationFromDb(r: Record<string, any>): IntegrationRow {
@@ -30,44 +43,6 @@ export function integrationFromDb(r: Record<string, any>): IntegrationRow {
     version: r.version,
     position: String(r.position),
   };
-}
-
-export async function saveIntegration(tx: Tx, row: IntegrationRow): Promise<void> {
-  await tx.query(
-    `INSERT INTO gateway.integrations (id, workspace_id, provider, kind, profile_name, status,
-       config, settings, has_credentials, created_at, updated_at, connected_at, disconnected_at,
-       version, position)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
-     ON CONFLICT (id) DO UPDATE SET workspace_id = EXCLUDED.workspace_id,
-       provider = EXCLUDED.provider, kind = EXCLUDED.kind, profile_name = EXCLUDED.profile_name,
-       status = EXCLUDED.status, config = EXCLUDED.config, settings = EXCLUDED.settings,
-       has_credentials = EXCLUDED.has_credentials, created_at = EXCLUDED.created_at,
-       updated_at = EXCLUDED.updated_at, connected_at = EXCLUDED.connected_at,
-       disconnected_at = EXCLUDED.disconnected_at, version = EXCLUDED.version,
-       position = EXCLUDED.position`,
-    [
-      row.id,
-      row.workspaceId,
-      row.provider,
-      row.kind,
-      row.profileName,
-      row.status,
-      JSON.stringify(row.config),
-      JSON.stringify(row.settings),
-      row.hasCredentials,
-      row.createdAt,
-      row.updatedAt,
-      row.connectedAt,
-      row.disconnectedAt,
-      row.version,
-      row.position,
-    ],
-  );
-}
-
-export async function loadRule(tx: Tx, id: string): Promise<RuleRow | undefined> {
-  const rows = await tx.query(`SELECT * FROM gateway.rules WHERE id = $1 FOR UPDATE`, [id]);
-  return rows[0] ? ruleFromDb(rows[0]) : undefined;
 }
 
 export function ruleFromDb(r: Record<string, any>): RuleRow {
@@ -91,36 +66,109 @@ export function ruleFromDb(r: Record<string, any>): RuleRow {
   };
 }
 
-export async function saveRule(tx: Tx, row: RuleRow): Promise<void> {
+const INTEGRATION_COLUMNS = [
+  'workspace_id',
+  'provider',
+  'kind',
+  'profile_name',
+  'status',
+  'config',
+  'settings',
+  'has_credentials',
+  'created_at',
+  'updated_at',
+  'connected_at',
+  'disconnected_at',
+  'version',
+  'position',
+];
+
+const RULE_COLUMNS = [
+  'workspace_id',
+  'name',
+  'kind',
+  'enforcement',
+  'definition',
+  'providers',
+  'enabled',
+  'disabled_reason',
+  'disabled_message',
+  'disabled_by_event_id',
+  'disabled_by_integration_id',
+  'created_at',
+  'updated_at',
+  'version',
+  'position',
+];
+
+/** Upserts many rows in one statement: the rows travel as one JSON array, typed by the table. */
+async function upsert(tx: Tx, table: string, columns: string[], rows: object[]): Promise<void> {
+  if (rows.length === 0) return;
+  const all = ['id', ...columns].join(', ');
   await tx.query(
-    `INSERT INTO gateway.rules (id, workspace_id, name, kind, enforcement, definition, providers,
-       enabled, disabled_reason, disabled_message, disabled_by_event_id,
-       disabled_by_integration_id, created_at, updated_at, version, position)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16)
-     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind,
-       enforcement = EXCLUDED.enforcement, definition = EXCLUDED.definition,
-       providers = EXCLUDED.providers, enabled = EXCLUDED.enabled,
-       disabled_reason = EXCLUDED.disabled_reason, disabled_message = EXCLUDED.disabled_message,
-       disabled_by_event_id = EXCLUDED.disabled_by_event_id,
-       disabled_by_integration_id = EXCLUDED.disabled_by_integration_id,
-       updated_at = EXCLUDED.updated_at, version = EXCLUDED.version, position = EXCLUDED.position`,
-    [
-      row.id,
-      row.workspaceId,
-      row.name,
-      row.kind,
-      row.enforcement,
-      JSON.stringify(row.definition),
-      row.providers,
-      row.enabled,
-      row.disabledReason,
-      row.disabledMessage,
-      row.disabledByEventId,
-      row.disabledByIntegrationId,
-      row.createdAt,
-      row.updatedAt,
-      row.version,
-      row.position,
-    ],
+    `INSERT INTO ${table} (${all})
+     SELECT ${all} FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb)
+     ON CONFLICT (id) DO UPDATE SET ${columns.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`,
+    [JSON.stringify(rows)],
   );
+}
+
+export async function saveIntegrations(tx: Tx, rows: IntegrationRow[]): Promise<void> {
+  await upsert(
+    tx,
+    'gateway.integrations',
+    INTEGRATION_COLUMNS,
+    rows.map((row) => ({
+      id: row.id,
+      workspace_id: row.workspaceId,
+      provider: row.provider,
+      kind: row.kind,
+      profile_name: row.profileName,
+      status: row.status,
+      config: row.config,
+      settings: row.settings,
+      has_credentials: row.hasCredentials,
+      created_at: row.createdAt,
+      updated_at: row.updatedAt,
+      connected_at: row.connectedAt,
+      disconnected_at: row.disconnectedAt,
+      version: row.version,
+      position: row.position,
+    })),
+  );
+}
+
+export async function saveRules(tx: Tx, rows: RuleRow[]): Promise<void> {
+  await upsert(
+    tx,
+    'gateway.rules',
+    RULE_COLUMNS,
+    rows.map((row) => ({
+      id: row.id,
+      workspace_id: row.workspaceId,
+      name: row.name,
+      kind: row.kind,
+      enforcement: row.enforcement,
+      definition: row.definition,
+      providers: row.providers,
+      enabled: row.enabled,
+      disabled_reason: row.disabledReason,
+      disabled_message: row.disabledMessage,
+      disabled_by_event_id: row.disabledByEventId,
+      disabled_by_integration_id: row.disabledByIntegrationId,
+      created_at: row.createdAt,
+      updated_at: row.updatedAt,
+      version: row.version,
+      position: row.position,
+    })),
+  );
+}
+
+export async function deleteRows(
+  tx: Tx,
+  table: 'gateway.integrations' | 'gateway.rules',
+  ids: string[],
+): Promise<void> {
+  if (ids.length === 0) return;
+  await tx.query(`DELETE FROM ${table} WHERE id = ANY($1::uuid[])`, [ids]);
 }

@@ -1,0 +1,219 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { createDataSource } from '#libs/database/src/index.js';
+import { freePort, NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
+import { WorkspaceStore } from '../apps/api-gateway/src/auth/workspace-store.js';
+
+/**
+ * `npm run bench:gateway`, in one run, on loopback:
+ *  1. `GET /api/integrations` with a valid key at 50 connections (auth, workspace scope, read
+ *     model), beside a bare Fastify route in its own process answering the same JSON with no
+ *     auth and no I/O: requests per second, p50, p99, and the ratio gateway/bare;
+ *  2. `POST .../github/connect` + `POST .../github/disconnect` pairs at 20 connections, each
+ *     connection in its own workspace (bus round trip, event store, projection wait): p50, p99.
+ * The three services run as built processes (as `npm start` runs them) on a private nats-server
+ * and a fresh database. DURATION (seconds per measurement, default 10), CONNECTIONS (default 50),
+ * PAIR_CONNECTIONS (default 20).
+ */
+const require = createRequire(import.meta.url);
+type Result = {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number; max: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+};
+const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<Result>;
+
+const DURATION = Number(process.env.DURATION ?? 10);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
+const PAIR_CONNECTIONS = Number(process.env.PAIR_CONNECTIONS ?? 20);
+const SERVICES = ['integration-service', 'scanner-service', 'api-gateway'] as const;
+
+const BARE_SERVER = `
+import Fastify from 'fastify';
+const body = process.env.BODY;
+const app = Fastify({ logger: false });
+app.get('/api/integrations', (request, reply) => {
+  reply.header('content-type', 'application/json; charset=utf-8').send(body);
+});
+await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
+`;
+
+async function untilReady(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${url}: exited with ${child.exitCode}`);
+    const ok = await fetch(url).then(
+      (r) => r.status < 500,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${url}: not ready after 60 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+async function post(url: string, token: string, body: unknown) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Token ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+}
+
+const line = (name: string, r: Result) =>
+  `${name.padEnd(34)} ${r.requests.average.toFixed(0).padStart(7)} req/s   p50 ${String(r.latency.p50).padStart(4)} ms   p99 ${String(r.latency.p99).padStart(4)} ms   non-2xx ${r.non2xx}   errors ${r.errors}`;
+
+const nats = await NatsServerFixture.start();
+const db = await PostgresFixture.create('bench_gateway');
+const env = {
+  PATH: process.env.PATH ?? '',
+  NATS_URL: nats.url,
+  DATABASE_URL: db.url,
+  LOG_LEVEL: 'warn',
+  CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
+};
+const children: ChildProcess[] = [];
+try {
+  let gateway = '';
+  for (const service of SERVICES) {
+    const port = await freePort();
+    const child = spawn(process.execPath, [`dist/apps/${service}/src/main.js`], {
+      env: { ...env, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.push(child);
+    await untilReady(`http://127.0.0.1:${port}/health/live`, child);
+    gateway = `http://127.0.0.1:${port}`;
+  }
+
+  const dataSource = createDataSource({
+    url: db.url,
+    schema: 'gateway',
+    migrations: [],
+    applicationName: 'bench-gateway',
+  });
+  await dataSource.initialize();
+  const store = new WorkspaceStore(dataSource);
+  const main = await store.createWorkspace('bench', 'owner@bench.io');
+  const pairTokens: string[] = [];
+  for (let i = 0; i < PAIR_CONNECTIONS; i++) {
+    pairTokens.push((await store.createWorkspace(`pairs-${i}`, `owner@pairs-${i}.io`)).token);
+  }
+  await dataSource.destroy();
+
+  await post(`${gateway}/api/integrations/github/connect`, main.token, {
+    installationId: '12345678',
+    accountLogin: 'acme-org',
+  });
+  await post(`${gateway}/api/integrations/slack/connect`, main.token, { botToken: 'xoxb-1-2-3' });
+  const listed = await fetch(`${gateway}/api/integrations`, {
+    headers: { authorization: `Token ${main.token}` },
+  });
+  const body = await listed.text();
+
+  const barePort = await freePort();
+  const bare = spawn(process.execPath, ['--input-type=module', '-e', BARE_SERVER], {
+    env: { ...env, PORT: String(barePort), BODY: body },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(bare);
+  const bareUrl = `http://127.0.0.1:${barePort}`;
+  await untilReady(`${bareUrl}/api/integrations`, bare);
+
+  console.log(
+    `bench:gateway: ${DURATION} s per measurement, ${CONNECTIONS} connections (pairs: ${PAIR_CONNECTIONS}), loopback; list body ${body.length} bytes`,
+  );
+  // A short warm-up of each, so neither side pays for JIT compilation in its measurement.
+  const warm = { connections: 10, duration: 2 };
+  await autocannon({
+    url: `${gateway}/api/integrations`,
+    headers: { authorization: `Token ${main.token}` },
+    ...warm,
+  });
+  await autocannon({ url: `${bareUrl}/api/integrations`, ...warm });
+
+  const listResult = await autocannon({
+    url: `${gateway}/api/integrations`,
+    headers: { authorization: `Token ${main.token}` },
+    connections: CONNECTIONS,
+    duration: DURATION,
+  });
+  const bareResult = await autocannon({
+    url: `${bareUrl}/api/integrations`,
+    connections: CONNECTIONS,
+    duration: DURATION,
+  });
+  if (process.env.EXTRA) {
+    const checks = await autocannon({
+      url: `${gateway}/api/integrations/github/checks`,
+      headers: { authorization: `Token ${main.token}` },
+      connections: CONNECTIONS,
+      duration: DURATION,
+    });
+    console.log(line('GET github/checks (no I/O)', checks));
+    const live = await autocannon({
+      url: `${gateway}/health/live`,
+      connections: CONNECTIONS,
+      duration: DURATION,
+    });
+    console.log(line('GET /health/live', live));
+  }
+  console.log(line('GET /api/integrations (gateway)', listResult));
+  console.log(line('GET /api/integrations (bare Fastify)', bareResult));
+  console.log(
+    `ratio gateway/bare: ${(listResult.requests.average / bareResult.requests.average).toFixed(2)} (aim >= 0.5; gateway p99 aim < 20 ms)`,
+  );
+
+  let nextToken = 0;
+  const json = { 'content-type': 'application/json' };
+  const pairs = await autocannon({
+    url: gateway,
+    connections: PAIR_CONNECTIONS,
+    duration: DURATION,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request: Record<string, unknown>, context: { token?: string }) => {
+          context.token ??= pairTokens[nextToken++ % pairTokens.length];
+          return {
+            ...request,
+            path: '/api/integrations/github/connect',
+            headers: { ...json, authorization: `Token ${context.token}` },
+            body: JSON.stringify({ installationId: '42', accountLogin: 'pairs' }),
+          };
+        },
+      },
+      {
+        method: 'POST',
+        setupRequest: (request: Record<string, unknown>, context: { token?: string }) => ({
+          ...request,
+          path: '/api/integrations/github/disconnect',
+          headers: { ...json, authorization: `Token ${context.token}` },
+          body: '{}',
+        }),
+      },
+    ],
+  });
+  console.log(line('POST connect + disconnect (each)', pairs));
+  console.log(
+    `pairs: ${(pairs.requests.average / 2).toFixed(0)} pairs/s; p99 per request ${pairs.latency.p99} ms (aim < 50 ms)`,
+  );
+  if (pairs.non2xx > 0)
+    console.log('note: non-2xx answers above mean a connect or disconnect failed');
+} finally {
+  for (const child of children.reverse()) await stop(child);
+  await nats.dispose();
+  await db.dispose();
+}
