@@ -106,6 +106,19 @@ describe('/api/integrations without the write side', () => {
     expect(notConnected.body.error.code).toBe('not_connected');
   });
 
+  test('the list answers 401 in the /api shape without a valid key', async () => {
+    const none = await call('GET', '/api/integrations');
+    expect(none.status).toBe(401);
+    expect(none.body.error.code).toBe('unauthorized');
+    const bad = await call('GET', '/api/integrations', { headers: { authorization: 'Token x' } });
+    expect(bad.status).toBe(401);
+    const ok = await call('GET', '/api/integrations', {
+      headers: { authorization: `bearer ${acme.viewer}` },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ integrations: [] });
+  });
+
   test('a query string that is not understood is a 400', async () => {
     const r = await call('GET', '/api/integrations?status=maybe', { token: acme.viewer });
     expect(r.status).toBe(400);

@@ -162,6 +162,51 @@ describe('projections of INTEGRATION_EVENTS', () => {
     );
   });
 
+  test('a burst of events on the same rows lands in its final state', async () => {
+    const ids = Array.from({ length: 10 }, () => randomUUID());
+    const burst = [];
+    for (let round = 0; round < 3; round++) {
+      for (const id of ids) {
+        burst.push(
+          log.next(
+            'IntegrationConnected',
+            acme.workspaceId,
+            `integration-${id}`,
+            githubConnected(id, `round-${round}`),
+          ),
+        );
+        burst.push(
+          log.next('IntegrationDisconnected', acme.workspaceId, `integration-${id}`, {
+            integrationId: id,
+            provider: 'github',
+            reason: null,
+            disconnectedAt: new Date().toISOString(),
+          }),
+        );
+      }
+    }
+    const last = ids[ids.length - 1]!;
+    burst.push(
+      log.next(
+        'IntegrationConnected',
+        acme.workspaceId,
+        `integration-${last}`,
+        githubConnected(last, 'final'),
+      ),
+    );
+    await Promise.all(burst.map((e) => log.publish(e)));
+    const rows = await waitFor(async () => {
+      const list = (await integrations(acme.owner)).filter((i) => ids.includes(i.id));
+      return list.length === 10 && list.find((i) => i.id === last)?.status === 'connected'
+        ? list
+        : undefined;
+    });
+    for (const row of rows) {
+      expect(row.config.accountLogin).toBe(row.id === last ? 'final' : 'round-2');
+      expect(row.status).toBe(row.id === last ? 'connected' : 'disconnected');
+    }
+  });
+
   test('a gateway that was down catches up from its checkpoint', async () => {
     await gateway.close();
     const id = randomUUID();
