@@ -41,6 +41,24 @@ export class DeliveryProcessor {
     attempt: number,
   ): Promise<GithubWebhookOutcome> {
     const delivery = envelope.data;
+    const plan = planDelivery(delivery);
+    if (plan.kind === 'ignore' || !envelope.workspaceId) {
+      // Nothing to apply: one statement records (and counts) it, and finds a second copy.
+      const outcome: GithubWebhookOutcome = envelope.workspaceId ? 'ignored' : 'no_workspace';
+      const recorded = await this.dataSource.query(
+        `INSERT INTO scanner.webhook_deliveries (delivery_id, event, action, workspace_id, outcome, attempts)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (delivery_id) DO NOTHING RETURNING 1`,
+        [
+          delivery.deliveryId,
+          delivery.event,
+          delivery.action,
+          envelope.workspaceId,
+          outcome,
+          attempt,
+        ],
+      );
+      return recorded.length === 0 ? 'duplicate' : outcome;
+    }
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
@@ -54,9 +72,7 @@ export class DeliveryProcessor {
         await runner.rollbackTransaction();
         return 'duplicate';
       }
-      const outcome = envelope.workspaceId
-        ? await this.carryOut(runner, envelope, planDelivery(delivery), streamSeq)
-        : 'no_workspace';
+      const outcome = await this.carryOut(runner, envelope, plan, streamSeq);
       await runner.query(
         `UPDATE scanner.webhook_deliveries SET outcome = $2 WHERE delivery_id = $1`,
         [delivery.deliveryId, outcome],

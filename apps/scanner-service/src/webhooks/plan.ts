@@ -190,8 +190,19 @@ export function planDelivery(delivery: GithubWebhookDelivery): Plan {
   }
 }
 
-/** The repository a delivery is about, for per-repository ordering; null when none. */
-export function orderingKey(delivery: GithubWebhookDelivery): string {
+/**
+ * What a delivery must wait for, in this replica: the previous delivery about the same
+ * repository (or of the same kind, when it names none). Null for deliveries that change nothing,
+ * which need no order.
+ */
+export function orderingKey(delivery: GithubWebhookDelivery): string | null {
+  let plan: Plan;
+  try {
+    plan = planDelivery(delivery);
+  } catch {
+    return null;
+  }
+  if (plan.kind === 'ignore') return null;
   const repository = delivery.payload.repository as Json | undefined;
   return typeof repository?.id === 'number' ? `repo:${repository.id}` : `event:${delivery.event}`;
 }

@@ -89,14 +89,15 @@ export class WebhookConsumer implements OnApplicationBootstrap, OnModuleDestroy 
           msg.term();
           continue;
         }
-        const key = `${envelope.workspaceId}:${orderingKey(envelope.data)}`;
-        const previous = this.chains.get(key) ?? Promise.resolve();
+        const ordering = orderingKey(envelope.data);
+        const key = ordering === null ? null : `${envelope.workspaceId}:${ordering}`;
+        const previous = (key !== null && this.chains.get(key)) || Promise.resolve();
         const work = previous.then(() => this.handle(msg, envelope));
-        this.chains.set(key, work);
+        if (key !== null) this.chains.set(key, work);
         this.inFlight.add(work);
         void work.finally(() => {
           this.inFlight.delete(work);
-          if (this.chains.get(key) === work) this.chains.delete(key);
+          if (key !== null && this.chains.get(key) === work) this.chains.delete(key);
         });
       }
     } catch (error) {

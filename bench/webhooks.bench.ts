@@ -1,0 +1,238 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { Webhooks } from '@octokit/webhooks';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { GITHUB_WEBHOOK_CONSUMER, Streams } from '#libs/contracts/src/index.js';
+import { createDataSource } from '#libs/database/src/index.js';
+import { freePort, NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
+import { WorkspaceStore } from '../apps/api-gateway/src/auth/workspace-store.js';
+import { startGithubSimulator } from '../tools/github-simulator/src/index.js';
+
+/**
+ * `npm run bench:webhooks`, in one run, on loopback, the three services as built processes (as
+ * `npm start` runs them) on a private nats-server, a fresh database and the GitHub simulator:
+ *  1. signed deliveries (a real `push` payload from @octokit/webhooks-examples, a fresh
+ *     X-GitHub-Delivery per request) POSTed to /api/webhooks/github at CONNECTIONS connections for
+ *     DURATION seconds: deliveries accepted per second (202 after the JetStream ack) and p50/p99
+ *     time to 202;
+ *  2. VISIBLE_SAMPLES `repository.created` deliveries, one at a time, each for a repository just
+ *     added to the simulator: time from the 202 to the repository showing in
+ *     GET /api/integrations/github/repos (polled every 5 ms), p50/p99.
+ */
+const require = createRequire(import.meta.url);
+type Result = {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number; max: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodeStats: Record<string, { count: number }>;
+};
+const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<Result>;
+const examples = require('@octokit/webhooks-examples') as Array<{
+  name: string;
+  examples: Array<Record<string, any>>;
+}>;
+const example = (event: string, action?: string) =>
+  structuredClone(
+    examples
+      .find((d) => d.name === event)!
+      .examples.find((e) => action === undefined || e.action === action)!,
+  );
+
+const DURATION = Number(process.env.DURATION ?? 10);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
+const VISIBLE_SAMPLES = Number(process.env.VISIBLE_SAMPLES ?? 100);
+const SERVICES = ['integration-service', 'scanner-service', 'api-gateway'] as const;
+const SECRET = randomBytes(20).toString('hex');
+
+async function untilReady(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${url}: exited with ${child.exitCode}`);
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    if (Date.now() > deadline) throw new Error(`${url}: not ready after 60 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+const webhooks = new Webhooks({ secret: SECRET });
+async function deliver(gateway: string, event: string, payload: unknown) {
+  const body = JSON.stringify(payload);
+  const response = await fetch(`${gateway}/api/webhooks/github`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': event,
+      'x-github-delivery': randomUUID(),
+      'x-hub-signature-256': await webhooks.sign(body),
+    },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as { status?: string } };
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+
+const nats = await NatsServerFixture.start();
+const db = await PostgresFixture.create('bench_webhooks');
+const sim = await startGithubSimulator({ repos: 20, seed: 5 });
+const env = {
+  PATH: process.env.PATH ?? '',
+  NATS_URL: nats.url,
+  DATABASE_URL: db.url,
+  LOG_LEVEL: 'warn',
+  CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
+  GITHUB_API_URL: sim.url,
+  GITHUB_APP_ID: String(sim.appId),
+  GITHUB_APP_PRIVATE_KEY_PATH: sim.privateKeyPath,
+  GITHUB_WEBHOOK_SECRET: SECRET,
+};
+const children: ChildProcess[] = [];
+try {
+  let gateway = '';
+  for (const service of SERVICES) {
+    const port = await freePort();
+    const child = spawn(process.execPath, [`dist/apps/${service}/src/main.js`], {
+      env: { ...env, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    children.push(child);
+    await untilReady(`http://127.0.0.1:${port}/health/live`, child);
+    gateway = `http://127.0.0.1:${port}`;
+  }
+
+  const dataSource = createDataSource({
+    url: db.url,
+    schema: 'gateway',
+    migrations: [],
+    applicationName: 'bench-webhooks',
+  });
+  await dataSource.initialize();
+  const owner = await new WorkspaceStore(dataSource).createWorkspace('bench', 'owner@bench.io');
+  await dataSource.destroy();
+  const auth = { authorization: `Token ${owner.token}` };
+  const connected = await fetch(`${gateway}/api/integrations/github/connect`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      installationId: String(sim.installationId),
+      accountLogin: sim.org.login,
+    }),
+  });
+  if (connected.status !== 201) throw new Error(`connect: ${connected.status}`);
+  const installation = { id: sim.installationId };
+  for (;;) {
+    const ping = await deliver(gateway, 'ping', { ...example('ping'), installation });
+    if (ping.body.status === 'accepted') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+
+  // 1. Throughput and time to 202.
+  const push = { ...example('push'), installation };
+  const pushBody = JSON.stringify(push);
+  const signature = await webhooks.sign(pushBody);
+  const request = (duration: number, connections: number) =>
+    autocannon({
+      url: `${gateway}/api/webhooks/github`,
+      connections,
+      duration,
+      requests: [
+        {
+          method: 'POST',
+          body: pushBody,
+          setupRequest: (req: { headers: Record<string, string> }) => ({
+            ...req,
+            headers: {
+              ...req.headers,
+              'content-type': 'application/json',
+              'x-github-event': 'push',
+              'x-github-delivery': randomUUID(),
+              'x-hub-signature-256': signature,
+            },
+          }),
+        },
+      ],
+    });
+  console.log(
+    `bench:webhooks: ${DURATION} s at ${CONNECTIONS} connections, loopback, push payload ${pushBody.length} bytes; ${VISIBLE_SAMPLES} repository.created samples`,
+  );
+  await request(2, 10); // warm-up: JIT, connection pools
+  const intake = await request(DURATION, CONNECTIONS);
+  const accepted = intake.statusCodeStats['202']?.count ?? 0;
+  console.log(
+    `intake  ${(accepted / DURATION).toFixed(0).padStart(6)} deliveries/s accepted (202)   p50 ${intake.latency.p50} ms   p99 ${intake.latency.p99} ms   non-2xx ${intake.non2xx}   errors ${intake.errors}`,
+  );
+
+  // 2. 202 -> visible in github/repos, once the scanner has worked off the backlog from (1).
+  const drainStarted = performance.now();
+  const nc = await connect({ servers: nats.url });
+  const jsm = await jetstreamManager(nc);
+  for (;;) {
+    const info = await jsm.consumers.info(Streams.githubWebhooks.name, GITHUB_WEBHOOK_CONSUMER);
+    if (info.num_pending === 0 && info.num_ack_pending === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await nc.close();
+  const drainedIn = (performance.now() - drainStarted) / 1000;
+  console.log(
+    `backlog ${intake.requests.total} deliveries processed by the scanner ${drainedIn.toFixed(1)} s after the load ended`,
+  );
+  const visible: number[] = [];
+  const template = sim.org.repos[0]!;
+  for (let i = 0; i < VISIBLE_SAMPLES; i++) {
+    const name = `bench-born-${i}`;
+    const repo = { ...template, id: 990_000 + i, name, private: false, collaborators: [] };
+    sim.org.repos.push(repo);
+    const payload = example('repository', 'created');
+    Object.assign(payload.repository, {
+      id: repo.id,
+      name,
+      full_name: `${sim.org.login}/${name}`,
+      private: false,
+      updated_at: new Date().toISOString(),
+    });
+    payload.repository.owner.login = sim.org.login;
+    payload.installation = installation;
+    const answer = await deliver(gateway, 'repository', payload);
+    const accepted = performance.now();
+    if (answer.status !== 202) throw new Error(`repository.created: ${answer.status}`);
+    for (;;) {
+      const page = await fetch(`${gateway}/api/integrations/github/repos?search=${name}`, {
+        headers: auth,
+      }).then((r) => r.json() as Promise<{ repos: Array<{ name: string }> }>);
+      if (page.repos.some((r) => r.name === `${sim.org.login}/${name}`)) break;
+      if (performance.now() - accepted > 60_000) throw new Error(`${name} never became visible`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    visible.push(performance.now() - accepted);
+  }
+  console.log(
+    `visible p50 ${percentile(visible, 50).toFixed(1)} ms   p99 ${percentile(visible, 99).toFixed(1)} ms   max ${Math.max(...visible).toFixed(1)} ms   (202 -> in github/repos, ${visible.length} samples)`,
+  );
+} finally {
+  for (const child of children.reverse()) await stop(child);
+  await sim.close();
+  await nats.dispose();
+  await db.dispose();
+}
