@@ -310,13 +310,13 @@ describe('media types', () => {
 
 describe('create and get', () => {
   test('create: 201 with the resource, its Location, and no credentials; get returns it', async () => {
-    const r = await createEcr('production registry');
+    const r = await createEcr('production "registry" \\ ü </script>');
     const resource = r.body.data;
     expect(resource).toMatchObject({
       type: 'integration',
       attributes: {
         integration_type: 'ecr',
-        profile_name: 'production registry',
+        profile_name: 'production "registry" \\ ü </script>',
         status: 'connected',
       },
     });
@@ -326,6 +326,9 @@ describe('create and get', () => {
     const got = await call('GET', `${orgPath}/${resource.id}`, { token: team.viewer });
     expect(got.status).toBe(200);
     expect(got.body.data).toEqual(resource);
+    // Lists render resources in SQL: the same resource object, member for member.
+    const listed = await call('GET', `${orgPath}?limit=100`, { token: team.viewer });
+    expect(listed.body.data.find((i: any) => i.id === resource.id)).toEqual(resource);
     expect(JSON.stringify(got.body)).not.toContain('arn:aws');
   });
 

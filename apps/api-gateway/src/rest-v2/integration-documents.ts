@@ -33,6 +33,16 @@ export class RestLinks {
     return this.url(`/rest/orgs/${this.orgId}/integrations/${id}`);
   }
 
+  /** What an integration's link starts with, before its id (for links built in SQL). */
+  get integrationPrefix(): string {
+    return `/rest/orgs/${this.orgId}/integrations/`;
+  }
+
+  /** The query every link carries: `?version=...`. */
+  get query(): string {
+    return `?${new URLSearchParams({ version: this.version }).toString()}`;
+  }
+
   settings(id: string): string {
     return this.url(`/rest/orgs/${this.orgId}/integrations/${id}/settings`);
   }
@@ -88,16 +98,17 @@ export interface ListLinks {
   prev?: string;
 }
 
-export function listDocument(
-  integrations: RestIntegration[],
-  links: RestLinks,
+/**
+ * The list document as text: its resources arrive rendered (`RestIntegrationsStore.page`), so
+ * they are spliced in rather than parsed and serialised again.
+ */
+export function listDocumentText(
+  resources: string[],
   pageLinks: ListLinks,
   meta: Record<string, unknown>,
-) {
-  return {
-    jsonapi: JSONAPI_VERSION,
-    data: integrations.map((i) => integrationResource(i, links)),
-    links: pageLinks,
-    meta,
-  };
+): string {
+  return (
+    `{"jsonapi":${JSON.stringify(JSONAPI_VERSION)},"data":[${resources.join(',')}],` +
+    `"links":${JSON.stringify(pageLinks)},"meta":${JSON.stringify(meta)}}`
+  );
 }

@@ -30,7 +30,7 @@ import { DeletionsProjection } from './deletions.projection.js';
 import { CURSOR_SECRET } from './tokens.js';
 import {
   integrationResource,
-  listDocument,
+  listDocumentText,
   RestLinks,
   settingsResource,
   singleDocument,
@@ -46,7 +46,7 @@ import {
   parseSettingsDocument,
   parseUpdateDocument,
 } from './request-documents.js';
-import { RestIntegrationsStore } from './rest-integrations.store.js';
+import { RestIntegrationsStore, type ListedIntegration } from './rest-integrations.store.js';
 import { RestVersionGuard, versionOf } from './rest-version.guard.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -90,17 +90,17 @@ export class RestIntegrationsController {
     const { page } = parsed;
     const links = this.links(request, orgId);
     const [result, deletions] = await Promise.all([
-      this.store.page(orgId, page),
+      this.store.page(orgId, page, links),
       this.store.deletions(orgId),
     ]);
     const limit = { limit: String(page.limit) };
-    const cursor = (i: RestIntegration) =>
+    const cursor = (i: ListedIntegration) =>
       encodeCursor({ orgId, position: i.listPosition, id: i.id }, this.cursorSecret);
     const self: Record<string, string> = { ...limit };
     if (page.after) self.starting_after = String(query.starting_after);
     if (page.before) self.ending_before = String(query.ending_before);
-    const first = result.integrations[0];
-    const last = result.integrations.at(-1);
+    const first = result.rows[0];
+    const last = result.rows.at(-1);
     const pageLinks: ListLinks = {
       self: links.collection(self),
       first: links.collection(limit),
@@ -111,7 +111,8 @@ export class RestIntegrationsController {
         ? { prev: links.collection({ ...limit, ending_before: cursor(first) }) }
         : {}),
     };
-    return listDocument(result.integrations, links, pageLinks, {
+    const resources = result.rows.map((row) => row.resource);
+    return listDocumentText(resources, pageLinks, {
       orphaned_targets: deletions.orphanedTargets,
       deleted_integrations: deletions.deletedIntegrations.map((d) => ({
         id: d.id,
