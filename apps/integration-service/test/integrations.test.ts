@@ -457,6 +457,53 @@ describe('upcasting', () => {
   });
 });
 
+describe('publisher outage', () => {
+  test('commands still commit while the publisher is down; on restart every event goes out once', async () => {
+    const nc = await connect({ servers: h.nats.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const before = (
+        await h.db.query(`SELECT max(position)::text AS p FROM integration.events`)
+      )[0]!.p;
+      await h.writeSide.publisher.waitFor(before);
+      await h.writeSide.publisher.stop();
+      const messagesBefore = (await jsm.streams.info(Streams.integrationEvents.name)).state
+        .messages;
+
+      const workspaceId = randomUUID();
+      value(await h.send(S.connect, { provider: 'github', payload: github }, { workspaceId }));
+      value(await h.send(S.disconnect, { provider: 'github' }, { workspaceId }));
+      value(await h.send(S.connect, { provider: 'github', payload: github }, { workspaceId }));
+      await new Promise((r) => setTimeout(r, 100));
+      expect((await jsm.streams.info(Streams.integrationEvents.name)).state.messages).toBe(
+        messagesBefore,
+      );
+
+      h.writeSide.publisher.start();
+      const last = (await h.db.query(`SELECT max(position)::text AS p FROM integration.events`))[0]!
+        .p;
+      await h.writeSide.publisher.waitFor(last);
+      const info = await jsm.streams.info(Streams.integrationEvents.name);
+      expect(info.state.messages).toBe(messagesBefore + 3);
+      const mine: string[] = [];
+      for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+        const e = (await jsm.streams.getMessage(Streams.integrationEvents.name, {
+          seq,
+        }))!.json<Envelope>();
+        if (e.workspaceId === workspaceId) mine.push(e.type);
+      }
+      expect(mine).toEqual([
+        'IntegrationConnected',
+        'IntegrationDisconnected',
+        'IntegrationConnected',
+      ]);
+    } finally {
+      h.writeSide.publisher.start();
+      await nc.close();
+    }
+  });
+});
+
 describe('idle publisher keeps up', () => {
   test('every appended event reaches JetStream', async () => {
     const last = (await h.db.query(`SELECT max(position)::text AS p FROM integration.events`))[0]!
