@@ -144,6 +144,50 @@ describe('workspaces, members and API keys', () => {
     expect(after.status).toBe(401);
   });
 
+  test('Idempotency-Key on member and key POSTs: one action, the same answer, no secret twice', async () => {
+    const headers = { 'idempotency-key': 'add-ops-1' };
+    const body = { email: 'ops@acme.io', role: 'member' };
+    const first = await call('POST', '/api/workspace/members', {
+      token: acme.owner,
+      body,
+      headers,
+    });
+    const second = await call('POST', '/api/workspace/members', {
+      token: acme.owner,
+      body,
+      headers,
+    });
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(201);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect(second.body.member).toEqual(first.body.member);
+    expect(second.body.tokenId).toBe(first.body.tokenId);
+    expect(first.body.token).toMatch(/^igw_/);
+    expect(second.body.token).toBeNull();
+    const other = await call('POST', '/api/workspace/members', {
+      token: acme.owner,
+      body: { email: 'else@acme.io', role: 'member' },
+      headers,
+    });
+    expect(other.status).toBe(409);
+    expect(other.body.error.code).toBe('idempotency_key_reused');
+
+    const tokenHeaders = { 'idempotency-key': 'ci-token-1' };
+    const a = await call('POST', '/api/workspace/tokens', {
+      token: acme.owner,
+      body: { name: 'deploy' },
+      headers: tokenHeaders,
+    });
+    const b = await call('POST', '/api/workspace/tokens', {
+      token: acme.owner,
+      body: { name: 'deploy' },
+      headers: tokenHeaders,
+    });
+    expect(b.body.id).toBe(a.body.id);
+    const listed = await call('GET', '/api/workspace/tokens', { token: acme.owner });
+    expect(listed.body.tokens.filter((t: any) => t.name === 'deploy')).toHaveLength(1);
+  });
+
   test('one workspace cannot touch another workspace members or keys', async () => {
     const theirs = await call('GET', '/api/workspace/tokens', { token: other.owner });
     const theirTokenId = theirs.body.tokens[0].id;

@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Req,
+  Res,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import {
@@ -11,6 +23,8 @@ import {
 } from '../auth/index.js';
 import { ApiError } from '../errors/api-error.js';
 import { validate } from '../http/validate.js';
+import { IdempotentRequests, type IdempotentAnswer } from '../http/idempotency.js';
+import { idempotencyKeyOf } from '../bus/command-context.js';
 
 const NewMember = z.object({
   email: z.string().email('must be an email address'),
@@ -31,6 +45,7 @@ export class WorkspaceController {
   constructor(
     @Inject(WorkspaceStore) private readonly store: WorkspaceStore,
     @Inject(AuthInvalidation) private readonly invalidation: AuthInvalidation,
+    @Inject(IdempotentRequests) private readonly idempotent: IdempotentRequests,
   ) {}
 
   @Get('members')
@@ -40,9 +55,17 @@ export class WorkspaceController {
   }
 
   @Post('members')
-  @ApiOperation({ summary: 'Add a member; answers their first API key, shown once' })
+  @ApiOperation({
+    summary: 'Add a member; answers their first API key, shown once',
+    description: 'With Idempotency-Key, a retry answers the same member, with `token: null`.',
+  })
   @ApiBody({ schema: { example: { email: 'dev@acme.io', role: 'member' } } })
-  async addMember(@Auth() auth: AuthContext, @Body() body: unknown) {
+  async addMember(
+    @Auth() auth: AuthContext,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const { email, role } = validate(NewMember, body);
     if (role === 'owner' && auth.role !== 'owner') {
       throw new ApiError('forbidden', 'forbidden', 'only an owner can add another owner', {
@@ -50,12 +73,24 @@ export class WorkspaceController {
         role: auth.role,
       });
     }
-    const issued = await this.store.addMember(auth.workspaceId, email, role);
-    return {
-      member: await this.store.getMember(auth.workspaceId, issued.memberId),
-      token: issued.token,
-      tokenId: issued.tokenId,
-    };
+    const answer = await this.idempotent.run(
+      auth.workspaceId,
+      idempotencyKeyOf(request),
+      { method: 'POST', path: request.url, body },
+      async () => {
+        const issued = await this.store.addMember(auth.workspaceId, email, role);
+        return {
+          status: 201,
+          body: {
+            member: await this.store.getMember(auth.workspaceId, issued.memberId),
+            token: issued.token as string | null,
+            tokenId: issued.tokenId,
+          },
+        };
+      },
+      (answered) => ({ ...answered, token: null }),
+    );
+    return this.send(reply, answer);
   }
 
   @Delete('members/:id')
@@ -80,17 +115,44 @@ export class WorkspaceController {
   }
 
   @Post('tokens')
-  @ApiOperation({ summary: 'Issue an API key, for the caller or a member; shown once' })
+  @ApiOperation({
+    summary: 'Issue an API key, for the caller or a member; shown once',
+    description: 'With Idempotency-Key, a retry answers the same key id, with `token: null`.',
+  })
   @ApiBody({ schema: { example: { name: 'ci' } } })
-  async issueToken(@Auth() auth: AuthContext, @Body() body: unknown) {
+  async issueToken(
+    @Auth() auth: AuthContext,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
     const { name, memberId } = validate(NewToken, body ?? {});
-    const issued = await this.store.issueToken(auth.workspaceId, memberId ?? auth.memberId, name);
-    const info = (await this.store.listTokens(auth.workspaceId)).find(
-      (t) => t.id === issued.tokenId,
+    const answer = await this.idempotent.run(
+      auth.workspaceId,
+      idempotencyKeyOf(request),
+      { method: 'POST', path: request.url, body },
+      async () => {
+        const issued = await this.store.issueToken(
+          auth.workspaceId,
+          memberId ?? auth.memberId,
+          name,
+        );
+        const info = (await this.store.listTokens(auth.workspaceId)).find(
+          (t) => t.id === issued.tokenId,
+        );
+        // A cached "unknown" for this very key is impossible in practice, but cheap to rule out.
+        this.invalidation.announce({});
+        return { status: 201, body: { ...info, token: issued.token as string | null } };
+      },
+      (answered) => ({ ...answered, token: null }),
     );
-    // A cached "unknown" for this very key is impossible in practice, but cheap to rule out.
-    this.invalidation.announce({});
-    return { ...info, token: issued.token };
+    return this.send(reply, answer);
+  }
+
+  private send<T>(reply: FastifyReply, answer: IdempotentAnswer<T>): T {
+    reply.status(answer.status);
+    if (answer.replayed) reply.header('idempotent-replayed', 'true');
+    return answer.body;
   }
 
   @Delete('tokens/:id')

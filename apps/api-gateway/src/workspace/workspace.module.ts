@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { WorkspaceController } from './workspace.controller.js';
+import { IdempotentRequests } from '../http/idempotency.js';
 
-@Module({ controllers: [WorkspaceController] })
+@Module({ controllers: [WorkspaceController], providers: [IdempotentRequests] })
 export class WorkspaceModule {}
