@@ -59,12 +59,9 @@ export function repoFacts(value: unknown): RepoFacts {
     throw new UnreadablePayload('repository without id or full_name');
   }
   const isPrivate = repo.private === true;
-  const visibility =
-    repo.visibility === 'internal' || repo.visibility === 'public' || repo.visibility === 'private'
-      ? repo.visibility
-      : isPrivate
-        ? 'private'
-        : 'public';
+  // `private` is what a privatized/publicized delivery changes; GitHub's own examples show
+  // `visibility` lagging behind it, so it only tells an internal repository apart.
+  const visibility = repo.visibility === 'internal' ? 'internal' : isPrivate ? 'private' : 'public';
   return {
     githubId: repo.id,
     fullName: repo.full_name,
