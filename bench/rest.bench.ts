@@ -1,0 +1,271 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg } from 'node:os';
+import { createDataSource } from '#libs/database/src/index.js';
+import { freePort, NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
+import { WorkspaceStore } from '../apps/api-gateway/src/auth/workspace-store.js';
+
+/**
+ * `npm run bench:rest`: the REST list (`limit=100`) over 10,000 integrations in one org at 50
+ * connections, beside `GET /api/integrations` for the same org, in one run; then page 1 against
+ * page 90 of the same list, over HTTP and as the query plan's own cost (EXPLAIN ANALYZE).
+ *
+ * The three services run as built processes (as `npm start` runs them) on a private nats-server
+ * and a fresh database. A few integrations are created through the REST API (bus, event store,
+ * projection); the 10,000 are then seeded straight into the gateway's read model
+ * (`gateway.integrations`) with one INSERT ... SELECT, as the projection would have written them:
+ * the figure is about the read path, and 10,000 commands through the bus would take minutes here.
+ * DURATION (seconds per measurement, default 10), CONNECTIONS (default 50), COUNT (default 10000);
+ * PROFILE=<dir> writes a CPU profile of the gateway there.
+ */
+const require = createRequire(import.meta.url);
+type Result = {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+};
+const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<Result>;
+
+const DURATION = Number(process.env.DURATION ?? 10);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
+const COUNT = Number(process.env.COUNT ?? 10_000);
+const VERSION = '2026-03-25';
+const JSONAPI = 'application/vnd.api+json';
+const SERVICES = ['integration-service', 'scanner-service', 'api-gateway'] as const;
+
+async function untilReady(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${url}: exited with ${child.exitCode}`);
+    if (
+      await fetch(url).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    if (Date.now() > deadline) throw new Error(`${url}: not ready after 60 s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** User + system CPU time of the gateway process so far (Linux /proc, clock ticks of 10 ms). */
+function gatewayCpuMs(): number {
+  const stat = readFileSync(`/proc/${children.at(-1)!.pid}/stat`, 'utf8');
+  // Fields after the command name: state is [0], utime [11], stime [12].
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+function profileFlags(service: string): string[] {
+  const dir = process.env.PROFILE;
+  return dir && service === 'api-gateway' ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+const loadBefore = loadavg();
+const nats = await NatsServerFixture.start();
+const db = await PostgresFixture.create('bench_rest');
+const env = {
+  PATH: process.env.PATH ?? '',
+  NATS_URL: nats.url,
+  DATABASE_URL: db.url,
+  LOG_LEVEL: 'warn',
+  CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
+};
+const children: ChildProcess[] = [];
+let gatewayUrl = '';
+try {
+  for (const service of SERVICES) {
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [...profileFlags(service), `dist/apps/${service}/src/main.js`],
+      {
+        env: { ...env, PORT: String(port) },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    children.push(child);
+    await untilReady(`http://127.0.0.1:${port}/health/live`, child);
+    gatewayUrl = `http://127.0.0.1:${port}`;
+  }
+  await untilReady(`${gatewayUrl}/health/ready`, children.at(-1)!);
+
+  const dataSource = createDataSource({
+    url: db.url,
+    schema: 'gateway',
+    migrations: [],
+    applicationName: 'bench-rest',
+  });
+  await dataSource.initialize();
+  const { workspaceId: orgId, token } = await new WorkspaceStore(dataSource).createWorkspace(
+    'bench',
+    'owner@bench.io',
+  );
+  const headers = { authorization: `Token ${token}`, accept: JSONAPI };
+  const base = `${gatewayUrl}/rest/orgs/${orgId}/integrations`;
+
+  // Through the whole write path first: the REST API, the bus, the event store, the projection.
+  for (let i = 0; i < 5; i++) {
+    const response = await fetch(`${base}?version=${VERSION}`, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': JSONAPI },
+      body: JSON.stringify({
+        data: {
+          type: 'integration',
+          attributes: {
+            integration_type: 'ecr',
+            profile_name: `via-bus-${i}`,
+            credentials: { region: 'us-east-1', role_arn: `arn:aws:iam::123456789012:role/r${i}` },
+          },
+        },
+      }),
+    });
+    if (response.status !== 201)
+      throw new Error(`create: ${response.status} ${await response.text()}`);
+  }
+  const seeded = performance.now();
+  await dataSource.query(
+    `INSERT INTO gateway.integrations (id, workspace_id, provider, kind, profile_name, status,
+       config, settings, has_credentials, created_at, updated_at, connected_at, version, position)
+     SELECT gen_random_uuid(), $1, 'ecr', 'container-registry', 'seeded-' || n, 'connected',
+       '{}'::jsonb, '{"broker_enabled": false, "container_app_scan_enabled": false}'::jsonb, true,
+       now(), now(), now(), 1, 0
+     FROM generate_series(1, $2) AS n`,
+    [orgId, COUNT - 5],
+  );
+  // A second org of ten, for /api/integrations at a size it is meant for (it returns them all).
+  const small = await new WorkspaceStore(dataSource).createWorkspace('small', 'owner@small.io');
+  await dataSource.query(
+    `INSERT INTO gateway.integrations (id, workspace_id, provider, kind, profile_name, status,
+       config, settings, has_credentials, created_at, updated_at, connected_at, version, position)
+     SELECT gen_random_uuid(), $1, 'ecr', 'container-registry', 'small-' || n, 'connected',
+       '{}'::jsonb, '{"broker_enabled": false, "container_app_scan_enabled": false}'::jsonb, true,
+       now(), now(), now(), 1, 0
+     FROM generate_series(1, 10) AS n`,
+    [small.workspaceId],
+  );
+  await dataSource.query(`ANALYZE gateway.integrations`);
+  const seedMs = performance.now() - seeded;
+
+  // Walk to page 90 by following `links.next`, as a client would.
+  let url = `${base}?version=${VERSION}&limit=100`;
+  const page1 = url;
+  for (let page = 1; page < 90; page++) {
+    const body = (await (await fetch(url, { headers })).json()) as { links: { next?: string } };
+    if (!body.links.next) throw new Error(`no page ${page + 1}`);
+    url = `${gatewayUrl}${body.links.next}`;
+  }
+  const page90 = url;
+  const check = (await (await fetch(page90, { headers })).json()) as { data: unknown[] };
+  if (check.data.length !== 100) throw new Error(`page 90 has ${check.data.length} rows`);
+
+  const run = async (
+    name: string,
+    target: string,
+    auth: Record<string, string> = headers,
+    timeout = 10,
+    connections = CONNECTIONS,
+  ) => {
+    await autocannon({ url: target, headers: auth, connections, duration: 2, timeout });
+    const cpuBefore = gatewayCpuMs();
+    const r = await autocannon({
+      url: target,
+      headers: auth,
+      connections,
+      duration: DURATION,
+      timeout,
+    });
+    // Gateway CPU per completed request: a figure the other tenants of this machine disturb less.
+    const cpuPerRequest = (gatewayCpuMs() - cpuBefore) / Math.max(1, r.requests.total);
+    // Let the gateway finish what the run left in flight before the next one starts.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    return { name, connections, cpuPerRequest, ...r };
+  };
+  const smallHeaders = { authorization: `Token ${small.token}` };
+  const results = [
+    await run('REST list limit=100, page 1 (10,000)', page1),
+    await run('REST list limit=100, page 90 (10,000)', page90),
+    // One connection: the cost of a page without queueing behind 49 others.
+    await run('REST list limit=100, page 1, alone', page1, headers, 10, 1),
+    await run('REST list limit=100, page 90, alone', page90, headers, 10, 1),
+    await run('GET /api/integrations (org of 10)', `${gatewayUrl}/api/integrations`, smallHeaders),
+    await run(
+      'GET /api/integrations (org of 10,000)',
+      `${gatewayUrl}/api/integrations`,
+      headers,
+      60,
+    ),
+  ];
+
+  // The store's own queries at both depths: one index range scan either way, same buffers.
+  const COLUMNS = `id, workspace_id, provider, kind, profile_name, status, settings, created_at,
+    updated_at, list_position::text AS list_key`;
+  const explain = async (sql: string, params: unknown[]) => {
+    const rows: { 'QUERY PLAN': string }[] = await dataSource.query(
+      `EXPLAIN (ANALYZE, BUFFERS) ${sql}`,
+      params,
+    );
+    const text = rows.map((r) => r['QUERY PLAN']).join('\n');
+    return {
+      node: /(Index Scan|Index Only Scan|Seq Scan|Sort)[^\n(]*/.exec(text)?.[0]?.trim(),
+      buffers: /Buffers: shared hit=(\d+)/.exec(text)?.[1],
+      ms: /Execution Time: ([\d.]+) ms/.exec(text)?.[1],
+    };
+  };
+  const [at8900] = await dataSource.query(
+    `SELECT list_position::text AS p, id FROM gateway.integrations WHERE workspace_id = $1
+      ORDER BY list_position, id OFFSET 8899 LIMIT 1`,
+    [orgId],
+  );
+  const plans = {
+    page1: await explain(
+      `SELECT ${COLUMNS} FROM gateway.integrations WHERE workspace_id = $1
+        ORDER BY list_position, id LIMIT 101`,
+      [orgId],
+    ),
+    page90: await explain(
+      `SELECT ${COLUMNS} FROM gateway.integrations
+        WHERE workspace_id = $1 AND (list_position, id) > ($2::bigint, $3::uuid)
+        ORDER BY list_position, id LIMIT 101`,
+      [orgId, at8900.p, at8900.id],
+    ),
+  };
+  await dataSource.destroy();
+
+  console.log(
+    `rest bench: ${COUNT} integrations in one org, ${CONNECTIONS} connections, ${DURATION} s each ` +
+      `(node ${process.version}, ${new Date().toISOString()}; seeded ${COUNT - 5} rows in ${seedMs.toFixed(0)} ms;` +
+      ` ${cpus().length} cores, load average before ${loadBefore.map((l) => l.toFixed(1)).join(' ')})`,
+  );
+  console.log(
+    'endpoint                                    conns   req/s   p50 ms   p99 ms  cpu ms/req  non-2xx/err',
+  );
+  for (const r of results) {
+    console.log(
+      `${r.name.padEnd(44)} ${String(r.connections).padStart(5)} ${r.requests.average.toFixed(0).padStart(6)}  ${String(r.latency.p50).padStart(7)}  ${String(r.latency.p99).padStart(7)}  ${r.cpuPerRequest.toFixed(2).padStart(10)}  ${`${r.non2xx}/${r.errors + r.timeouts}`.padStart(8)}`,
+    );
+  }
+  console.log(
+    `query plan, page 1:  ${plans.page1.node}; shared buffers hit ${plans.page1.buffers}; ${plans.page1.ms} ms`,
+  );
+  console.log(
+    `query plan, page 90: ${plans.page90.node}; shared buffers hit ${plans.page90.buffers}; ${plans.page90.ms} ms`,
+  );
+} finally {
+  await Promise.all(children.map(stop));
+  await nats.dispose();
+  await db.dispose();
+}
