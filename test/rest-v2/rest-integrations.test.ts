@@ -301,6 +301,14 @@ describe('media types', () => {
     expect(r.status).toBe(406);
   });
 
+  test('a body over the 1 MB limit: 413, still as JSON:API', async () => {
+    const r = await call('POST', orgPath, {
+      token: team.owner,
+      body: createBody('x'.repeat(1_100_000)),
+    });
+    expect(r.status).toBe(413);
+  });
+
   test('a body that is not JSON: 400', async () => {
     const r = await call('POST', orgPath, { token: team.owner, raw: '{"data": ' });
     expect(r.status).toBe(400);
@@ -330,6 +338,25 @@ describe('create and get', () => {
     const listed = await call('GET', `${orgPath}?limit=100`, { token: team.viewer });
     expect(listed.body.data.find((i: any) => i.id === resource.id)).toEqual(resource);
     expect(JSON.stringify(got.body)).not.toContain('arn:aws');
+  });
+
+  test('the same Idempotency-Key creates once and answers the same integration', async () => {
+    const headers = { 'idempotency-key': `create-once-${Date.now()}` };
+    const first = await call('POST', orgPath, {
+      token: team.owner,
+      body: createBody('once'),
+      headers,
+    });
+    const again = await call('POST', orgPath, {
+      token: team.owner,
+      body: createBody('once'),
+      headers,
+    });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body.data.id).toBe(first.body.data.id);
+    const list = await call('GET', `${orgPath}?limit=100`, { token: team.viewer });
+    expect(list.body.data.filter((i: any) => i.attributes.profile_name === 'once')).toHaveLength(1);
   });
 
   test('credentials are validated for shape, each error pointing at its field', async () => {
@@ -636,5 +663,17 @@ describe('both APIs see the same integrations', () => {
     expect(disconnected.status).toBeLessThan(300);
     const after = (await all()).find((i: any) => i.id === github.id);
     expect(after.attributes.status).toBe('disconnected');
+  });
+});
+
+// Last: it stops the integration service for good.
+describe('the integration service does not answer', () => {
+  test('writes: 503 with Retry-After, as JSON:API; reads still work from the read model', async () => {
+    await stack.integration.close();
+    const r = await call('POST', orgPath, { token: team.owner, body: createBody('nobody home') });
+    expect(r.status).toBe(503);
+    expect(r.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(firstError(r).code).toBe('service_unavailable');
+    expect((await call('GET', orgPath, { token: team.viewer })).status).toBe(200);
   });
 });
