@@ -2,6 +2,7 @@ import { addMember, createWorkspace } from './admin/workspace-commands.js';
 import { runAdmin } from './admin/run-admin.js';
 import type { AdminCommand } from './admin/command.js';
 import { webhooksDeadLetters, webhooksReplay } from './admin/webhooks-dead-letters.js';
+import { webhooksStats } from './admin/webhooks-stats.js';
 
 /**
  * `npm run admin -- <command> ...`: operations from a shell, straight against Postgres. Each
@@ -13,6 +14,7 @@ const COMMANDS: AdminCommand[] = [
   // one line per further command
   webhooksDeadLetters,
   webhooksReplay,
+  webhooksStats,
 ];
 
 process.exitCode = await runAdmin(COMMANDS, process.argv.slice(2), {

@@ -270,9 +270,12 @@ describe('POST /api/webhooks/github (intake)', () => {
     );
     // The client may have flushed the first attempt once the bus came back: then it is a duplicate.
     expect(['accepted', 'duplicate']).toContain(redelivered.body.status);
-    const stored = await jsm.streams.getMessage(Streams.githubWebhooks.name, {
-      last_by_subj: 'github.webhook.repository',
-    });
+    // The test's own connection reconnects on its own schedule.
+    const stored = await waitFor(() =>
+      jsm.streams.getMessage(Streams.githubWebhooks.name, {
+        last_by_subj: 'github.webhook.repository',
+      }),
+    );
     expect(stored!.json<any>().id).toBe(delivery.deliveryId);
     void jetstream;
   });
