@@ -57,6 +57,7 @@ export class EventPublisher {
   private savedAt = 0;
   private readonly checkpointEveryMs: number;
   private hole: Hole | undefined;
+  private prefetched: { after: bigint; events: StoredEvent[] } | undefined;
   private stopped = true;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -211,7 +212,14 @@ export class EventPublisher {
       this.hole = undefined;
     }
 
-    const events = await this.store.readAll(this.last.toString(), this.batchSize, client);
+    // A read prefetched while the last batch was being acknowledged is as good as a fresh one,
+    // except while a gap is being settled: then the read must come after the check above.
+    const prefetched = this.prefetched;
+    this.prefetched = undefined;
+    const events =
+      prefetched && prefetched.after === this.last && !this.hole && settledBelow === 0n
+        ? prefetched.events
+        : await this.store.readAll(this.last.toString(), this.batchSize, client);
 
     const ready: StoredEvent[] = [];
     let next = this.last + 1n;
@@ -233,9 +241,19 @@ export class EventPublisher {
       return false;
     }
 
-    await this.publish(ready);
+    const upTo = BigInt(ready.at(-1)!.position);
+    // Read what follows while JetStream acknowledges this batch.
+    const prefetch = this.hole
+      ? Promise.resolve(undefined)
+      : this.store.readAll(upTo.toString(), this.batchSize, client).catch(() => undefined);
+    try {
+      await this.publish(ready);
+    } finally {
+      const following = await prefetch;
+      if (following) this.prefetched = { after: upTo, events: following };
+    }
     if (this.crashAfterPublish) throw new SimulatedCrash();
-    this.last = BigInt(ready.at(-1)!.position);
+    this.last = upTo;
     // Saving is a committed write; under load once per interval is enough, since a restart
     // that republishes a few events is absorbed by the stream's dedupe and consumers' checkpoints.
     if (performance.now() - this.savedAt >= this.checkpointEveryMs)
