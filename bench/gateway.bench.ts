@@ -3,7 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { createDataSource } from '#libs/database/src/index.js';
 import { freePort, NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
+import { performance } from 'node:perf_hooks';
+import { connect } from '@nats-io/transport-node';
+import { pino } from 'pino';
+import { IntegrationSubjects } from '#libs/contracts/src/index.js';
+import type { Bus } from '#libs/messaging/src/index.js';
 import { WorkspaceStore } from '../apps/api-gateway/src/auth/workspace-store.js';
+import { CommandBus } from '../apps/api-gateway/src/bus/command-bus.js';
 
 /**
  * `npm run bench:gateway`, in one run, on loopback:
@@ -11,13 +17,17 @@ import { WorkspaceStore } from '../apps/api-gateway/src/auth/workspace-store.js'
  *     model), beside a bare Fastify route in its own process answering the same JSON with no
  *     auth and no I/O: requests per second, p50, p99, and the ratio gateway/bare;
  *  2. `POST .../github/connect` + `POST .../github/disconnect` pairs at 20 connections, each
- *     connection in its own workspace (bus round trip, event store, projection wait): p50, p99.
+ *     connection in its own workspace (bus round trip, event store, projection wait): p50, p99;
+ *     then the same commands straight over NATS at the same concurrency (the integration
+ *     service's own share).
+ * Measurements alternate gateway and bare for ROUNDS rounds (default 3) and report medians.
  * The three services run as built processes (as `npm start` runs them) on a private nats-server
  * and a fresh database. DURATION (seconds per measurement, default 10), CONNECTIONS (default 50),
  * PAIR_CONNECTIONS (default 20).
  */
 const require = createRequire(import.meta.url);
 type Result = {
+  statusCodeStats?: Record<string, { count: number }>;
   requests: { average: number; total: number };
   latency: { p50: number; p99: number; average: number; max: number };
   non2xx: number;
@@ -29,6 +39,10 @@ const autocannon = require('autocannon') as (options: Record<string, unknown>) =
 const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const PAIR_CONNECTIONS = Number(process.env.PAIR_CONNECTIONS ?? 20);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const SERVICES = ['integration-service', 'scanner-service', 'api-gateway'] as const;
 
 const BARE_SERVER = `
@@ -108,8 +122,10 @@ try {
   const store = new WorkspaceStore(dataSource);
   const main = await store.createWorkspace('bench', 'owner@bench.io');
   const pairTokens: string[] = [];
+  const pairWorkspaces: string[] = [];
   for (let i = 0; i < PAIR_CONNECTIONS; i++) {
     pairTokens.push((await store.createWorkspace(`pairs-${i}`, `owner@pairs-${i}.io`)).token);
+    pairWorkspaces.push((await store.createWorkspace(`bus-${i}`, `owner@bus-${i}.io`)).workspaceId);
   }
   await dataSource.destroy();
 
@@ -144,17 +160,40 @@ try {
   });
   await autocannon({ url: `${bareUrl}/api/integrations`, ...warm });
 
-  const listResult = await autocannon({
-    url: `${gateway}/api/integrations`,
-    headers: { authorization: `Token ${main.token}` },
-    connections: CONNECTIONS,
-    duration: DURATION,
-  });
-  const bareResult = await autocannon({
-    url: `${bareUrl}/api/integrations`,
-    connections: CONNECTIONS,
-    duration: DURATION,
-  });
+  // Alternating rounds, so that load from elsewhere on a shared machine hits both sides alike.
+  const gatewayRounds: Result[] = [];
+  const bareRounds: Result[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    gatewayRounds.push(
+      await autocannon({
+        url: `${gateway}/api/integrations`,
+        headers: { authorization: `Token ${main.token}` },
+        connections: CONNECTIONS,
+        duration: DURATION,
+      }),
+    );
+    bareRounds.push(
+      await autocannon({
+        url: `${bareUrl}/api/integrations`,
+        connections: CONNECTIONS,
+        duration: DURATION,
+      }),
+    );
+    const g = gatewayRounds[round]!;
+    const b = bareRounds[round]!;
+    console.log(`round ${round + 1}`);
+    console.log(line('  GET /api/integrations (gateway)', g));
+    console.log(line('  GET /api/integrations (bare Fastify)', b));
+    console.log(`  ratio ${(g.requests.average / b.requests.average).toFixed(2)}`);
+  }
+  const ratios = gatewayRounds.map((g, i) => g.requests.average / bareRounds[i]!.requests.average);
+  console.log(
+    `median over ${ROUNDS} rounds: gateway ${median(gatewayRounds.map((r) => r.requests.average)).toFixed(0)} req/s ` +
+      `(p50 ${median(gatewayRounds.map((r) => r.latency.p50))} ms, p99 ${median(gatewayRounds.map((r) => r.latency.p99))} ms), ` +
+      `bare ${median(bareRounds.map((r) => r.requests.average)).toFixed(0)} req/s ` +
+      `(p50 ${median(bareRounds.map((r) => r.latency.p50))} ms, p99 ${median(bareRounds.map((r) => r.latency.p99))} ms), ` +
+      `ratio ${median(ratios).toFixed(2)} (aim >= 0.5; gateway p99 aim < 20 ms)`,
+  );
   if (process.env.EXTRA) {
     const checks = await autocannon({
       url: `${gateway}/api/integrations/github/checks`,
@@ -162,19 +201,8 @@ try {
       connections: CONNECTIONS,
       duration: DURATION,
     });
-    console.log(line('GET github/checks (no I/O)', checks));
-    const live = await autocannon({
-      url: `${gateway}/health/live`,
-      connections: CONNECTIONS,
-      duration: DURATION,
-    });
-    console.log(line('GET /health/live', live));
+    console.log(line('GET github/checks (Nest route, no I/O)', checks));
   }
-  console.log(line('GET /api/integrations (gateway)', listResult));
-  console.log(line('GET /api/integrations (bare Fastify)', bareResult));
-  console.log(
-    `ratio gateway/bare: ${(listResult.requests.average / bareResult.requests.average).toFixed(2)} (aim >= 0.5; gateway p99 aim < 20 ms)`,
-  );
 
   let nextToken = 0;
   const json = { 'content-type': 'application/json' };
@@ -182,22 +210,29 @@ try {
     url: gateway,
     connections: PAIR_CONNECTIONS,
     duration: DURATION,
+    // One workspace per connection for the whole run: autocannon clears a connection's context
+    // each time it loops over `requests`, so the key goes into the context it starts from.
+    setupClient: (client: {
+      requestIterator: { initialContext: object; context: object; rebuildRequest(): void };
+    }) => {
+      const token = pairTokens[nextToken++ % pairTokens.length];
+      client.requestIterator.initialContext = { token };
+      client.requestIterator.context = { token };
+      client.requestIterator.rebuildRequest();
+    },
     requests: [
       {
         method: 'POST',
-        setupRequest: (request: Record<string, unknown>, context: { token?: string }) => {
-          context.token ??= pairTokens[nextToken++ % pairTokens.length];
-          return {
-            ...request,
-            path: '/api/integrations/github/connect',
-            headers: { ...json, authorization: `Token ${context.token}` },
-            body: JSON.stringify({ installationId: '42', accountLogin: 'pairs' }),
-          };
-        },
+        setupRequest: (request: Record<string, unknown>, context: { token: string }) => ({
+          ...request,
+          path: '/api/integrations/github/connect',
+          headers: { ...json, authorization: `Token ${context.token}` },
+          body: JSON.stringify({ installationId: '42', accountLogin: 'pairs' }),
+        }),
       },
       {
         method: 'POST',
-        setupRequest: (request: Record<string, unknown>, context: { token?: string }) => ({
+        setupRequest: (request: Record<string, unknown>, context: { token: string }) => ({
           ...request,
           path: '/api/integrations/github/disconnect',
           headers: { ...json, authorization: `Token ${context.token}` },
@@ -210,8 +245,44 @@ try {
   console.log(
     `pairs: ${(pairs.requests.average / 2).toFixed(0)} pairs/s; p99 per request ${pairs.latency.p99} ms (aim < 50 ms)`,
   );
-  if (pairs.non2xx > 0)
-    console.log('note: non-2xx answers above mean a connect or disconnect failed');
+  if (pairs.non2xx > 0) {
+    console.log(`non-2xx by status: ${JSON.stringify(pairs.statusCodeStats)}`);
+  }
+
+  // The same pairs straight over the bus, without HTTP, auth or the projection wait: what the
+  // integration service itself takes at this concurrency, to tell the gateway's share apart.
+  const nc = await connect({ servers: nats.url });
+  const bus = new CommandBus({ nc } as unknown as Bus, pino({ level: 'silent' }), {
+    BUS_TIMEOUT_MS: 5_000,
+  });
+  const latencies: number[] = [];
+  const until = performance.now() + DURATION * 1_000;
+  const commands = [
+    [
+      IntegrationSubjects.connect,
+      { provider: 'github', payload: { installationId: '42', accountLogin: 'pairs' } },
+    ],
+    [IntegrationSubjects.disconnect, { provider: 'github' }],
+  ] as const;
+  await Promise.all(
+    pairWorkspaces.map(async (workspaceId) => {
+      const context = { correlationId: 'bench', workspaceId, actor: 'bench' };
+      while (performance.now() < until) {
+        for (const [subject, data] of commands) {
+          const started = performance.now();
+          await bus.request(subject, data, context);
+          latencies.push(performance.now() - started);
+        }
+      }
+    }),
+  );
+  await nc.close();
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))]!;
+  console.log(
+    `bus only (the integration service's share, no HTTP/projection): ${(latencies.length / DURATION).toFixed(0)} cmd/s   p50 ${at(0.5).toFixed(0)} ms   p99 ${at(0.99).toFixed(0)} ms`,
+  );
 } finally {
   for (const child of children.reverse()) await stop(child);
   await nats.dispose();
