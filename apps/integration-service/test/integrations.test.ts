@@ -421,6 +421,34 @@ describe('integrations of seeds/002: create, update, settings, hard delete', () 
   });
 });
 
+describe('connecting again after a hard delete', () => {
+  test('creates a new integration; the deleted one stays gone', async () => {
+    const workspaceId = randomUUID();
+    const first = value(
+      await h.send<IntegrationView>(
+        S.connect,
+        { provider: 'github', payload: github },
+        { workspaceId },
+      ),
+    );
+    value(await h.send(S.delete, { integrationId: first.id }, { workspaceId }));
+    const second = value(
+      await h.send<IntegrationView>(
+        S.connect,
+        { provider: 'github', payload: github },
+        { workspaceId },
+      ),
+    );
+    expect(second.id).not.toBe(first.id);
+    expect(second.version).toBe(1);
+    const listed = value(await h.send<IntegrationView[]>(S.list, {}, { workspaceId }));
+    expect(listed.map((i) => i.id)).toEqual([second.id]);
+    expect(errorOf(await h.send(S.get, { integrationId: first.id }, { workspaceId })).kind).toBe(
+      'not_found',
+    );
+  });
+});
+
 describe('upcasting', () => {
   test('a version-1 IntegrationConnected row in the log still loads, in the current shape', async () => {
     const id = randomUUID();

@@ -163,6 +163,12 @@ describe('rules and policies', () => {
     ).toEqual([ghRule.id, policy.id].sort());
   });
 
+  test('a missing definition is a validation error on the definition field', async () => {
+    expect(errorOf(await h.send(R.create, {})).details).toEqual([
+      { field: 'definition', message: expect.any(String) },
+    ]);
+  });
+
   test('a rule created while a provider it needs is disconnected starts disabled and says why', async () => {
     const workspaceId = randomUUID();
     const created = await create(rule('needs github', ['github']), workspaceId);

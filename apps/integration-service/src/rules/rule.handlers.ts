@@ -58,7 +58,10 @@ export class RuleHandlers {
           'validation',
           'invalid_rule',
           'the rule is invalid',
-          validated.issues.map((i) => ({ ...i, field: `definition.${i.field}` })),
+          validated.issues.map((i) => ({
+            ...i,
+            field: i.field ? `definition.${i.field}` : 'definition',
+          })),
         );
       }
       const providers = ruleProviders(validated.definition);
