@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { ScannerEventTypes, ScannerSubjects } from '#libs/contracts/src/index.js';
-import { waitFor } from '#libs/testing/src/index.js';
+import { freePort, waitFor } from '#libs/testing/src/index.js';
 import { spawnService } from '../support/service-process.js';
 import { startScannerHarness, type ScannerHarness } from './scanner-harness.js';
 
@@ -23,15 +23,19 @@ describe('a scanner killed mid-scan', () => {
   afterAll(() => h.close());
 
   test('resumes on another replica where it stopped, without counting a repository twice', async () => {
-    const doomed = spawnService('scanner-service', { ...h.env, LOG_LEVEL: 'warn' });
+    const port = await freePort();
+    const doomed = spawnService('scanner-service', {
+      ...h.env,
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+    });
     try {
       await waitFor(
-        async () => {
-          const rows = await h.db.query(`SELECT 1 FROM information_schema.tables
-            WHERE table_schema = 'scanner' AND table_name = 'installations'`);
-          return rows.length ? true : undefined;
-        },
-        { timeoutMs: 15_000, what: 'the scanner process to migrate' },
+        async () =>
+          (await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined))?.ok
+            ? true
+            : undefined,
+        { timeoutMs: 20_000, what: 'the scanner process to be ready' },
       );
       await h.connectGithub(workspaceId);
       const reply = await h.request<{ scanId: string }>(ScannerSubjects.scanOrg, workspaceId);

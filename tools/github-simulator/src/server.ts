@@ -47,7 +47,7 @@ export interface GithubSimulatorOptions {
   failRate?: number;
   /** Repositories whose every REST call answers 502 (a repo that keeps failing). */
   failingRepos?: string[];
-  /** Primary limit per window for REST (`core`) and GraphQL points. */
+  /** Primary limit per window for REST (`core`) and GraphQL points; GitHub's rule by default. */
   rateLimit?: number;
   graphqlRateLimit?: number;
   rateLimitWindowMs?: number;
@@ -147,8 +147,18 @@ export async function startGithubSimulator(
   const failingRepos = new Set(options.failingRepos ?? []);
   const random = seededRandom((options.seed ?? 1) * 7919);
   const windowMs = options.rateLimitWindowMs ?? 3_600_000;
-  const core = new RateBudget('core', options.rateLimit ?? 5_000, windowMs);
-  const graphqlBudget = new RateBudget('graphql', options.graphqlRateLimit ?? 5_000, windowMs);
+  // GitHub's rule for an app installation on an organization: 5,000 per hour, plus 50 per
+  // repository beyond 20 and 50 per member beyond 20, at most 12,500.
+  const installationLimit = Math.min(
+    12_500,
+    5_000 + 50 * Math.max(0, org.repos.length - 20) + 50 * Math.max(0, org.members.length - 20),
+  );
+  const core = new RateBudget('core', options.rateLimit ?? installationLimit, windowMs);
+  const graphqlBudget = new RateBudget(
+    'graphql',
+    options.graphqlRateLimit ?? installationLimit,
+    windowMs,
+  );
   const tokens = new TokenIssuer(options.tokenTtlMs ?? 3_600_000);
   let inFlight = 0;
   let counted = 0;

@@ -12,6 +12,8 @@ export interface CachedPage {
  * Loaded once per scan into memory: one query instead of one per repository.
  */
 export class ConditionalCache {
+  private readonly dirty = new Set<string>();
+
   private constructor(
     private readonly dataSource: DataSource,
     private readonly workspaceId: string,
@@ -35,14 +37,32 @@ export class ConditionalCache {
     return this.pages.get(url);
   }
 
-  async put(url: string, page: CachedPage): Promise<void> {
+  /** Remembers a page now; it reaches the database with the next `flush` (batched). */
+  put(url: string, page: CachedPage): void {
     this.pages.set(url, page);
-    await this.dataSource.query(
+    this.dirty.add(url);
+  }
+
+  /** Writes the pages remembered since the last flush, in one statement. */
+  async flush(db: Pick<DataSource, 'query'> = this.dataSource): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const urls = [...this.dirty];
+    this.dirty.clear();
+    await db.query(
       `INSERT INTO scanner.http_cache (workspace_id, url, etag, body, next_url)
-       VALUES ($1, $2, $3, $4, $5)
+       SELECT $1, x.url, x.etag, x.body, x.next_url
+       FROM jsonb_to_recordset($2::jsonb) AS x(url text, etag text, body jsonb, next_url text)
        ON CONFLICT (workspace_id, url) DO UPDATE
          SET etag = EXCLUDED.etag, body = EXCLUDED.body, next_url = EXCLUDED.next_url`,
-      [this.workspaceId, url, page.etag, JSON.stringify(page.body), page.nextUrl],
+      [
+        this.workspaceId,
+        JSON.stringify(
+          urls.map((url) => {
+            const page = this.pages.get(url)!;
+            return { url, etag: page.etag, body: page.body, next_url: page.nextUrl };
+          }),
+        ),
+      ],
     );
   }
 

@@ -65,11 +65,12 @@ export class GithubApp {
         privateKey: this.privateKey!,
         installationId: Number(installationId),
       },
+      // Octokit logs every non-2xx answer, 304s included; failures that matter surface as errors.
       log: {
         debug: () => undefined,
         info: () => undefined,
         warn: (message: string) => log.debug({ octokit: message }, 'octokit warning'),
-        error: (message: string) => log.warn({ octokit: message }, 'octokit error'),
+        error: (message: string) => log.debug({ octokit: message }, 'octokit error'),
       },
       throttle: {
         id: `installation-${installationId}`,

@@ -132,6 +132,11 @@ export class GithubReader {
     private readonly cache: ConditionalCache,
   ) {}
 
+  /** Stores the answers cached since the last flush (see ConditionalCache). */
+  flushCache(db?: Parameters<ConditionalCache['flush']>[0]): Promise<void> {
+    return this.cache.flush(db);
+  }
+
   async repositoriesPage(login: string, after: string | null): Promise<RepositoryPage> {
     let data: RepositoriesData;
     let protectionReadable = true;
@@ -213,7 +218,7 @@ export class GithubReader {
       const status = (data.security_and_analysis?.secret_scanning?.status ?? 'unknown') as
         'enabled' | 'disabled' | 'unknown';
       if (response.headers.etag) {
-        await this.cache.put(`/repos/${fullName}`, {
+        this.cache.put(`/repos/${fullName}`, {
           etag: response.headers.etag,
           body: status,
           nextUrl: null,
@@ -241,7 +246,7 @@ export class GithubReader {
         const kept = (response.data as TItem[]).map(keep);
         const nextUrl = nextLink(response.headers.link);
         if (response.headers.etag) {
-          await this.cache.put(url, { etag: response.headers.etag, body: kept, nextUrl });
+          this.cache.put(url, { etag: response.headers.etag, body: kept, nextUrl });
         }
         items.push(...kept);
         url = nextUrl;
@@ -269,14 +274,23 @@ export class GithubReader {
   async teamAccess(login: string): Promise<Map<string, TeamAccess[]>> {
     const teams = await this.cachedList(`/orgs/${login}/teams`, (t: { slug: string }) => t.slug);
     const access = new Map<string, TeamAccess[]>();
-    for (const slug of teams) {
-      const repos = await this.cachedList(
-        `/orgs/${login}/teams/${slug}/repos`,
-        (r: { full_name: string; role_name?: string; permissions?: Record<string, boolean> }) => ({
-          fullName: r.full_name,
-          permission: normalizePermission(r.role_name ?? strongest(r.permissions)),
-        }),
-      );
+    const perTeam = await Promise.all(
+      teams.map(async (slug) => ({
+        slug,
+        repos: await this.cachedList(
+          `/orgs/${login}/teams/${slug}/repos`,
+          (r: {
+            full_name: string;
+            role_name?: string;
+            permissions?: Record<string, boolean>;
+          }) => ({
+            fullName: r.full_name,
+            permission: normalizePermission(r.role_name ?? strongest(r.permissions)),
+          }),
+        ),
+      })),
+    );
+    for (const { slug, repos } of perTeam) {
       for (const repo of repos) {
         const list = access.get(repo.fullName) ?? [];
         list.push({ slug, permission: repo.permission });

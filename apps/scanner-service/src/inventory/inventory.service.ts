@@ -120,14 +120,15 @@ export class InventoryService {
       teams: await fresh.repositoryTeams(listed.fullName).catch(() => []),
       scanState: 'scanned',
     };
-    await this.deps.dataSource.transaction((tx) =>
-      this.deps.inventory.saveScanned(
+    await this.deps.dataSource.transaction(async (tx) => {
+      await fresh.flushCache(tx);
+      await this.deps.inventory.saveScanned(
         workspaceId,
         record,
         evaluateDrift(record, this.deps.baseline),
         tx,
-      ),
-    );
+      );
+    });
     await this.publishRepos(workspaceId, [record.githubId]);
     return record;
   }

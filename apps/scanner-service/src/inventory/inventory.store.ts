@@ -130,6 +130,85 @@ export class InventoryStore {
     await this.replaceFindings(workspaceId, record.githubId, findings, db);
   }
 
+  /** Many scanned repositories and their findings in three statements (a scan's batch). */
+  async saveScannedBatch(
+    workspaceId: string,
+    entries: Array<{ record: RepoRecord; findings: Finding[] }>,
+    db: Queryable = this.dataSource,
+  ): Promise<void> {
+    if (entries.length === 0) return;
+    await db.query(
+      `INSERT INTO scanner.repos AS r (workspace_id, github_id, full_name, private, visibility,
+         archived, fork, default_branch, protection, secret_scanning, collaborators, teams,
+         scan_state, updated_at)
+       SELECT $1, x.github_id, x.full_name, x.private, x.visibility, x.archived, x.fork,
+              x.default_branch, x.protection, x.secret_scanning, x.collaborators, x.teams,
+              x.scan_state, now()
+       FROM jsonb_to_recordset($2::jsonb) AS x(github_id bigint, full_name text, private boolean,
+              visibility text, archived boolean, fork boolean, default_branch text,
+              protection jsonb, secret_scanning text, collaborators jsonb, teams jsonb,
+              scan_state text)
+       ON CONFLICT (workspace_id, github_id) DO UPDATE SET
+         full_name = EXCLUDED.full_name, private = EXCLUDED.private,
+         visibility = EXCLUDED.visibility, archived = EXCLUDED.archived, fork = EXCLUDED.fork,
+         default_branch = EXCLUDED.default_branch, protection = EXCLUDED.protection,
+         secret_scanning = EXCLUDED.secret_scanning, collaborators = EXCLUDED.collaborators,
+         teams = EXCLUDED.teams, scan_state = EXCLUDED.scan_state, updated_at = now()`,
+      [
+        workspaceId,
+        JSON.stringify(
+          entries.map(({ record }) => ({
+            github_id: record.githubId,
+            full_name: record.fullName,
+            private: record.private,
+            visibility: record.visibility,
+            archived: record.archived,
+            fork: record.fork,
+            default_branch: record.defaultBranch,
+            protection: JSON.parse(protectionColumn(record.protection)!),
+            secret_scanning: record.secretScanning,
+            collaborators: record.collaborators,
+            teams: record.teams,
+            scan_state: record.scanState,
+          })),
+        ),
+      ],
+    );
+    await db.query(
+      `DELETE FROM scanner.findings WHERE workspace_id = $1 AND github_id = ANY($2::bigint[])`,
+      [workspaceId, entries.map((e) => e.record.githubId)],
+    );
+    const findings = entries.flatMap((e) =>
+      e.findings.map((f) => ({ ...f, github_id: e.record.githubId })),
+    );
+    if (findings.length === 0) return;
+    await db.query(
+      `INSERT INTO scanner.findings (workspace_id, github_id, repo, check_name, expected, actual, severity)
+       SELECT $1, x.github_id, x.repo, x.check, x.expected, x.actual, x.severity
+       FROM jsonb_to_recordset($2::jsonb) AS x(github_id bigint, repo text, "check" text,
+            expected jsonb, actual jsonb, severity text)`,
+      [workspaceId, JSON.stringify(findings)],
+    );
+  }
+
+  async markFailedBatch(workspaceId: string, githubIds: number[], db: Queryable = this.dataSource) {
+    if (githubIds.length === 0) return;
+    await db.query(
+      `UPDATE scanner.repos SET scan_state = 'failed', updated_at = now()
+       WHERE workspace_id = $1 AND github_id = ANY($2::bigint[])`,
+      [workspaceId, githubIds],
+    );
+  }
+
+  /** Every repository of a workspace, by GitHub id (a scan reads them once, not per repository). */
+  async all(workspaceId: string): Promise<Map<number, RepoRecord>> {
+    const rows: RepoRow[] = await this.dataSource.query(
+      `SELECT * FROM scanner.repos WHERE workspace_id = $1`,
+      [workspaceId],
+    );
+    return new Map(rows.map((row) => [Number(row.github_id), rowToRecord(row)]));
+  }
+
   async replaceFindings(
     workspaceId: string,
     githubId: number,

@@ -54,8 +54,12 @@ export class ProgressReporter {
   }
 
   repoFinished(counters: Counters, githubId: number): void {
-    this.counters = counters;
-    this.finished.push(githubId);
+    this.reposFinished(counters, [githubId]);
+  }
+
+  reposFinished(counters: Counters, githubIds: number[]): void {
+    if (counters.reposScanned >= this.counters.reposScanned) this.counters = counters;
+    this.finished.push(...githubIds);
     if (this.status === 'rate_limited' && Date.now() >= (this.resetAt?.getTime() ?? 0)) {
       this.status = 'scanning';
       this.resetAt = null;

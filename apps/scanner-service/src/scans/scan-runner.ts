@@ -9,12 +9,13 @@ import {
   type TeamAccess,
 } from '#libs/contracts/src/index.js';
 import type { Baseline } from '../drift/baseline.js';
-import { evaluateDrift } from '../drift/evaluate.js';
 import { ConditionalCache } from '../github/conditional-cache.js';
 import { GithubNotConfiguredError, type GithubApp } from '../github/github-app.js';
-import { GithubReader } from '../github/github-reader.js';
+import { GithubReader, type ListedRepo } from '../github/github-reader.js';
 import type { InventoryStore } from '../inventory/inventory.store.js';
 import { ProgressReporter } from './progress-reporter.js';
+import { RepoQueue } from './repo-queue.js';
+import { ResultWriter } from './result-writer.js';
 import type { ScanRow, ScanStore } from './scan.store.js';
 import type { ScannerEvents } from './scanner-events.js';
 
@@ -103,11 +104,30 @@ export class ScanRunner {
     try {
       const cache = await ConditionalCache.load(this.deps.dataSource, scan.workspaceId);
       const reader = new GithubReader(octokit, cache);
-      await this.list(scan, reader, reporter, signal);
-      if (signal.aborted) return 'interrupted';
-      const context = await this.orgContext(scan, reader, log);
       await reporter.publishResults(await scans.unpublished(scanId));
-      await this.readRepositories(scan, reader, reporter, context, signal);
+      // Listing, org-wide facts and reading run together: reading starts with the first page.
+      const known = new Map<number, ListedRepo>(await this.deps.inventory.all(scan.workspaceId));
+      const queue = new RepoQueue<{ githubId: number; fullName: string }>();
+      queue.push(await scans.pending(scanId));
+      const context = this.orgContext(scan, reader, log);
+      const listing = this.list(scan, reader, reporter, signal, (repos) => {
+        for (const repo of repos) known.set(repo.githubId, repo);
+        queue.push(repos);
+      }).finally(() => queue.finish());
+      const reading = this.readRepositories(
+        scan,
+        reader,
+        cache,
+        reporter,
+        context,
+        queue,
+        known,
+        signal,
+      );
+      // Wait for all three even when one fails, so nothing of this run outlives it.
+      const settled = await Promise.allSettled([listing, reading, context]);
+      const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) throw failure.reason;
       if (signal.aborted) return 'interrupted';
       await reporter.stop();
       await this.complete(scan);
@@ -129,6 +149,7 @@ export class ScanRunner {
     reader: GithubReader,
     reporter: ProgressReporter,
     signal: AbortSignal,
+    onPage: (repos: ListedRepo[]) => void,
   ): Promise<void> {
     const { scans, inventory, dataSource } = this.deps;
     let current = scan;
@@ -140,6 +161,7 @@ export class ScanRunner {
       });
       current = (await scans.get(current.id))!;
       reporter.counters = { ...reporter.counters, reposTotal: current.reposTotal };
+      onPage(page.repos);
     }
     if (!signal.aborted) {
       await scans.settleTotal(scan.id);
@@ -183,20 +205,31 @@ export class ScanRunner {
   private async readRepositories(
     scan: ScanRow,
     reader: GithubReader,
+    cache: ConditionalCache,
     reporter: ProgressReporter,
-    context: Awaited<ReturnType<ScanRunner['orgContext']>>,
+    contextReady: ReturnType<ScanRunner['orgContext']>,
+    queue: RepoQueue<{ githubId: number; fullName: string }>,
+    known: Map<number, ListedRepo>,
     signal: AbortSignal,
   ): Promise<void> {
     const { scans, inventory, dataSource, baseline } = this.deps;
-    const queue = await scans.pending(scan.id);
+    const context = await contextReady;
+    const writer = new ResultWriter(scan, {
+      dataSource,
+      inventory,
+      scans,
+      cache,
+      baseline,
+      reporter,
+    });
     const workers = Array.from({ length: this.deps.concurrency }, async () => {
       for (;;) {
         if (signal.aborted) return;
         const wait = reporter.pausedUntil - Date.now();
         if (wait > 0) await sleep(wait, signal);
-        const next = queue.shift();
+        const next = await queue.next();
         if (!next) return;
-        const listed = await inventory.get(scan.workspaceId, next.githubId);
+        const listed = known.get(next.githubId);
         if (!listed) continue;
         let record: RepoRecord | undefined;
         let lastError: unknown;
@@ -218,30 +251,23 @@ export class ScanRunner {
             lastError = error;
           }
         }
+        // Interrupted mid-read: leave it pending for whoever resumes.
         if (signal.aborted && !record) return;
-        const counters = await dataSource.transaction(async (tx) => {
-          if (record) {
-            await inventory.saveScanned(
-              scan.workspaceId,
-              record,
-              evaluateDrift(record, baseline),
-              tx,
-            );
-            return scans.finishRepo(tx, scan.id, listed.githubId, 'done');
-          }
-          await inventory.markFailed(scan.workspaceId, listed.githubId, tx);
-          return scans.finishRepo(
-            tx,
-            scan.id,
-            listed.githubId,
-            'failed',
-            lastError instanceof Error ? lastError.message : String(lastError),
-          );
-        });
-        if (counters) reporter.repoFinished(counters, listed.githubId);
+        await writer.add(
+          record
+            ? { githubId: listed.githubId, record }
+            : {
+                githubId: listed.githubId,
+                error: lastError instanceof Error ? lastError.message : String(lastError),
+              },
+        );
       }
     });
-    await Promise.all(workers);
+    try {
+      await Promise.all(workers);
+    } finally {
+      await writer.close();
+    }
   }
 
   private async complete(scan: ScanRow): Promise<void> {

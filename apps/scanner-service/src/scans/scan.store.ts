@@ -191,6 +191,56 @@ export class ScanStore {
     };
   }
 
+  /**
+   * Marks many repositories done or failed at once; only those still pending count. Answers the
+   * scan's counters after it and the ids that were counted now.
+   */
+  async finishRepos(
+    db: EntityManager,
+    scanId: string,
+    outcomes: Array<{ githubId: number; outcome: 'done' | 'failed'; error?: string }>,
+  ): Promise<{
+    counters: { reposScanned: number; reposFailed: number; reposTotal: number };
+    counted: number[];
+  }> {
+    const changed = returnedRows<{ github_id: string; state: string }>(
+      await db.query(
+        `UPDATE scanner.scan_repos AS r SET state = x.outcome, error = x.error
+         FROM jsonb_to_recordset($2::jsonb) AS x(github_id bigint, outcome text, error text)
+         WHERE r.scan_id = $1 AND r.github_id = x.github_id AND r.state = 'pending'
+         RETURNING r.github_id, r.state`,
+        [
+          scanId,
+          JSON.stringify(
+            outcomes.map((o) => ({
+              github_id: o.githubId,
+              outcome: o.outcome,
+              error: o.error ?? null,
+            })),
+          ),
+        ],
+      ),
+    );
+    const failed = changed.filter((c) => c.state === 'failed').length;
+    const rows = returnedRows<{ repos_scanned: number; repos_failed: number; repos_total: number }>(
+      await db.query(
+        `UPDATE scanner.scans SET repos_scanned = repos_scanned + $2,
+           repos_failed = repos_failed + $3
+         WHERE id = $1 RETURNING repos_scanned, repos_failed, repos_total`,
+        [scanId, changed.length, failed],
+      ),
+    );
+    const row = rows[0]!;
+    return {
+      counters: {
+        reposScanned: row.repos_scanned,
+        reposFailed: row.repos_failed,
+        reposTotal: row.repos_total,
+      },
+      counted: changed.map((c) => Number(c.github_id)),
+    };
+  }
+
   /** Finished repositories whose results the gateway has not been sent yet. */
   async unpublished(scanId: string): Promise<number[]> {
     const rows: Array<{ github_id: string }> = await this.dataSource.query(
