@@ -277,6 +277,52 @@ describe('webhook processing in the scanner (real deliveries through the real in
     );
   });
 
+  test('two scanner replicas share the consumer: each delivery is processed exactly once', async () => {
+    const second = await startService(processingScanner as any, {
+      NATS_URL: nats.url,
+      DATABASE_URL: db.url,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+    });
+    try {
+      const other = second.app.get(RecordingInventory);
+      const ids: number[] = [];
+      const sent = [];
+      for (let i = 0; i < 30; i++) {
+        const payload = payloadFor(INSTALLATION, 'repository', 'created');
+        payload.repository.id = 700_000 + i;
+        ids.push(payload.repository.id);
+        sent.push(await send('repository', payload));
+      }
+      for (const d of sent) await processed(d.deliveryId);
+      const upserted = [...inventory.calls, ...other.calls]
+        .filter((c) => c.method === 'upsertRepo')
+        .map((c) => (c.args[1] as any).githubId)
+        .filter((id: number) => id >= 700_000 && id < 700_030)
+        .sort();
+      expect(upserted).toEqual(ids);
+    } finally {
+      await second.close();
+    }
+  });
+
+  test('deliveries stored while the scanner is down are processed when it is back', async () => {
+    await scanner.close();
+    const payload = payloadFor(INSTALLATION, 'repository', 'created');
+    payload.repository.id = 818181;
+    const d = await send('repository', payload);
+    scanner = await startService(processingScanner as any, {
+      NATS_URL: nats.url,
+      DATABASE_URL: db.url,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+    });
+    inventory = scanner.app.get(RecordingInventory);
+    counters = scanner.app.get(WebhookCounters);
+    expect((await processed(d.deliveryId)).outcome).toBe('applied');
+    expect(inventory.repos.get(workspaceId)!.has(818181)).toBe(true);
+  });
+
   test('installation deleted or suspended asks the integration service to disconnect, caused by the delivery', async () => {
     const deleted = await send('installation', payloadFor(INSTALLATION, 'installation', 'deleted'));
     expect((await processed(deleted.deliveryId)).outcome).toBe('disconnected');
