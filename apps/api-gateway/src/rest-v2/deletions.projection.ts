@@ -15,6 +15,7 @@ import {
 import type { Bus } from '#libs/messaging/src/index.js';
 import { BUS, DATA_SOURCE, LOGGER } from '#libs/service-kit/src/index.js';
 import { ProjectionRunner, ProjectionWaiter } from '../projections/index.js';
+import { RestListCache } from './rest-list-cache.js';
 
 export const REST_DELETIONS_PROJECTION = 'gateway-rest-deletions';
 
@@ -31,9 +32,10 @@ export function deletionRecord(event: Envelope<string, unknown>) {
   };
 }
 
-async function applyDeletion(tx: EntityManager, event: Envelope<string, unknown>): Promise<void> {
-  const record = deletionRecord(event);
-  if (!record) return;
+async function applyDeletion(
+  tx: EntityManager,
+  record: NonNullable<ReturnType<typeof deletionRecord>>,
+): Promise<void> {
   await tx.query(
     `INSERT INTO gateway.rest_deleted_integrations
        (integration_id, workspace_id, integration_type, orphaned_targets, deleted_at)
@@ -58,22 +60,35 @@ export class DeletionsProjection implements OnApplicationBootstrap, OnModuleDest
   readonly waiter: ProjectionWaiter;
   private readonly runner: ProjectionRunner;
 
+  /** Orgs whose deletions the transaction in flight records; their list pages go once it commits. */
+  private readonly changedOrgs = new Set<string>();
+
   constructor(
     @Inject(DATA_SOURCE) dataSource: DataSource,
     @Inject(BUS) bus: Bus,
     @Inject(LOGGER) logger: Logger,
+    @Inject(RestListCache) cache: RestListCache,
   ) {
     this.waiter = new ProjectionWaiter(dataSource, REST_DELETIONS_PROJECTION);
     this.runner = new ProjectionRunner(
       {
         name: REST_DELETIONS_PROJECTION,
         stream: Streams.integrationEvents.name,
-        apply: applyDeletion,
+        apply: async (tx, event) => {
+          const record = deletionRecord(event);
+          if (!record) return;
+          this.changedOrgs.add(record.workspaceId);
+          await applyDeletion(tx, record);
+        },
       },
       dataSource,
       bus,
       logger,
-      (position) => this.waiter.applied(position),
+      (position) => {
+        for (const orgId of this.changedOrgs) cache.invalidate(orgId);
+        this.changedOrgs.clear();
+        this.waiter.applied(position);
+      },
     );
   }
 

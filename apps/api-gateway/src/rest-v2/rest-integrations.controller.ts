@@ -40,7 +40,8 @@ import {
 import { JsonApiError } from './jsonapi.js';
 import { JsonApiExceptionFilter } from './jsonapi-exception.filter.js';
 import { JsonApiResponseInterceptor } from './jsonapi-response.interceptor.js';
-import { parsePageRequest } from './page-request.js';
+import { parsePageRequest, type PageRequest } from './page-request.js';
+import { RestListCache } from './rest-list-cache.js';
 import {
   parseCreateDocument,
   parseSettingsDocument,
@@ -70,6 +71,7 @@ export class RestIntegrationsController {
     @Inject(CommandBus) private readonly commands: CommandBus,
     @Inject(INTEGRATION_READ_MODEL) private readonly projection: ProjectionWaiter,
     @Inject(DeletionsProjection) private readonly deletions: DeletionsProjection,
+    @Inject(RestListCache) private readonly listCache: RestListCache,
     @Inject(CURSOR_SECRET) private readonly cursorSecret: Buffer,
   ) {}
 
@@ -89,6 +91,17 @@ export class RestIntegrationsController {
     }
     const { page } = parsed;
     const links = this.links(request, orgId);
+    // Everything the page's text depends on: org (bound above), version, limit, cursor.
+    const key = [links.version, page.limit, query.starting_after, query.ending_before].join('|');
+    return this.listCache.page(orgId, key, () => this.renderPage(orgId, page, query, links));
+  }
+
+  private async renderPage(
+    orgId: string,
+    page: PageRequest,
+    query: Record<string, unknown>,
+    links: RestLinks,
+  ): Promise<string> {
     const [result, deletions] = await Promise.all([
       this.store.page(orgId, page, links),
       this.store.deletions(orgId),

@@ -9,6 +9,7 @@ import { JsonApiExceptionFilter } from './jsonapi-exception.filter.js';
 import { installJsonApiMediaType } from './media-type.js';
 import { RestIntegrationsController } from './rest-integrations.controller.js';
 import { RestIntegrationsStore } from './rest-integrations.store.js';
+import { RestListCache } from './rest-list-cache.js';
 import { RestVersionGuard } from './rest-version.guard.js';
 import { CURSOR_SECRET } from './tokens.js';
 
@@ -21,6 +22,7 @@ import { CURSOR_SECRET } from './tokens.js';
   providers: [
     RestIntegrationsStore,
     DeletionsProjection,
+    RestListCache,
     RestVersionGuard,
     JsonApiExceptionFilter,
     {
