@@ -64,8 +64,10 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnModuleDestro
       bus,
       logger,
       (position, workspaceIds) => {
-        changes.emit({ position, workspaceIds });
+        // Tell the other replicas first: their caches drop stale lists before this replica
+        // answers the command that caused the change.
         this.broadcast(position, workspaceIds);
+        changes.emit({ position, workspaceIds });
       },
     );
   }
