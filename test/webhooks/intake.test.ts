@@ -246,6 +246,32 @@ describe('POST /api/webhooks/github (intake)', () => {
     );
   });
 
+  test('a restarted gateway serves its installation map at once, however many rule events follow', async () => {
+    await events.ruleCreated(workspaceId);
+    await events.ruleCreated(workspaceId);
+    const second = await startService(intakeGateway as any, {
+      NATS_URL: nats.url,
+      DATABASE_URL: db.url,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      GITHUB_WEBHOOK_SECRET: SECRET,
+    });
+    try {
+      const known = await signedDelivery(
+        SECRET,
+        'star',
+        payloadFor(INSTALLATION, 'star', 'created'),
+      );
+      expect((await post(second.url, known)).body.status).toBe('accepted');
+      const unknown = await signedDelivery(SECRET, 'star', payloadFor(31337, 'star', 'created'));
+      const answer = await post(second.url, unknown);
+      expect(answer.status).toBe(202);
+      expect(answer.body.status).toBe('ignored');
+    } finally {
+      await second.close();
+    }
+  });
+
   test('with the bus down a delivery gets 503 with Retry-After (never 202); GitHub redelivers once it is back', async () => {
     const delivery = await signedDelivery(
       SECRET,

@@ -6,6 +6,7 @@ import {
   eventSubject,
   IntegrationEventTypes,
   IntegrationSubjects,
+  RuleSubjects,
 } from '#libs/contracts/src/index.js';
 
 /**
@@ -44,15 +45,21 @@ export class IntegrationEventsPublisher {
     });
   }
 
-  private async publish(type: string, workspaceId: string, data: Record<string, unknown>) {
+  /** Any other event on the stream (a rule's), after the GitHub ones. */
+  async ruleCreated(workspaceId: string) {
+    await this.publish('RuleCreated', workspaceId, { ruleId: randomUUID() }, RuleSubjects.events);
+  }
+
+  private async publish(
+    type: string,
+    workspaceId: string,
+    data: Record<string, unknown>,
+    prefix: string = IntegrationSubjects.events,
+  ) {
     const envelope = createEnvelope({ type, workspaceId, data });
-    await jetstream(this.nc).publish(
-      eventSubject(IntegrationSubjects.events, type),
-      JSON.stringify(envelope),
-      {
-        msgID: envelope.id,
-      },
-    );
+    await jetstream(this.nc).publish(eventSubject(prefix, type), JSON.stringify(envelope), {
+      msgID: envelope.id,
+    });
   }
 
   async close() {

@@ -20,12 +20,21 @@ export class InstallationDirectory implements OnModuleInit, OnModuleDestroy {
   private position = 0;
   private messages: ConsumerMessages | undefined;
   private stopped = false;
+  private caughtUp = false;
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
+
+  /**
+   * False until the map holds every connect and disconnect that was on the bus at start: an
+   * installation missing from it before then may just not be read yet.
+   */
+  get current(): boolean {
+    return this.caughtUp;
+  }
 
   /** The workspace (and integration) that has this installation connected now, if any. */
   ownerOf(installationId: number): InstallationOwner | undefined {
@@ -62,15 +71,13 @@ export class InstallationDirectory implements OnModuleInit, OnModuleDestroy {
     await this.messages?.close().catch(() => undefined);
   }
 
-  /** Resolves once every event present at the start has been applied. */
+  /** Resolves once every event that was on the bus when it started has been applied. */
   private async follow(): Promise<void> {
-    const stream = Streams.integrationEvents.name;
-    const { state } = await this.bus.jsm.streams.info(stream);
-    const target = state.last_seq;
     let markCaughtUp!: () => void;
-    const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
-    if (this.position >= target) markCaughtUp();
-    const consumer = await this.bus.js.consumers.get(stream, {
+    const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve)).then(() => {
+      this.caughtUp = true;
+    });
+    const consumer = await this.bus.js.consumers.get(Streams.integrationEvents.name, {
       // One subject as a string: nats-server 2.9 (Debian's) knows no `filter_subjects` list.
       filter_subjects: `${IntegrationSubjects.events}.>`,
       ...(this.position > 0
@@ -78,18 +85,29 @@ export class InstallationDirectory implements OnModuleInit, OnModuleDestroy {
         : { deliver_policy: DeliverPolicy.All }),
     });
     this.messages = await consumer.consume();
+    let received = 0;
+    let applied = 0;
     void (async () => {
       for await (const msg of this.messages!) {
+        received++;
         try {
           await this.apply(msg.json<Envelope>(), msg.seq);
         } catch (error) {
           this.logger.error({ err: error, seq: msg.seq }, 'installation map: event not applied');
         }
-        if (msg.seq >= target || msg.info.pending === 0) markCaughtUp();
+        applied++;
+        if (msg.info.pending === 0) markCaughtUp();
       }
     })().catch((error: unknown) => {
       if (!this.stopped) this.logger.error({ err: error }, 'installation map stopped following');
     });
+    // Nothing (more) to read: the map is current as soon as what arrived is applied. Pending
+    // counts only this consumer's subjects, so later rule events do not hold it back.
+    const { num_pending } = await consumer.info();
+    if (num_pending === 0) {
+      while (applied < received) await new Promise((r) => setTimeout(r, 5));
+      markCaughtUp();
+    }
     return caughtUp;
   }
 

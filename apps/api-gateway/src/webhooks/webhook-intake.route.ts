@@ -106,6 +106,16 @@ export class WebhookIntakeRoute implements OnModuleInit {
       delivery.installationId === null
         ? undefined
         : this.installations.ownerOf(delivery.installationId);
+    if (owner === undefined && !this.installations.current) {
+      this.counters.count('map_not_current');
+      return sendError(
+        reply,
+        503,
+        'installations_loading',
+        'the installation map is still loading; retry',
+        5,
+      );
+    }
     if (owner === undefined) {
       this.counters.count('unknown_installation', delivery.event);
       this.logger.info(
