@@ -61,6 +61,7 @@ export class EventPublisher {
   private stopped = true;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
+  private backingOff = false;
   private woken = false;
   private readonly waiters = new Set<{ position: bigint; resolve: () => void }>();
   /** Test hook: fail right after publishing a batch, before the checkpoint is saved. */
@@ -96,7 +97,7 @@ export class EventPublisher {
   /** Stops after the batch in flight and saves the checkpoint. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wake();
+    this.wakeUp?.();
     await this.loop;
     if (this.client && this.saved < this.last) {
       await this.saveCheckpoint(this.client).catch(() => undefined);
@@ -107,7 +108,8 @@ export class EventPublisher {
   /** An append just committed in this process: look now instead of at the next poll. */
   wake(): void {
     this.woken = true;
-    this.wakeUp?.();
+    // New appends do not cut a back-off short; stopping does (see `stop`).
+    if (!this.backingOff) this.wakeUp?.();
   }
 
   /** Resolves once everything up to `position` has been published. */
@@ -132,6 +134,7 @@ export class EventPublisher {
   }
 
   private async run(): Promise<void> {
+    let failures = 0;
     while (!this.stopped) {
       let idle = true;
       try {
@@ -142,10 +145,16 @@ export class EventPublisher {
           }
         }
         idle = !(await this.tick());
+        failures = 0;
       } catch (error) {
-        this.options.logger?.warn({ err: error }, 'event publisher: will retry');
+        failures++;
+        // Back off while the bus or the database is away: 200 ms doubling up to 5 s, one line each.
+        const delay = Math.min(5_000, 200 * 2 ** Math.min(failures - 1, 5));
+        this.options.logger?.warn({ err: error, retryInMs: delay }, 'event publisher: will retry');
         if (this.client && isConnectionError(error)) await this.releaseLeadership(true);
-        await this.sleep(Math.max(this.pollIntervalMs, 200));
+        this.backingOff = true;
+        await this.sleep(delay);
+        this.backingOff = false;
         continue;
       }
       if (idle) await this.sleep(this.hole ? 2 : this.pollIntervalMs);
