@@ -13,6 +13,15 @@ export interface ProjectionSpec {
   apply?: (tx: EntityManager, event: Envelope<string, unknown>) => Promise<void>;
   /** Or: applies a batch of events, in order, in that transaction (fewer round trips). */
   applyBatch?: (tx: EntityManager, events: Envelope<string, unknown>[]) => Promise<void>;
+  /**
+   * Or: writes the batch's rows and the checkpoint itself, atomically (e.g. one statement),
+   * for the fewest round trips on the hot path.
+   */
+  writeBatch?: (
+    db: DataSource,
+    events: Envelope<string, unknown>[],
+    checkpoint: { projection: string; position: string; streamSeq: number },
+  ) => Promise<void>;
 }
 
 interface Checkpoint {
@@ -193,13 +202,25 @@ export class ProjectionRunner {
       };
     }
     const checkpoint = next;
+    if (this.spec.writeBatch) {
+      await this.spec.writeBatch(this.dataSource, fresh, {
+        projection: this.spec.name,
+        position: checkpoint.position.toString(),
+        streamSeq: checkpoint.streamSeq,
+      });
+    } else {
+      await this.transaction(checkpoint, fresh);
+    }
+    this.applied = checkpoint;
+    this.onApplied(checkpoint.position, [...workspaceIds]);
+  }
+
+  private async transaction(checkpoint: Checkpoint, fresh: Envelope<string, unknown>[]) {
     await this.dataSource.transaction(async (tx) => {
       if (fresh.length > 0 && this.spec.applyBatch) await this.spec.applyBatch(tx, fresh);
       else for (const event of fresh) await this.spec.apply?.(tx, event);
       await this.record(checkpoint, tx);
     });
-    this.applied = checkpoint;
-    this.onApplied(checkpoint.position, [...workspaceIds]);
   }
 
   private async readCheckpoint(): Promise<Checkpoint> {

@@ -13,7 +13,7 @@ import { Streams } from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
 import { BUS, DATA_SOURCE, LOGGER } from '#libs/service-kit/src/index.js';
 import {
-  applyIntegrationEvents,
+  writeIntegrationEvents,
   INTEGRATION_EVENTS_PROJECTION,
 } from './integration-events.projection.js';
 import { ProjectionRunner } from './projection-runner.js';
@@ -58,7 +58,7 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnModuleDestro
       {
         name: INTEGRATION_EVENTS_PROJECTION,
         stream: Streams.integrationEvents.name,
-        applyBatch: applyIntegrationEvents,
+        writeBatch: writeIntegrationEvents,
       },
       dataSource,
       bus,

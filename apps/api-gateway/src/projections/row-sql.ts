@@ -114,54 +114,52 @@ async function upsert(tx: Tx, table: string, columns: string[], rows: object[]):
 }
 
 export async function saveIntegrations(tx: Tx, rows: IntegrationRow[]): Promise<void> {
-  await upsert(
-    tx,
-    'gateway.integrations',
-    INTEGRATION_COLUMNS,
-    rows.map((row) => ({
-      id: row.id,
-      workspace_id: row.workspaceId,
-      provider: row.provider,
-      kind: row.kind,
-      profile_name: row.profileName,
-      status: row.status,
-      config: row.config,
-      settings: row.settings,
-      has_credentials: row.hasCredentials,
-      created_at: row.createdAt,
-      updated_at: row.updatedAt,
-      connected_at: row.connectedAt,
-      disconnected_at: row.disconnectedAt,
-      version: row.version,
-      position: row.position,
-    })),
-  );
+  await upsert(tx, 'gateway.integrations', INTEGRATION_COLUMNS, rows.map(integrationToDb));
+}
+
+function integrationToDb(row: IntegrationRow) {
+  return {
+    id: row.id,
+    workspace_id: row.workspaceId,
+    provider: row.provider,
+    kind: row.kind,
+    profile_name: row.profileName,
+    status: row.status,
+    config: row.config,
+    settings: row.settings,
+    has_credentials: row.hasCredentials,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+    connected_at: row.connectedAt,
+    disconnected_at: row.disconnectedAt,
+    version: row.version,
+    position: row.position,
+  };
 }
 
 export async function saveRules(tx: Tx, rows: RuleRow[]): Promise<void> {
-  await upsert(
-    tx,
-    'gateway.rules',
-    RULE_COLUMNS,
-    rows.map((row) => ({
-      id: row.id,
-      workspace_id: row.workspaceId,
-      name: row.name,
-      kind: row.kind,
-      enforcement: row.enforcement,
-      definition: row.definition,
-      providers: row.providers,
-      enabled: row.enabled,
-      disabled_reason: row.disabledReason,
-      disabled_message: row.disabledMessage,
-      disabled_by_event_id: row.disabledByEventId,
-      disabled_by_integration_id: row.disabledByIntegrationId,
-      created_at: row.createdAt,
-      updated_at: row.updatedAt,
-      version: row.version,
-      position: row.position,
-    })),
-  );
+  await upsert(tx, 'gateway.rules', RULE_COLUMNS, rows.map(ruleToDb));
+}
+
+function ruleToDb(row: RuleRow) {
+  return {
+    id: row.id,
+    workspace_id: row.workspaceId,
+    name: row.name,
+    kind: row.kind,
+    enforcement: row.enforcement,
+    definition: row.definition,
+    providers: row.providers,
+    enabled: row.enabled,
+    disabled_reason: row.disabledReason,
+    disabled_message: row.disabledMessage,
+    disabled_by_event_id: row.disabledByEventId,
+    disabled_by_integration_id: row.disabledByIntegrationId,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+    version: row.version,
+    position: row.position,
+  };
 }
 
 export async function deleteRows(
@@ -171,4 +169,66 @@ export async function deleteRows(
 ): Promise<void> {
   if (ids.length === 0) return;
   await tx.query(`DELETE FROM ${table} WHERE id = ANY($1::uuid[])`, [ids]);
+}
+
+const upsertSql = (table: string, columns: string[], param: string) => {
+  const all = ['id', ...columns].join(', ');
+  return `INSERT INTO ${table} (${all})
+     SELECT ${all} FROM jsonb_populate_recordset(NULL::${table}, ${param}::jsonb)
+     ON CONFLICT (id) DO UPDATE SET ${columns.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
+};
+
+/** Both tables' rows of a batch, in one read. */
+export async function loadBatchRows(
+  db: Tx,
+  integrationIds: string[],
+  ruleIds: string[],
+): Promise<{ integrations: Map<string, IntegrationRow>; rules: Map<string, RuleRow> }> {
+  const [row] = await db.query(
+    `SELECT (SELECT coalesce(json_agg(i), '[]') FROM gateway.integrations i
+              WHERE i.id = ANY($1::uuid[])) AS integrations,
+            (SELECT coalesce(json_agg(r), '[]') FROM gateway.rules r
+              WHERE r.id = ANY($2::uuid[])) AS rules`,
+    [integrationIds, ruleIds],
+  );
+  return {
+    integrations: new Map(row.integrations.map((r: any) => [r.id, integrationFromDb(r)])),
+    rules: new Map(row.rules.map((r: any) => [r.id, ruleFromDb(r)])),
+  };
+}
+
+/**
+ * Every row change of a batch and the projection's checkpoint in ONE statement (data-modifying
+ * CTEs): atomic without an explicit transaction, one round trip to Postgres.
+ */
+export async function writeBatchRows(
+  db: Tx,
+  changes: {
+    integrations: IntegrationRow[];
+    deletedIntegrations: string[];
+    rules: RuleRow[];
+    deletedRules: string[];
+  },
+  checkpoint: { projection: string; position: string; streamSeq: number },
+): Promise<void> {
+  await db.query(
+    `WITH
+       ui AS (${upsertSql('gateway.integrations', INTEGRATION_COLUMNS, '$1')} RETURNING 1),
+       di AS (DELETE FROM gateway.integrations WHERE id = ANY($2::uuid[]) RETURNING 1),
+       ur AS (${upsertSql('gateway.rules', RULE_COLUMNS, '$3')} RETURNING 1),
+       dr AS (DELETE FROM gateway.rules WHERE id = ANY($4::uuid[]) RETURNING 1)
+     INSERT INTO gateway.projection_checkpoints (projection, position, stream_seq, updated_at)
+     VALUES ($5, $6, $7, now())
+     ON CONFLICT (projection) DO UPDATE SET position = EXCLUDED.position,
+       stream_seq = EXCLUDED.stream_seq, updated_at = now()`,
+    [
+      JSON.stringify(changes.integrations.map(integrationToDb)),
+      changes.deletedIntegrations,
+      JSON.stringify(changes.rules.map(ruleToDb)),
+      changes.deletedRules,
+      checkpoint.projection,
+      checkpoint.position,
+      checkpoint.streamSeq,
+    ],
+  );
 }
