@@ -9,8 +9,11 @@ import { WorkspaceStore } from '../apps/api-gateway/src/auth/workspace-store.js'
 
 /**
  * `npm run bench:rest`: the REST list (`limit=100`) over 10,000 integrations in one org at 50
- * connections, beside `GET /api/integrations` for the same org, in one run; then page 1 against
- * page 90 of the same list, over HTTP and as the query plan's own cost (EXPLAIN ANALYZE).
+ * connections, beside `GET /api/integrations` (an org of 10, and the same org of 10,000), in one
+ * run; page 1 against page 90 of the same list, as served (page cache on), as rendered (a second
+ * gateway replica with REST_LIST_CACHE_TTL_MS=0, reached with the first replica's cursors), and
+ * as the query plan's own cost (EXPLAIN ANALYZE). Each row also gives the gateway's CPU time per
+ * request, read from /proc: the machine is shared, so latency figures move with its load.
  *
  * The three services run as built processes (as `npm start` runs them) on a private nats-server
  * and a fresh database. A few integrations are created through the REST API (bus, event store,
@@ -53,9 +56,9 @@ async function untilReady(url: string, child: ChildProcess): Promise<void> {
   }
 }
 
-/** User + system CPU time of the gateway process so far (Linux /proc, clock ticks of 10 ms). */
-function gatewayCpuMs(): number {
-  const stat = readFileSync(`/proc/${children.at(-1)!.pid}/stat`, 'utf8');
+/** User + system CPU time of a process so far (Linux /proc, clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name: state is [0], utime [11], stime [12].
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
@@ -85,23 +88,27 @@ const env = {
   CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
 };
 const children: ChildProcess[] = [];
+async function startProcess(service: string, extraEnv: Record<string, string> = {}) {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [...profileFlags(service), `dist/apps/${service}/src/main.js`],
+    {
+      env: { ...env, ...extraEnv, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  children.push(child);
+  await untilReady(`http://127.0.0.1:${port}/health/live`, child);
+  return { child, url: `http://127.0.0.1:${port}` };
+}
 let gatewayUrl = '';
 try {
-  for (const service of SERVICES) {
-    const port = await freePort();
-    const child = spawn(
-      process.execPath,
-      [...profileFlags(service), `dist/apps/${service}/src/main.js`],
-      {
-        env: { ...env, PORT: String(port) },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      },
-    );
-    children.push(child);
-    await untilReady(`http://127.0.0.1:${port}/health/live`, child);
-    gatewayUrl = `http://127.0.0.1:${port}`;
-  }
-  await untilReady(`${gatewayUrl}/health/ready`, children.at(-1)!);
+  for (const service of SERVICES) gatewayUrl = (await startProcess(service)).url;
+  const gateway = children.at(-1)!;
+  // A second gateway replica with the list page cache off: what a page costs to render.
+  const uncached = await startProcess('api-gateway', { REST_LIST_CACHE_TTL_MS: '0' });
+  await untilReady(`${gatewayUrl}/health/ready`, gateway);
 
   const dataSource = createDataSource({
     url: db.url,
@@ -175,12 +182,15 @@ try {
   const run = async (
     name: string,
     target: string,
-    auth: Record<string, string> = headers,
-    timeout = 10,
-    connections = CONNECTIONS,
+    {
+      auth = headers as Record<string, string>,
+      timeout = 10,
+      connections = CONNECTIONS,
+      pid = gateway.pid!,
+    } = {},
   ) => {
     await autocannon({ url: target, headers: auth, connections, duration: 2, timeout });
-    const cpuBefore = gatewayCpuMs();
+    const cpuBefore = cpuMs(pid);
     const r = await autocannon({
       url: target,
       headers: auth,
@@ -189,25 +199,28 @@ try {
       timeout,
     });
     // Gateway CPU per completed request: a figure the other tenants of this machine disturb less.
-    const cpuPerRequest = (gatewayCpuMs() - cpuBefore) / Math.max(1, r.requests.total);
+    const cpuPerRequest = (cpuMs(pid) - cpuBefore) / Math.max(1, r.requests.total);
     // Let the gateway finish what the run left in flight before the next one starts.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     return { name, connections, cpuPerRequest, ...r };
   };
+  const onReplica = (target: string) => target.replace(gatewayUrl, uncached.url);
+  const replica = { pid: uncached.child.pid! };
   const smallHeaders = { authorization: `Token ${small.token}` };
   const results = [
-    await run('REST list limit=100, page 1 (10,000)', page1),
-    await run('REST list limit=100, page 90 (10,000)', page90),
-    // One connection: the cost of a page without queueing behind 49 others.
-    await run('REST list limit=100, page 1, alone', page1, headers, 10, 1),
-    await run('REST list limit=100, page 90, alone', page90, headers, 10, 1),
-    await run('GET /api/integrations (org of 10)', `${gatewayUrl}/api/integrations`, smallHeaders),
-    await run(
-      'GET /api/integrations (org of 10,000)',
-      `${gatewayUrl}/api/integrations`,
-      headers,
-      60,
-    ),
+    await run('REST list limit=100, page 1', page1),
+    await run('REST list limit=100, page 90', page90),
+    await run('REST page 1, cache off', onReplica(page1), replica),
+    await run('REST page 90, cache off', onReplica(page90), replica),
+    // One connection: what a page costs without queueing behind 49 others.
+    await run('REST page 1, cache off, alone', onReplica(page1), { ...replica, connections: 1 }),
+    await run('REST page 90, cache off, alone', onReplica(page90), { ...replica, connections: 1 }),
+    await run('GET /api/integrations (org of 10)', `${gatewayUrl}/api/integrations`, {
+      auth: smallHeaders,
+    }),
+    await run('GET /api/integrations (org of 10,000)', `${gatewayUrl}/api/integrations`, {
+      timeout: 60,
+    }),
   ];
 
   // The store's own queries at both depths: one index range scan either way, same buffers.

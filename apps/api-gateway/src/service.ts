@@ -10,14 +10,14 @@ import { configureHttp } from './http/configure-http.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { gatewayMigrations } from './migrations/index.js';
 import { WorkspaceModule } from './workspace/workspace.module.js';
-import { RestV2Module, RestV21764000002000 } from './rest-v2/index.js';
+import { restEnv, RestV2Module, RestV21764000002000 } from './rest-v2/index.js';
 import { ProjectionsModule } from './projections/index.js';
 import { IntegrationsModule, serveIntegrationListFast } from './integrations/index.js';
 import { RulesModule } from './rules/rules.module.js';
 import { GithubInstallations1764000006000, WebhooksModule, webhookEnv } from './webhooks/index.js';
 import { GithubScans1764000009000, ScansModule } from './scans/index.js';
 
-const env = { PORT: port(3000), ...webhookEnv };
+const env = { PORT: port(3000), ...webhookEnv, ...restEnv };
 
 /** Feature modules: add yours here, one line each. */
 @Module({

@@ -11,3 +11,4 @@
  */
 export * from './rest-v2.module.js';
 export * from './rest-v2.migration.js';
+export * from './rest.config.js';

@@ -1,5 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import { ReadModelChanges } from '../projections/index.js';
+import type { RestConfig } from './rest.config.js';
 
 interface Entry {
   body: string;
@@ -17,11 +19,15 @@ interface Entry {
 export class RestListCache {
   private readonly pages = new Map<string, Map<string, Entry>>();
   private readonly generations = new Map<string, number>();
-  private readonly ttlMs = 5_000;
+  private readonly ttlMs: number;
   private readonly maxPagesPerOrg = 500;
   private readonly maxOrgs = 10_000;
 
-  constructor(@Inject(ReadModelChanges) changes: ReadModelChanges) {
+  constructor(
+    @Inject(ReadModelChanges) changes: ReadModelChanges,
+    @Inject(SERVICE_CONFIG) config: Partial<RestConfig> = {},
+  ) {
+    this.ttlMs = config.REST_LIST_CACHE_TTL_MS ?? 5_000;
     changes.onChange(({ workspaceIds }) => {
       for (const id of workspaceIds) this.invalidate(id);
     });
@@ -33,7 +39,7 @@ export class RestListCache {
     if (hit && hit.expiresAt > Date.now()) return hit.body;
     const generation = this.generations.get(orgId) ?? 0;
     const body = await render();
-    if ((this.generations.get(orgId) ?? 0) === generation) {
+    if (this.ttlMs > 0 && (this.generations.get(orgId) ?? 0) === generation) {
       let org = this.pages.get(orgId);
       if (!org) {
         if (this.pages.size >= this.maxOrgs) this.pages.clear();
