@@ -115,7 +115,8 @@ describe('connect and disconnect by provider', () => {
 describe('concurrency', () => {
   test('concurrent connects and disconnects on one integration: a clean alternating history', async () => {
     const workspaceId = randomUUID();
-    const commands = Array.from({ length: 24 }, (_, i) =>
+    const retriedBefore = h.writeSide.runner.versionConflictsRetried;
+    const commands = Array.from({ length: 32 }, (_, i) =>
       i % 2 === 0
         ? h.send(S.connect, { provider: 'github', payload: github }, { workspaceId })
         : h.send(S.disconnect, { provider: 'github' }, { workspaceId }),
@@ -129,6 +130,8 @@ describe('concurrency', () => {
     }
     const succeeded = replies.filter((r) => r.ok).length;
     expect(succeeded).toBeGreaterThan(0);
+    // The race really happened: appends collided on the stream and were retried on fresh state.
+    expect(h.writeSide.runner.versionConflictsRetried).toBeGreaterThan(retriedBefore);
 
     const [integration] = value(await h.send<IntegrationView[]>(S.list, {}, { workspaceId }));
     const history = value(

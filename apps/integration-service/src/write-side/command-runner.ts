@@ -17,6 +17,9 @@ const MAX_ATTEMPTS = 8;
  * first, and never throws (an unexpected failure is an `internal` reply, logged).
  */
 export class CommandRunner {
+  /** Version conflicts retried so far (observability, and proof in tests that retries happen). */
+  versionConflictsRetried = 0;
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly store: EventStore,
@@ -83,6 +86,7 @@ export class CommandRunner {
         } catch (error) {
           if (!committed) await client.query('ROLLBACK').catch(() => undefined);
           if (error instanceof VersionConflictError && attempt < MAX_ATTEMPTS) {
+            this.versionConflictsRetried++;
             await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
             continue;
           }
