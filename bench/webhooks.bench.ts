@@ -217,12 +217,17 @@ try {
     const answer = await deliver(gateway, 'repository', payload);
     const accepted = performance.now();
     if (answer.status !== 202) throw new Error(`repository.created: ${answer.status}`);
+    let last = '';
     for (;;) {
-      const page = await fetch(`${gateway}/api/integrations/github/repos?search=${name}`, {
+      const response = await fetch(`${gateway}/api/integrations/github/repos?search=${name}`, {
         headers: auth,
-      }).then((r) => r.json() as Promise<{ repos: Array<{ name: string }> }>);
-      if (page.repos.some((r) => r.name === `${sim.org.login}/${name}`)) break;
-      if (performance.now() - accepted > 60_000) throw new Error(`${name} never became visible`);
+      });
+      const page = (await response.json()) as { repos?: Array<{ name: string }> };
+      if (page.repos?.some((r) => r.name === `${sim.org.login}/${name}`)) break;
+      last = `${response.status} ${JSON.stringify(page).slice(0, 300)}`;
+      if (performance.now() - accepted > 60_000) {
+        throw new Error(`${name} never became visible (last answer: ${last})`);
+      }
       await new Promise((r) => setTimeout(r, 5));
     }
     visible.push(performance.now() - accepted);
