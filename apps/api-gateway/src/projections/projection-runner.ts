@@ -32,8 +32,9 @@ interface Checkpoint {
 /**
  * Runs one projection from a JetStream stream into Postgres, in stream order, exactly once in
  * effect:
- * - each event is applied in a transaction that also records the checkpoint (log position and
- *   stream sequence), so a crash never applies half an event or forgets that it applied one;
+ * - events arrive in batches (whatever is waiting, up to BATCH); a batch's rows and the
+ *   checkpoint (log position and stream sequence) are written atomically, so a crash never
+ *   applies half a batch or forgets that it applied one;
  * - an event at or below the checkpoint is acknowledged and skipped (redelivery, or a republish
  *   outside the dedup window: same log position, new stream sequence);
  * - one replica at a time projects (a Postgres advisory lock), and whoever takes over recreates
