@@ -666,6 +666,33 @@ describe('both APIs see the same integrations', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  test('describes every /rest operation with its required version parameter', async () => {
+    const doc = (await api('GET', '/api/docs-json')).body;
+    const collection = doc.paths['/rest/orgs/{org_id}/integrations'];
+    const one = doc.paths['/rest/orgs/{org_id}/integrations/{integration_id}'];
+    const settings = doc.paths['/rest/orgs/{org_id}/integrations/{integration_id}/settings'];
+    const operations = [
+      collection.get,
+      collection.post,
+      one.get,
+      one.patch,
+      one.delete,
+      settings.get,
+      settings.patch,
+    ];
+    for (const operation of operations) {
+      expect(operation.parameters).toContainEqual(
+        expect.objectContaining({ name: 'version', in: 'query', required: true }),
+      );
+    }
+    expect(collection.get.parameters.map((p: any) => p.name)).toEqual(
+      expect.arrayContaining(['limit', 'starting_after', 'ending_before']),
+    );
+    expect(Object.keys(collection.post.requestBody.content)).toEqual(['application/vnd.api+json']);
+  });
+});
+
 // Last: it stops the integration service for good.
 describe('the integration service does not answer', () => {
   test('writes: 503 with Retry-After, as JSON:API; reads still work from the read model', async () => {

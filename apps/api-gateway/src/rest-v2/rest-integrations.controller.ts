@@ -15,6 +15,7 @@ import {
   UseGuards,
   UseInterceptors,
 } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   IntegrationSubjects,
@@ -40,6 +41,7 @@ import {
 import { JsonApiError } from './jsonapi.js';
 import { JsonApiExceptionFilter } from './jsonapi-exception.filter.js';
 import { JsonApiResponseInterceptor } from './jsonapi-response.interceptor.js';
+import { RestOperation } from './openapi.js';
 import { parsePageRequest, type PageRequest } from './page-request.js';
 import { RestListCache } from './rest-list-cache.js';
 import {
@@ -61,6 +63,7 @@ const READ_YOUR_WRITES_MS = 3_000;
  * gateway's read model; writes go to the integration service over the bus and answer once the
  * read model has applied them, so the next read by the same client sees the change.
  */
+@ApiTags('REST: org integrations (JSON:API)')
 @Controller('rest/orgs/:org_id/integrations')
 @UseGuards(RestVersionGuard)
 @UseFilters(JsonApiExceptionFilter)
@@ -77,6 +80,15 @@ export class RestIntegrationsController {
 
   @Get()
   @RequirePermission(READ)
+  @RestOperation({
+    summary: 'List all integrations for an organization',
+    description:
+      'Cursor pagination: follow links.next / links.prev. The order is the order of creation, so ' +
+      'integrations created while you page appear after the others. meta counts the targets that ' +
+      'hard deletions orphaned.',
+    permission: READ,
+    paged: true,
+  })
   async list(
     @Req() request: FastifyRequest,
     @Auth() auth: AuthContext,
@@ -139,6 +151,21 @@ export class RestIntegrationsController {
   @Post()
   @HttpCode(201)
   @RequirePermission(EDIT)
+  @RestOperation({
+    summary: 'Create an integration for an organization',
+    description: 'Credentials are validated for shape, stored encrypted, and never returned.',
+    permission: EDIT,
+    body: {
+      data: {
+        type: 'integration',
+        attributes: {
+          integration_type: 'ecr',
+          profile_name: 'production registry',
+          credentials: { region: 'us-east-1', role_arn: 'arn:aws:iam::123456789012:role/scanner' },
+        },
+      },
+    },
+  })
   async create(
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -163,6 +190,12 @@ export class RestIntegrationsController {
 
   @Get(':integration_id')
   @RequirePermission(READ)
+  @RestOperation({
+    summary: 'Get a specific integration',
+    description: 'One integration of the organization, without its credentials.',
+    permission: READ,
+    integrationId: true,
+  })
   async get(
     @Req() request: FastifyRequest,
     @Auth() auth: AuthContext,
@@ -175,6 +208,21 @@ export class RestIntegrationsController {
 
   @Patch(':integration_id')
   @RequirePermission(EDIT)
+  @RestOperation({
+    summary: 'Update an existing integration',
+    description:
+      'Partial: only the given fields change. profile_name and credentials (region, role ARN, ' +
+      'or both) can change; integration_type cannot (400).',
+    permission: EDIT,
+    integrationId: true,
+    body: {
+      data: {
+        type: 'integration',
+        id: '00000000-0000-4000-8000-000000000001',
+        attributes: { profile_name: 'renamed' },
+      },
+    },
+  })
   async update(
     @Req() request: FastifyRequest,
     @Auth() auth: AuthContext,
@@ -201,6 +249,14 @@ export class RestIntegrationsController {
   @Delete(':integration_id')
   @HttpCode(204)
   @RequirePermission(EDIT)
+  @RestOperation({
+    summary: 'Delete an integration',
+    description:
+      'Hard delete: 204, then 404. Targets that referenced it are orphaned (counted in the meta ' +
+      'of the next list). With broker mode on, 409: turn broker_enabled off first.',
+    permission: EDIT,
+    integrationId: true,
+  })
   async remove(
     @Req() request: FastifyRequest,
     @Auth() auth: AuthContext,
@@ -230,6 +286,12 @@ export class RestIntegrationsController {
 
   @Get(':integration_id/settings')
   @RequirePermission(READ)
+  @RestOperation({
+    summary: 'Get integration settings',
+    description: 'broker_enabled, and container_app_scan_enabled for container registries.',
+    permission: READ,
+    integrationId: true,
+  })
   async getSettings(
     @Req() request: FastifyRequest,
     @Auth() auth: AuthContext,
@@ -242,6 +304,21 @@ export class RestIntegrationsController {
 
   @Patch(':integration_id/settings')
   @RequirePermission(EDIT)
+  @RestOperation({
+    summary: 'Update integration settings',
+    description:
+      'Partial. container_app_scan_enabled applies to container registry integrations only ' +
+      '(400 otherwise); broker_enabled turns broker mode on or off.',
+    permission: EDIT,
+    integrationId: true,
+    body: {
+      data: {
+        type: 'integration_settings',
+        id: '00000000-0000-4000-8000-000000000001',
+        attributes: { container_app_scan_enabled: true },
+      },
+    },
+  })
   async updateSettings(
     @Req() request: FastifyRequest,
     @Auth() auth: AuthContext,
