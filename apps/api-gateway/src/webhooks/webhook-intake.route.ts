@@ -118,7 +118,8 @@ export class WebhookIntakeRoute implements OnModuleInit {
     }
     if (owner === undefined) {
       this.counters.count('unknown_installation', delivery.event);
-      this.logger.info(
+      // Debug only: an app installed by many orgs would flood the log; counts go out each minute.
+      this.logger.debug(
         {
           deliveryId: delivery.deliveryId,
           event: delivery.event,
