@@ -9,7 +9,11 @@ import {
   TokenCache,
   type AuthContext,
 } from '../../apps/api-gateway/src/auth/index.js';
-import { ApiError, toApiError } from '../../apps/api-gateway/src/errors/index.js';
+import {
+  ApiError,
+  ApiExceptionFilter,
+  toApiError,
+} from '../../apps/api-gateway/src/errors/index.js';
 
 const auth = (tokenId: string, memberId = 'm1'): AuthContext => ({
   workspaceId: 'w1',
@@ -95,5 +99,59 @@ describe('errors as /api renders them', () => {
     const internal = toApiError(new Error('password=hunter2'));
     expect(internal.status).toBe(500);
     expect(internal.message).not.toContain('hunter2');
+  });
+});
+
+describe('the /api exception filter', () => {
+  const render = (exception: unknown, url = '/api/rules') => {
+    const sent: { status?: number; headers: Record<string, string>; body?: unknown } = {
+      headers: {},
+    };
+    const reply = {
+      status(code: number) {
+        sent.status = code;
+        return reply;
+      },
+      header(name: string, value: string) {
+        sent.headers[name] = value;
+        return reply;
+      },
+      type(value: string) {
+        sent.headers['content-type'] = value;
+        return reply;
+      },
+      send(body: unknown) {
+        sent.body = body;
+        return reply;
+      },
+    };
+    const logged: unknown[] = [];
+    const filter = new ApiExceptionFilter();
+    Object.assign(filter, { logger: { error: (...args: unknown[]) => logged.push(args) } });
+    filter.catch(exception, {
+      getType: () => 'http',
+      switchToHttp: () => ({ getRequest: () => ({ url }), getResponse: () => reply }),
+    } as any);
+    return { sent, logged };
+  };
+
+  test('an unexpected error is a 500 that names nothing internal, and is logged', () => {
+    const { sent, logged } = render(new Error('relation "gateway.rules" does not exist'));
+    expect(sent.status).toBe(500);
+    expect(sent.body).toEqual({
+      error: { code: 'internal', message: 'something went wrong on our side' },
+    });
+    expect(logged).toHaveLength(1);
+  });
+
+  test('unavailable adds Retry-After; details travel', () => {
+    const { sent } = render(
+      new ApiError('unavailable', 'service_unavailable', 'retry', { reason: 'timeout' }, 5),
+    );
+    expect(sent.status).toBe(503);
+    expect(sent.headers['retry-after']).toBe('5');
+    expect(sent.body).toEqual({
+      error: { code: 'service_unavailable', message: 'retry', details: { reason: 'timeout' } },
+    });
   });
 });
