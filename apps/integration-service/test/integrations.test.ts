@@ -163,6 +163,25 @@ describe('concurrency', () => {
   });
 });
 
+describe('racing first connects with credentials', () => {
+  test('one creates the integration and its data key, the others are conflicts, never errors', async () => {
+    const workspaceId = randomUUID();
+    const replies = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        h.send(
+          S.connect,
+          { provider: 'slack', payload: { botToken: SLACK_TOKEN } },
+          { workspaceId },
+        ),
+      ),
+    );
+    expect(replies.filter((r) => r.ok)).toHaveLength(1);
+    for (const r of replies.filter((r) => !r.ok)) {
+      expect(errorOf(r).code).toMatch(/already_connected|concurrent_modification/);
+    }
+  });
+});
+
 describe('idempotency keys', () => {
   test('the same key answers the same reply and appends nothing; another request under it is a conflict', async () => {
     const workspaceId = randomUUID();

@@ -123,15 +123,6 @@ export class EventStore {
     return result.rows.map((row) => this.toStored(row));
   }
 
-  /** Events whose stream id starts with `prefix` (e.g. every `rule-`), in log order. */
-  async readCategory(prefix: string, on: Queryable = this.pool): Promise<StoredEvent[]> {
-    const result = await on.query<EventRow>(
-      `SELECT ${COLUMNS} FROM ${this.tables.events} WHERE stream_id LIKE $1 ORDER BY position`,
-      [`${prefix.replace(/[\\%_]/g, '\\$&')}%`],
-    );
-    return result.rows.map((row) => this.toStored(row));
-  }
-
   toStored(row: EventRow): StoredEvent {
     const { schemaVersion, data } = this.upcasters.apply(row.type, row.schema_version, row.data);
     return {

@@ -95,11 +95,17 @@ export class CredentialVault {
 
   private async createDataKey(on: Queryable, integrationId: string): Promise<Buffer> {
     const key = randomBytes(32);
-    await on.query(`INSERT INTO ${this.table} (integration_id, wrapped_key) VALUES ($1, $2)`, [
-      integrationId,
-      this.wrap(integrationId, key),
-    ]);
-    return key;
+    const created = await on.query(
+      `INSERT INTO ${this.table} (integration_id, wrapped_key) VALUES ($1, $2)
+       ON CONFLICT (integration_id) DO NOTHING`,
+      [integrationId, this.wrap(integrationId, key)],
+    );
+    if (created.rowCount === 1) return key;
+    // A concurrent command created it first (and committed): use that one. Its append to the
+    // same stream makes this command retry against fresh state anyway.
+    const existing = await this.dataKey(on, integrationId);
+    if (!existing) throw new Error(`no data key for integration ${integrationId}`);
+    return existing;
   }
 
   private wrap(integrationId: string, key: Buffer): Buffer {
