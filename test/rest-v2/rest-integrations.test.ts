@@ -309,6 +309,30 @@ describe('media types', () => {
     expect(r.status).toBe(413);
   });
 
+  test('query parameters this API does not define: 400 naming them (JSON:API)', async () => {
+    for (const parameter of [
+      'include=settings',
+      'sort=-created_at',
+      'fields[integration]=x',
+      'colour=red',
+    ]) {
+      const r = await call('GET', `${orgPath}?${parameter}`, { token: team.viewer });
+      expect({ parameter, status: r.status }).toEqual({ parameter, status: 400 });
+      expect(firstError(r)).toMatchObject({
+        code: 'unknown_query_parameter',
+        source: { parameter: parameter.split('=')[0] },
+      });
+    }
+    const id = (await createEcr('query params')).body.data.id;
+    expect((await call('GET', `${orgPath}/${id}?limit=10`, { token: team.viewer })).status).toBe(
+      400,
+    );
+    // The seed lists the paging parameters on the settings read: accepted there.
+    expect(
+      (await call('GET', `${orgPath}/${id}/settings?limit=10`, { token: team.viewer })).status,
+    ).toBe(200);
+  });
+
   test('a body that is not JSON: 400', async () => {
     const r = await call('POST', orgPath, { token: team.owner, raw: '{"data": ' });
     expect(r.status).toBe(400);

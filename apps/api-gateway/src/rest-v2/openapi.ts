@@ -9,11 +9,13 @@ import {
   ApiResponse,
 } from '@nestjs/swagger';
 import { JSONAPI_MEDIA_TYPE } from './jsonapi.js';
+import { RestQueryParameters } from './rest-query.guard.js';
 import { VERSION_PATTERN } from './version-resolution.js';
 
 /**
- * OpenAPI for one REST operation: the seed's `version` parameter, the path ids, JSON:API in and
- * out, and the errors every operation can answer.
+ * One REST operation's description: the seed's `version` parameter, the path ids, JSON:API in
+ * and out, the errors every operation can answer (OpenAPI), and the query parameters it accepts
+ * (`RestQueryGuard` refuses any other).
  */
 export function RestOperation(options: {
   summary: string;
@@ -50,6 +52,7 @@ export function RestOperation(options: {
   }
   if (options.paged) {
     decorators.push(
+      RestQueryParameters('limit', 'starting_after', 'ending_before'),
       ApiQuery({
         name: 'limit',
         required: false,

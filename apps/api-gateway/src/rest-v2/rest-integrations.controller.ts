@@ -50,6 +50,7 @@ import {
   parseUpdateDocument,
 } from './request-documents.js';
 import { RestIntegrationsStore, type ListedIntegration } from './rest-integrations.store.js';
+import { RestQueryGuard } from './rest-query.guard.js';
 import { RestVersionGuard, versionOf } from './rest-version.guard.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -65,7 +66,7 @@ const READ_YOUR_WRITES_MS = 3_000;
  */
 @ApiTags('REST: org integrations (JSON:API)')
 @Controller('rest/orgs/:org_id/integrations')
-@UseGuards(RestVersionGuard)
+@UseGuards(RestVersionGuard, RestQueryGuard)
 @UseFilters(JsonApiExceptionFilter)
 @UseInterceptors(JsonApiResponseInterceptor)
 export class RestIntegrationsController {
@@ -291,6 +292,8 @@ export class RestIntegrationsController {
     description: 'broker_enabled, and container_app_scan_enabled for container registries.',
     permission: READ,
     integrationId: true,
+    // The seed lists the paging parameters here too; a single resource ignores them.
+    paged: true,
   })
   async getSettings(
     @Req() request: FastifyRequest,

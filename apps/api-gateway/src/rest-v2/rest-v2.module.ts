@@ -10,6 +10,7 @@ import { installJsonApiMediaType } from './media-type.js';
 import { RestIntegrationsController } from './rest-integrations.controller.js';
 import { RestIntegrationsStore } from './rest-integrations.store.js';
 import { RestListCache } from './rest-list-cache.js';
+import { RestQueryGuard } from './rest-query.guard.js';
 import { RestVersionGuard } from './rest-version.guard.js';
 import { CURSOR_SECRET } from './tokens.js';
 
@@ -24,6 +25,7 @@ import { CURSOR_SECRET } from './tokens.js';
     DeletionsProjection,
     RestListCache,
     RestVersionGuard,
+    RestQueryGuard,
     JsonApiExceptionFilter,
     {
       provide: CURSOR_SECRET,
