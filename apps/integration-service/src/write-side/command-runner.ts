@@ -85,12 +85,12 @@ export class CommandRunner {
           return committed;
         } catch (error) {
           if (!committed) await client.query('ROLLBACK').catch(() => undefined);
-          if (error instanceof VersionConflictError && attempt < MAX_ATTEMPTS) {
-            this.versionConflictsRetried++;
+          if (isRetryable(error) && attempt < MAX_ATTEMPTS) {
+            if (error instanceof VersionConflictError) this.versionConflictsRetried++;
             await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
             continue;
           }
-          if (error instanceof VersionConflictError) {
+          if (isRetryable(error)) {
             return fail(
               'conflict',
               'concurrent_modification',
@@ -162,6 +162,13 @@ function checkEnvelope(message: unknown): Reply<never> | undefined {
     ]);
   }
   return undefined;
+}
+
+/** Another writer won (stream version), or Postgres chose this transaction to give way. */
+function isRetryable(error: unknown): boolean {
+  if (error instanceof VersionConflictError) return true;
+  const code = (error as { code?: string }).code;
+  return code === '40P01' || code === '40001';
 }
 
 function requestHash(command: string, data: unknown): string {
