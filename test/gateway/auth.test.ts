@@ -128,10 +128,10 @@ describe('workspaces, members and API keys', () => {
   test('a revoked key gets 401 at once, even right after it was cached', async () => {
     const issued = await call('POST', '/api/workspace/tokens', {
       token: acme.owner,
-      body: { name: 'ci' },
+      body: { name: 'ci', memberId: acme.memberIds.admin },
     });
     expect(issued.status).toBe(201);
-    expect(issued.body).toMatchObject({ name: 'ci', memberId: acme.memberIds.owner });
+    expect(issued.body).toMatchObject({ name: 'ci', memberId: acme.memberIds.admin });
     const key = issued.body.token as string;
     expect((await call('GET', '/api/workspace/tokens', { token: key })).status).toBe(200);
 
@@ -186,6 +186,28 @@ describe('workspaces, members and API keys', () => {
     expect(b.body.id).toBe(a.body.id);
     const listed = await call('GET', '/api/workspace/tokens', { token: acme.owner });
     expect(listed.body.tokens.filter((t: any) => t.name === 'deploy')).toHaveLength(1);
+  });
+
+  test('an admin can neither mint nor revoke an owner key', async () => {
+    const mint = await call('POST', '/api/workspace/tokens', {
+      token: acme.admin,
+      body: { name: 'sneaky', memberId: acme.memberIds.owner },
+    });
+    expect(mint.status).toBe(403);
+    expect(mint.body.error.details.requiredRoles).toEqual(['owner']);
+    const forViewer = await call('POST', '/api/workspace/tokens', {
+      token: acme.admin,
+      body: { name: 'for-viewer', memberId: acme.memberIds.viewer },
+    });
+    expect(forViewer.status).toBe(201);
+    expect(forViewer.body.memberId).toBe(acme.memberIds.viewer);
+    const tokens = (await call('GET', '/api/workspace/tokens', { token: acme.owner })).body.tokens;
+    const ownerKey = tokens.find((t: any) => t.memberId === acme.memberIds.owner);
+    const revoke = await call('DELETE', `/api/workspace/tokens/${ownerKey.id}`, {
+      token: acme.admin,
+    });
+    expect(revoke.status).toBe(403);
+    expect((await call('GET', '/api/workspace/members', { token: acme.owner })).status).toBe(200);
   });
 
   test('one workspace cannot touch another workspace members or keys', async () => {

@@ -20,6 +20,7 @@ import {
   ROLES,
   WorkspaceStore,
   type AuthContext,
+  type Role,
 } from '../auth/index.js';
 import { ApiError } from '../errors/api-error.js';
 import { validate } from '../http/validate.js';
@@ -127,6 +128,12 @@ export class WorkspaceController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const { name, memberId } = validate(NewToken, body ?? {});
+    if (memberId !== undefined && memberId !== auth.memberId) {
+      // A key acts as its member: an admin minting an owner's key would become an owner.
+      const target = await this.store.getMember(auth.workspaceId, memberId);
+      if (!target) throw new ApiError('not_found', 'member_not_found', `no member ${memberId}`);
+      this.mustOutrankOrMatch(auth, target.role, 'issue a key for');
+    }
     const answer = await this.idempotent.run(
       auth.workspaceId,
       idempotencyKeyOf(request),
@@ -149,6 +156,16 @@ export class WorkspaceController {
     return this.send(reply, answer);
   }
 
+  /** Admins act on admins, members and viewers; only an owner acts on an owner. */
+  private mustOutrankOrMatch(auth: AuthContext, target: Role, action: string): void {
+    if (target === 'owner' && auth.role !== 'owner') {
+      throw new ApiError('forbidden', 'forbidden', `only an owner can ${action} an owner`, {
+        requiredRoles: ['owner'],
+        role: auth.role,
+      });
+    }
+  }
+
   private send<T>(reply: FastifyReply, answer: IdempotentAnswer<T>): T {
     reply.status(answer.status);
     if (answer.replayed) reply.header('idempotent-replayed', 'true');
@@ -158,6 +175,10 @@ export class WorkspaceController {
   @Delete('tokens/:id')
   @ApiOperation({ summary: 'Revoke an API key; it stops working at once' })
   async revokeToken(@Auth() auth: AuthContext, @Param('id') id: string) {
+    const existing = (await this.store.listTokens(auth.workspaceId)).find((t) => t.id === id);
+    if (!existing) throw new ApiError('not_found', 'token_not_found', `no token ${id}`);
+    const owner = await this.store.getMember(auth.workspaceId, existing.memberId);
+    if (owner) this.mustOutrankOrMatch(auth, owner.role, 'revoke a key of');
     const token = await this.store.revokeToken(auth.workspaceId, id);
     this.invalidation.announce({ tokenIds: [id] });
     return token;
