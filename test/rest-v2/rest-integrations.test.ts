@@ -395,6 +395,30 @@ describe('create and get', () => {
     ]);
   });
 
+  test('a provider with plain config as well (GitHub): all of it goes in credentials', async () => {
+    // An org of its own: /api connects GitHub in `team` further down.
+    const hooli = await createTeam(stack.gateway.infra.dataSource, 'hooli');
+    const path = `/rest/orgs/${hooli.workspaceId}/integrations`;
+    const bad = await call('POST', path, {
+      token: hooli.owner,
+      body: createBody('gh', 'github', { installationId: 'x' }),
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: any) => e.source.pointer).sort()).toEqual([
+      '/data/attributes/credentials/accountLogin',
+      '/data/attributes/credentials/installationId',
+    ]);
+    const good = await call('POST', path, {
+      token: hooli.owner,
+      body: createBody('gh', 'github', { installationId: '4242', accountLogin: 'acme-labs' }),
+    });
+    expect(good.status).toBe(201);
+    expect(good.body.data.attributes).toMatchObject({
+      integration_type: 'github',
+      profile_name: 'gh',
+    });
+  });
+
   test('unknown type, missing fields, unknown attributes, wrong resource type', async () => {
     const unknownType = await call('POST', orgPath, {
       token: team.owner,

@@ -77,12 +77,15 @@ export function errorDocument(errors: JsonApiErrorObject[]) {
   return { jsonapi: JSONAPI_VERSION, errors };
 }
 
-/** `credentials.role_arn` or `profileName` -> `/data/attributes/credentials/role_arn`, `/data/attributes/profile_name`. */
+/**
+ * `credentials.role_arn` -> `/data/attributes/credentials/role_arn` (RFC 6901: `~` and `/` in a
+ * name are escaped); `data.id` -> `/data/id`. Names stay as the client wrote them.
+ */
 export function attributePointer(field: string): string {
   const path = field
     .split('.')
     .filter((part) => part.length > 0)
-    .map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase());
+    .map((part) => part.replace(/~/g, '~0').replace(/\//g, '~1'));
   if (path[0] === 'data') return `/${path.join('/')}`;
   return `/data/attributes/${path.join('/')}`;
 }

@@ -19,6 +19,8 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   IntegrationSubjects,
+  findProvider,
+  type CreateIntegrationCommand,
   type DeleteIntegrationResult,
   type IntegrationView,
 } from '#libs/contracts/src/index.js';
@@ -45,6 +47,7 @@ import { RestOperation } from './openapi.js';
 import { parsePageRequest, type PageRequest } from './page-request.js';
 import { RestListCache } from './rest-list-cache.js';
 import {
+  type CreateAttributes,
   parseCreateDocument,
   parseSettingsDocument,
   parseUpdateDocument,
@@ -179,10 +182,10 @@ export class RestIntegrationsController {
     const { value, position } = await this.commands
       .call<IntegrationView>(
         IntegrationSubjects.create,
-        attributes,
+        createCommand(attributes),
         commandContextOf(request, auth),
       )
-      .catch(pointAt(''));
+      .catch(pointAt((field) => field.replace(/^config\./, 'credentials.')));
     const integration = await this.afterWrite(orgId, value, position);
     const links = this.links(request, orgId);
     void reply.header('location', links.integration(integration.id));
@@ -241,7 +244,7 @@ export class RestIntegrationsController {
           { integrationId, ...attributes },
           commandContextOf(request, auth),
         )
-        .catch(pointAt(''));
+        .catch(pointAt((field) => field));
       integration = await this.afterWrite(orgId, value, position);
     }
     return singleDocument(integrationResource(integration, this.links(request, orgId)));
@@ -348,7 +351,7 @@ export class RestIntegrationsController {
         { integrationId, settings },
         commandContextOf(request, auth),
       )
-      .catch(pointAt('settings.'));
+      .catch(pointAt(withoutPrefix('settings.')));
     const integration = await this.afterWrite(orgId, value, position);
     return singleDocument(settingsResource(integration, this.links(request, orgId)));
   }
@@ -420,25 +423,43 @@ function fromView(view: IntegrationView): RestIntegration {
 }
 
 /**
- * The service names fields in its command's terms (`credentials.region`, `settings.x`); point
- * them into this endpoint's document instead.
+ * The service names fields in its command's terms (`config.installationId`, `settings.x`); point
+ * them at this endpoint's document instead: `rename` maps a field name to the client's.
  */
-function pointAt(stripPrefix: string) {
+function pointAt(rename: (field: string) => string) {
   return (error: unknown): never => {
-    if (error instanceof ApiError && Array.isArray(error.details) && stripPrefix) {
+    if (error instanceof ApiError && Array.isArray(error.details)) {
       throw new ApiError(
         error.kind,
         error.code,
         error.message,
-        error.details.map((d) => ({
-          ...d,
-          field: d.field.startsWith(stripPrefix) ? d.field.slice(stripPrefix.length) : d.field,
-        })),
+        error.details.map((d) => ({ ...d, field: rename(d.field) })),
         error.retryAfterSeconds,
       );
     }
     throw error;
   };
+}
+
+const withoutPrefix = (prefix: string) => (field: string) =>
+  field.startsWith(prefix) ? field.slice(prefix.length) : field;
+
+/**
+ * seeds/002 sends everything a provider needs as `credentials`; the service keeps the secret
+ * part (the provider's credential fields) apart from the plain config (e.g. GitHub's
+ * installationId), as `/api` connect does with its flat payload.
+ */
+function createCommand(attributes: CreateAttributes): CreateIntegrationCommand {
+  const provider = findProvider(attributes.integration_type);
+  if (!provider) return { ...attributes };
+  const secret = provider.credentials.shape as Record<string, unknown>;
+  const credentials: Record<string, unknown> = {};
+  const config: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(attributes.credentials)) {
+    if (key in secret || !(key in provider.config.shape)) credentials[key] = value;
+    else config[key] = value;
+  }
+  return { ...attributes, credentials, config };
 }
 
 function brokerConflict(request: FastifyRequest, orgId: string, integrationId: string) {
