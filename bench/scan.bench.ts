@@ -27,8 +27,10 @@ const { values } = parseArgs({
   options: {
     repos: { type: 'string', default: '1000' },
     'latency-ms': { type: 'string', default: '0' },
-    concurrency: { type: 'string', default: '16' },
+    concurrency: { type: 'string', default: '24' },
     seed: { type: 'string', default: '1' },
+    /** e.g. `--max-old-space-size=160`, to see how much of the peak is uncollected garbage. */
+    'scanner-node-options': { type: 'string', default: '' },
   },
 });
 const repos = Number(values.repos);
@@ -41,6 +43,7 @@ const healthPort = await freePort();
 const scanner = spawn(process.execPath, [resolve('dist/apps/scanner-service/src/main.js')], {
   env: {
     PATH: process.env.PATH ?? '',
+    NODE_OPTIONS: values['scanner-node-options'] ?? '',
     NATS_URL: nats.url,
     DATABASE_URL: db.url,
     PORT: String(healthPort),
@@ -52,6 +55,11 @@ const scanner = spawn(process.execPath, [resolve('dist/apps/scanner-service/src/
   },
   stdio: ['ignore', 'inherit', 'inherit'],
 });
+/** CPU seconds the scanner process has used (user + system). */
+const cpuSeconds = () => {
+  const fields = readFileSync(`/proc/${scanner.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
 const peakRssMb = () => {
   const status = readFileSync(`/proc/${scanner.pid}/status`, 'utf8');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
@@ -118,9 +126,12 @@ try {
     return { label, wallMs, stats, completed: completed.data };
   };
 
+  const cpuBefore = cpuSeconds();
   const first = await scan('first');
   const firstRss = peakRssMb();
+  const firstCpu = cpuSeconds() - cpuBefore;
   const warm = await scan('warm');
+  const warmCpu = cpuSeconds() - cpuBefore - firstCpu;
   const per = (n: number) => Number((n / repos).toFixed(4));
   const summary = {
     repos,
@@ -139,6 +150,7 @@ try {
       pointsSpent: first.stats.budgetSpent,
       pointsPerRepo: per(first.stats.budgetSpent),
       peakRssMb: Number(firstRss.toFixed(1)),
+      scannerCpuSeconds: Number(firstCpu.toFixed(1)),
     },
     warm: {
       wallMs: warm.wallMs,
@@ -146,7 +158,10 @@ try {
       notModified: warm.stats.notModified,
       pointsSpent: warm.stats.budgetSpent,
       pointsFractionOfFirst: Number((warm.stats.budgetSpent / first.stats.budgetSpent).toFixed(4)),
+      scannerCpuSeconds: Number(warmCpu.toFixed(1)),
     },
+    scannerNodeOptions: values['scanner-node-options'],
+    loadAverage: (await import('node:os')).loadavg()[0],
     scannerPeakRssMb: Number(peakRssMb().toFixed(1)),
   };
   console.log(JSON.stringify(summary, null, 2));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthFailure, generateAppKeys, publicKeyOf, TokenIssuer, verifyAppJwt } from './auth.js';
 import { loadGithubSchema, runGraphql } from './graphql.js';
-import { generateOrg, seededRandom, type SimOrg } from './org.js';
+import { generateOrg, seededRandom, type SimOrg, type SimRepo } from './org.js';
 import { RateBudget } from './rate-limit.js';
 import {
   collaborator,
@@ -180,9 +180,19 @@ export async function startGithubSimulator(
   let stats = emptyStats();
 
   let base = '';
+  // An index by name, rebuilt when a test changes the org (a miss, a rename or a new length).
+  let repoIndex = new Map<string, SimRepo>();
+  let indexedLength = -1;
   const repoByName = (owner: string, name: string) => {
     if (owner.toLowerCase() !== org.login.toLowerCase()) return undefined;
-    return org.repos.find((r) => r.name.toLowerCase() === name.toLowerCase());
+    const key = name.toLowerCase();
+    let repo = indexedLength === org.repos.length ? repoIndex.get(key) : undefined;
+    if (!repo || repo.name.toLowerCase() !== key) {
+      repoIndex = new Map(org.repos.map((r) => [r.name.toLowerCase(), r]));
+      indexedLength = org.repos.length;
+      repo = repoIndex.get(key);
+    }
+    return repo;
   };
   const notFound = () =>
     new HttpError(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });

@@ -200,13 +200,31 @@ export class InventoryStore {
     );
   }
 
-  /** Every repository of a workspace, by GitHub id (a scan reads them once, not per repository). */
-  async all(workspaceId: string): Promise<Map<number, RepoRecord>> {
+  /** Every repository's listed facts, by GitHub id (a scan reads them once, not per repository). */
+  async all(workspaceId: string): Promise<Map<number, ListedRepo>> {
     const rows: RepoRow[] = await this.dataSource.query(
-      `SELECT * FROM scanner.repos WHERE workspace_id = $1`,
+      `SELECT github_id, full_name, private, visibility, archived, fork, default_branch, protection,
+              'unknown' AS secret_scanning, NULL AS collaborators, NULL AS teams, scan_state
+       FROM scanner.repos WHERE workspace_id = $1`,
       [workspaceId],
     );
-    return new Map(rows.map((row) => [Number(row.github_id), rowToRecord(row)]));
+    return new Map(
+      rows.map((row) => {
+        const { githubId, fullName, visibility, archived, fork, defaultBranch, protection } =
+          rowToRecord(row);
+        const listed: ListedRepo = {
+          githubId,
+          fullName,
+          private: row.private,
+          visibility,
+          archived,
+          fork,
+          defaultBranch,
+          protection,
+        };
+        return [githubId, listed];
+      }),
+    );
   }
 
   async replaceFindings(
