@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { ScannerEventTypes, ScannerSubjects } from '#libs/contracts/src/index.js';
+import { generateAppKeys } from '../../tools/github-simulator/src/index.js';
 import { startScannerHarness, type ScannerHarness } from './scanner-harness.js';
 
 async function scanToCompletion(h: ScannerHarness, workspaceId: string) {
@@ -147,5 +148,31 @@ describe('a rate-limit budget that runs out mid-scan', () => {
       [workspaceId],
     );
     expect(findings[0]!.n).toBe(completed.findings);
+  });
+});
+
+describe('an app whose credentials GitHub refuses', () => {
+  let h: ScannerHarness;
+  beforeAll(async () => {
+    h = await startScannerHarness({ repos: 5 }, {}, { inProcessScanner: false });
+    // Signed with a key GitHub does not know: the app JWT is refused with 401.
+    await h.startScanner({
+      GITHUB_APP_PRIVATE_KEY: generateAppKeys().privateKeyPem.replace(/\n/g, '\\n'),
+    });
+  });
+  afterAll(() => h.close());
+
+  test('fails the scan at once with the reason, instead of retrying forever', async () => {
+    const workspaceId = randomUUID();
+    await h.connectGithub(workspaceId);
+    const reply = await h.request<{ scanId: string }>(ScannerSubjects.scanOrg, workspaceId);
+    expect(reply.ok).toBe(true);
+    const failed = await h.waitForEvent(workspaceId, ScannerEventTypes.scanFailed);
+    expect(failed.data.reason).toMatch(/refused the app's credentials/);
+    const again = await h.request<{ scanId: string; alreadyRunning: boolean }>(
+      ScannerSubjects.scanOrg,
+      workspaceId,
+    );
+    expect(again).toMatchObject({ ok: true, value: { alreadyRunning: false } });
   });
 });
