@@ -55,7 +55,7 @@ export class ProjectionRunner {
     private readonly bus: Bus,
     private readonly logger: Logger,
     /** After each commit: the checkpoint's position and the workspaces whose rows changed. */
-    private readonly onApplied: (position: bigint, workspaceIds: string[]) => void,
+    private readonly onApplied: (position: bigint, workspaceIds: string[]) => void | Promise<void>,
     private readonly retryMs = 1_000,
   ) {}
 
@@ -113,7 +113,7 @@ export class ProjectionRunner {
 
   private async consume(): Promise<void> {
     this.applied = await this.readCheckpoint();
-    this.onApplied(this.applied.position, []);
+    await this.onApplied(this.applied.position, []);
     const { stream, name } = this.spec;
     await this.bus.jsm.consumers.delete(stream, name).catch(() => undefined);
     await this.bus.jsm.consumers.add(stream, {
@@ -213,7 +213,7 @@ export class ProjectionRunner {
       await this.transaction(checkpoint, fresh);
     }
     this.applied = checkpoint;
-    this.onApplied(checkpoint.position, [...workspaceIds]);
+    await this.onApplied(checkpoint.position, [...workspaceIds]);
   }
 
   private async transaction(checkpoint: Checkpoint, fresh: Envelope<string, unknown>[]) {

@@ -26,6 +26,9 @@ export const INTEGRATION_READ_MODEL = Symbol('INTEGRATION_READ_MODEL');
 /** Core NATS: the leading projector tells the other replicas what changed (caches, waiters). */
 export const READ_MODELS_CHANGED_SUBJECT = 'gateway.read-models.changed';
 
+/** How long a commit's notice may hold up local waiters when the bus is slow or away. */
+const FLUSH_BOUND_MS = 100;
+
 @Global()
 @Module({
   providers: [
@@ -63,10 +66,11 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnModuleDestro
       dataSource,
       bus,
       logger,
-      (position, workspaceIds) => {
-        // Tell the other replicas first: their caches drop stale lists before this replica
-        // answers the command that caused the change.
-        this.broadcast(position, workspaceIds);
+      async (position, workspaceIds) => {
+        // Tell the other replicas first, and wait until the NATS server has taken the notice
+        // (it forwards it before answering the flush): their caches drop stale lists before
+        // this replica answers the command that caused the change.
+        await this.broadcast(position, workspaceIds);
         changes.emit({ position, workspaceIds });
       },
     );
@@ -96,12 +100,16 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnModuleDestro
     await this.runner.stop();
   }
 
-  private broadcast(position: bigint, workspaceIds: string[]): void {
+  private async broadcast(position: bigint, workspaceIds: string[]): Promise<void> {
     try {
       this.bus.nc.publish(
         READ_MODELS_CHANGED_SUBJECT,
         JSON.stringify({ replica: this.replicaId, position: position.toString(), workspaceIds }),
       );
+      await Promise.race([
+        this.bus.nc.flush(),
+        new Promise((resolve) => setTimeout(resolve, FLUSH_BOUND_MS).unref()),
+      ]);
     } catch {
       // Bus away: other replicas fall back to their cache TTL and checkpoint polling.
     }
