@@ -99,16 +99,16 @@ export interface ListLinks {
 }
 
 /**
- * The list document as text: its resources arrive rendered (`RestIntegrationsStore.page`), so
- * they are spliced in rather than parsed and serialised again.
+ * The list document as text: its resources arrive rendered and joined
+ * (`RestIntegrationsStore.page`), so they are spliced in rather than parsed and serialised again.
  */
 export function listDocumentText(
-  resources: string[],
+  resources: string,
   pageLinks: ListLinks,
   meta: Record<string, unknown>,
 ): string {
   return (
-    `{"jsonapi":${JSON.stringify(JSONAPI_VERSION)},"data":[${resources.join(',')}],` +
+    `{"jsonapi":${JSON.stringify(JSONAPI_VERSION)},"data":[${resources}],` +
     `"links":${JSON.stringify(pageLinks)},"meta":${JSON.stringify(meta)}}`
   );
 }

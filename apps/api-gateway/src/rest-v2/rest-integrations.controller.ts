@@ -52,7 +52,7 @@ import {
   parseSettingsDocument,
   parseUpdateDocument,
 } from './request-documents.js';
-import { RestIntegrationsStore, type ListedIntegration } from './rest-integrations.store.js';
+import { RestIntegrationsStore, type ListKey } from './rest-integrations.store.js';
 import { RestQueryGuard } from './rest-query.guard.js';
 import { RestVersionGuard, versionOf } from './rest-version.guard.js';
 
@@ -123,13 +123,11 @@ export class RestIntegrationsController {
       this.store.deletions(orgId),
     ]);
     const limit = { limit: String(page.limit) };
-    const cursor = (i: ListedIntegration) =>
-      encodeCursor({ orgId, position: i.listPosition, id: i.id }, this.cursorSecret);
+    const cursor = (key: ListKey) => encodeCursor({ orgId, ...key }, this.cursorSecret);
     const self: Record<string, string> = { ...limit };
     if (page.after) self.starting_after = String(query.starting_after);
     if (page.before) self.ending_before = String(query.ending_before);
-    const first = result.rows[0];
-    const last = result.rows.at(-1);
+    const { first, last } = result;
     const pageLinks: ListLinks = {
       self: links.collection(self),
       first: links.collection(limit),
@@ -140,8 +138,7 @@ export class RestIntegrationsController {
         ? { prev: links.collection({ ...limit, ending_before: cursor(first) }) }
         : {}),
     };
-    const resources = result.rows.map((row) => row.resource);
-    return listDocumentText(resources, pageLinks, {
+    return listDocumentText(result.data, pageLinks, {
       orphaned_targets: deletions.orphanedTargets,
       deleted_integrations: deletions.deletedIntegrations.map((d) => ({
         id: d.id,

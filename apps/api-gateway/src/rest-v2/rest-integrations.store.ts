@@ -4,30 +4,32 @@ import { DATA_SOURCE } from '#libs/service-kit/src/index.js';
 import type { RestIntegration, RestLinks } from './integration-documents.js';
 import type { PageRequest } from './page-request.js';
 
-/** One listed integration: its keyset position and its JSON:API resource object as text. */
-export interface ListedIntegration {
+/** A list position: what a cursor encodes. */
+export interface ListKey {
+  position: string;
   id: string;
-  listPosition: string;
-  resource: string;
 }
 
 export interface IntegrationPage {
-  rows: ListedIntegration[];
+  /** The page's JSON:API resource objects, as JSON text joined by commas, in list order. */
+  data: string;
+  first?: ListKey;
+  last?: ListKey;
   hasNext: boolean;
   hasPrev: boolean;
 }
 
 interface PageRow {
-  id: string;
-  list_key: string;
-  resource: string;
+  fetched: number;
+  data: string;
+  first_position: string | null;
+  first_id: string | null;
+  last_position: string | null;
+  last_id: string | null;
 }
 
-const toPageRow = (r: PageRow): ListedIntegration => ({
-  id: r.id,
-  listPosition: r.list_key,
-  resource: r.resource,
-});
+const key = (position: string | null, id: string | null): ListKey | undefined =>
+  position !== null && id !== null ? { position, id } : undefined;
 
 /**
  * `integrationResource` in SQL. `prefix` is `/rest/orgs/<org>/integrations/`, `query` the
@@ -45,7 +47,7 @@ const resourceSql = (prefix: string, query: string) => `json_build_object(
     'relationships', json_build_object('settings', json_build_object('links',
       json_build_object('related', ${prefix}::text || id || '/settings' || ${query}::text))),
     'links', json_build_object('self', ${prefix}::text || id || ${query}::text)
-  )::text AS resource`;
+  )::text`;
 
 export interface DeletionSummary {
   orphanedTargets: number;
@@ -99,39 +101,68 @@ export class RestIntegrationsStore {
   }
 
   /**
-   * One page of an org's list. Each resource comes back from Postgres already rendered as
-   * JSON:API text (`resourceSql`), so a page of 100 costs Node no object building, date parsing
-   * or JSON serialisation; the same shape as `integrationResource` (a test compares the two).
+   * One page of an org's list, as one row: Postgres renders each resource as JSON:API text
+   * (`resourceSql`) and joins them, so a page of 100 costs Node one string, not 100 rows to
+   * parse and objects to build and serialise; the same shape as `integrationResource` (a test
+   * compares the two). Fetches one row more than asked to know whether more follow.
    */
   async page(orgId: string, page: PageRequest, links: RestLinks): Promise<IntegrationPage> {
-    const fetch = page.limit + 1;
-    const select = `SELECT id, list_position::text AS list_key, ${resourceSql('$2', '$3')}
-      FROM gateway.integrations`;
-    const base = [orgId, links.integrationPrefix, links.query];
+    const base = [orgId, links.integrationPrefix, links.query, page.limit + 1, page.limit];
     if (page.before) {
-      const rows: PageRow[] = await this.dataSource.query(
-        `${select} WHERE workspace_id = $1 AND (list_position, id) < ($4::bigint, $5::uuid)
-          ORDER BY list_position DESC, id DESC LIMIT $6`,
-        [...base, page.before.position, page.before.id, fetch],
-      );
-      const hasPrev = rows.length > page.limit;
+      const row = await this.slice('AND (list_position, id) < ($6::bigint, $7::uuid)', 'DESC', [
+        ...base,
+        page.before.position,
+        page.before.id,
+      ]);
       const hasNext = await this.exists(orgId, '>=', page.before.position, page.before.id);
-      return { rows: rows.slice(0, page.limit).reverse().map(toPageRow), hasNext, hasPrev };
+      return { ...row, hasNext, hasPrev: row.fetched > page.limit };
     }
     const after = page.after;
-    const rows: PageRow[] = after
-      ? await this.dataSource.query(
-          `${select} WHERE workspace_id = $1 AND (list_position, id) > ($4::bigint, $5::uuid)
-            ORDER BY list_position, id LIMIT $6`,
-          [...base, after.position, after.id, fetch],
-        )
-      : await this.dataSource.query(
-          `${select} WHERE workspace_id = $1 ORDER BY list_position, id LIMIT $4`,
-          [...base, fetch],
-        );
-    const hasNext = rows.length > page.limit;
+    const row = after
+      ? await this.slice('AND (list_position, id) > ($6::bigint, $7::uuid)', 'ASC', [
+          ...base,
+          after.position,
+          after.id,
+        ])
+      : await this.slice('', 'ASC', base);
     const hasPrev = after ? await this.exists(orgId, '<=', after.position, after.id) : false;
-    return { rows: rows.slice(0, page.limit).map(toPageRow), hasNext, hasPrev };
+    return { ...row, hasNext: row.fetched > page.limit, hasPrev };
+  }
+
+  /**
+   * $1 org, $2 link prefix, $3 link query, $4 rows to fetch, $5 rows to show (the nearest to the
+   * cursor in `direction`), $6/$7 the cursor's key when `where` uses it.
+   */
+  private async slice(where: string, direction: 'ASC' | 'DESC', params: unknown[]) {
+    const order = `list_position ${direction}, id ${direction}`;
+    const shown = 'FILTER (WHERE rn <= $5)';
+    const [row]: PageRow[] = await this.dataSource.query(
+      `WITH fetched AS (
+         SELECT *, row_number() OVER (ORDER BY ${order}) AS rn
+           FROM (SELECT id, list_position, provider, profile_name, status, created_at, updated_at
+                   FROM gateway.integrations WHERE workspace_id = $1 ${where}
+                  ORDER BY ${order} LIMIT $4) AS keyset
+       )
+       SELECT count(*)::int AS fetched,
+         coalesce(string_agg(${resourceSql('$2', '$3')}, ',' ORDER BY list_position, id) ${shown},
+           '') AS data,
+         (array_agg(list_position::text ORDER BY list_position, id) ${shown})[1] AS first_position,
+         (array_agg(id::text ORDER BY list_position, id) ${shown})[1] AS first_id,
+         (array_agg(list_position::text ORDER BY list_position DESC, id DESC) ${shown})[1]
+           AS last_position,
+         (array_agg(id::text ORDER BY list_position DESC, id DESC) ${shown})[1] AS last_id
+       FROM fetched`,
+      params,
+    );
+    const r = row!;
+    const first = key(r.first_position, r.first_id);
+    const last = key(r.last_position, r.last_id);
+    return {
+      fetched: r.fetched,
+      data: r.data,
+      ...(first ? { first } : {}),
+      ...(last ? { last } : {}),
+    };
   }
 
   /** Whether any integration lies on one side of a key: one index probe. */
