@@ -223,9 +223,9 @@ try {
     }),
   ];
 
-  // The store's own queries at both depths: one index range scan either way, same buffers.
-  const COLUMNS = `id, workspace_id, provider, kind, profile_name, status, settings, created_at,
-    updated_at, list_position::text AS list_key`;
+  // The keyset scan at the heart of the store's page query, at both depths: one index range scan
+  // either way, touching the same number of buffers.
+  const COLUMNS = `id, list_position, provider, profile_name, status, created_at, updated_at`;
   const explain = async (sql: string, params: unknown[]) => {
     const rows: { 'QUERY PLAN': string }[] = await dataSource.query(
       `EXPLAIN (ANALYZE, BUFFERS) ${sql}`,
