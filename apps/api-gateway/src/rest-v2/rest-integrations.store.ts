@@ -21,6 +21,7 @@ export interface IntegrationPage {
 
 interface PageRow {
   fetched: number;
+  other_side: boolean;
   data: string;
   first_position: string | null;
   first_id: string | null;
@@ -108,33 +109,36 @@ export class RestIntegrationsStore {
    */
   async page(orgId: string, page: PageRequest, links: RestLinks): Promise<IntegrationPage> {
     const base = [orgId, links.integrationPrefix, links.query, page.limit + 1, page.limit];
-    if (page.before) {
-      const row = await this.slice('AND (list_position, id) < ($6::bigint, $7::uuid)', 'DESC', [
-        ...base,
-        page.before.position,
-        page.before.id,
-      ]);
-      const hasNext = await this.exists(orgId, '>=', page.before.position, page.before.id);
-      return { ...row, hasNext, hasPrev: row.fetched > page.limit };
+    const cursor = page.after ?? page.before;
+    if (!cursor) {
+      const row = await this.slice('ASC', base);
+      return { ...row, hasNext: row.fetched > page.limit, hasPrev: false };
     }
-    const after = page.after;
-    const row = after
-      ? await this.slice('AND (list_position, id) > ($6::bigint, $7::uuid)', 'ASC', [
-          ...base,
-          after.position,
-          after.id,
-        ])
-      : await this.slice('', 'ASC', base);
-    const hasPrev = after ? await this.exists(orgId, '<=', after.position, after.id) : false;
-    return { ...row, hasNext: row.fetched > page.limit, hasPrev };
+    const row = await this.slice(page.after ? 'ASC' : 'DESC', [
+      ...base,
+      cursor.position,
+      cursor.id,
+    ]);
+    const more = row.fetched > page.limit;
+    return page.after
+      ? { ...row, hasNext: more, hasPrev: row.otherSide }
+      : { ...row, hasNext: row.otherSide, hasPrev: more };
   }
 
   /**
    * $1 org, $2 link prefix, $3 link query, $4 rows to fetch, $5 rows to show (the nearest to the
-   * cursor in `direction`), $6/$7 the cursor's key when `where` uses it.
+   * cursor in `direction`), $6/$7 the cursor's key if any: the page lies past it in `direction`,
+   * and `other_side` says whether anything lies on the cursor's other side (one index probe).
    */
-  private async slice(where: string, direction: 'ASC' | 'DESC', params: unknown[]) {
+  private async slice(direction: 'ASC' | 'DESC', params: unknown[]) {
     const order = `list_position ${direction}, id ${direction}`;
+    const hasCursor = params.length > 5;
+    const [past, back] = direction === 'ASC' ? ['>', '<='] : ['<', '>='];
+    const where = hasCursor ? `AND (list_position, id) ${past} ($6::bigint, $7::uuid)` : '';
+    const otherSide = hasCursor
+      ? `EXISTS (SELECT 1 FROM gateway.integrations WHERE workspace_id = $1
+           AND (list_position, id) ${back} ($6::bigint, $7::uuid))`
+      : 'false';
     const shown = 'FILTER (WHERE rn <= $5)';
     const [row]: PageRow[] = await this.dataSource.query(
       `WITH fetched AS (
@@ -143,7 +147,7 @@ export class RestIntegrationsStore {
                    FROM gateway.integrations WHERE workspace_id = $1 ${where}
                   ORDER BY ${order} LIMIT $4) AS keyset
        )
-       SELECT count(*)::int AS fetched,
+       SELECT count(*)::int AS fetched, ${otherSide} AS other_side,
          coalesce(string_agg(${resourceSql('$2', '$3')}, ',' ORDER BY list_position, id) ${shown},
            '') AS data,
          (array_agg(list_position::text ORDER BY list_position, id) ${shown})[1] AS first_position,
@@ -159,20 +163,11 @@ export class RestIntegrationsStore {
     const last = key(r.last_position, r.last_id);
     return {
       fetched: r.fetched,
+      otherSide: r.other_side,
       data: r.data,
       ...(first ? { first } : {}),
       ...(last ? { last } : {}),
     };
-  }
-
-  /** Whether any integration lies on one side of a key: one index probe. */
-  private async exists(orgId: string, side: '<=' | '>=', position: string, id: string) {
-    const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM gateway.integrations
-        WHERE workspace_id = $1 AND (list_position, id) ${side} ($2::bigint, $3::uuid) LIMIT 1`,
-      [orgId, position, id],
-    );
-    return rows.length > 0;
   }
 
   /** What hard deletions in the org orphaned: the total, and the most recent ones; one query. */
