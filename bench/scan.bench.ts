@@ -40,21 +40,26 @@ const nats = await NatsServerFixture.start();
 const db = await PostgresFixture.create('bench_scan');
 const sim = await startGithubSimulator({ repos, latencyMs, seed: Number(values.seed) });
 const healthPort = await freePort();
-const scanner = spawn(process.execPath, [resolve('dist/apps/scanner-service/src/main.js')], {
-  env: {
-    PATH: process.env.PATH ?? '',
-    NODE_OPTIONS: values['scanner-node-options'] ?? '',
-    NATS_URL: nats.url,
-    DATABASE_URL: db.url,
-    PORT: String(healthPort),
-    LOG_LEVEL: 'warn',
-    GITHUB_API_URL: sim.url,
-    GITHUB_APP_ID: String(sim.appId),
-    GITHUB_APP_PRIVATE_KEY_PATH: sim.privateKeyPath,
-    GITHUB_CONCURRENCY: values.concurrency,
+// Node options for the scanner go on its command line (some, like --cpu-prof, are refused in NODE_OPTIONS).
+const scannerArgs = (values['scanner-node-options'] ?? '').split(' ').filter(Boolean);
+const scanner = spawn(
+  process.execPath,
+  [...scannerArgs, resolve('dist/apps/scanner-service/src/main.js')],
+  {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NATS_URL: nats.url,
+      DATABASE_URL: db.url,
+      PORT: String(healthPort),
+      LOG_LEVEL: 'warn',
+      GITHUB_API_URL: sim.url,
+      GITHUB_APP_ID: String(sim.appId),
+      GITHUB_APP_PRIVATE_KEY_PATH: sim.privateKeyPath,
+      GITHUB_CONCURRENCY: values.concurrency,
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
   },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
+);
 /** CPU seconds the scanner process has used (user + system). */
 const cpuSeconds = () => {
   const fields = readFileSync(`/proc/${scanner.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -167,8 +172,10 @@ try {
   console.log(JSON.stringify(summary, null, 2));
   await nc.close();
 } finally {
-  scanner.kill('SIGTERM');
-  await new Promise((r) => scanner.once('exit', r));
+  if (scanner.exitCode === null && scanner.signalCode === null) {
+    scanner.kill('SIGTERM');
+    await new Promise((r) => scanner.once('exit', r));
+  }
   await sim.close();
   await nats.dispose();
   await db.dispose();
