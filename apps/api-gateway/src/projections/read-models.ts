@@ -2,6 +2,7 @@ import type {
   Envelope,
   IntegrationEventDataMap,
   IntegrationSettings,
+  IntegrationSnapshotData,
   RuleDefinition,
   RuleEventDataMap,
 } from '#libs/contracts/src/index.js';
@@ -74,6 +75,30 @@ const stamp = (event: AnyEnvelope, row?: { version: number }) => ({
   position: event.position ?? '0',
 });
 
+/** An existing row with `fields` changed, stamped with the event's version and position. */
+function patch<T extends { version: number }>(
+  row: T,
+  event: AnyEnvelope,
+  fields: Partial<T>,
+): RowChange<T> {
+  return { upsert: { ...row, ...fields, ...stamp(event, row) } };
+}
+
+/** The fields an event that carries the whole non-secret state (created, connected) sets. */
+function fromSnapshot(d: IntegrationSnapshotData, event: AnyEnvelope, row?: IntegrationRow) {
+  return {
+    id: d.integrationId,
+    workspaceId: event.workspaceId ?? row?.workspaceId ?? '',
+    provider: d.provider,
+    kind: d.kind,
+    profileName: d.profileName,
+    status: 'connected' as const,
+    config: d.config,
+    settings: d.settings,
+    hasCredentials: d.hasCredentials,
+  };
+}
+
 /**
  * Pure: the integration row after `event`. Events that create (created, connected) carry the
  * whole non-secret state, so a row can be rebuilt from them alone; the others patch it.
@@ -89,15 +114,7 @@ export function evolveIntegration(
       const d = event.data as IntegrationEventDataMap['IntegrationCreated'];
       return {
         upsert: {
-          id: d.integrationId,
-          workspaceId: event.workspaceId ?? row?.workspaceId ?? '',
-          provider: d.provider,
-          kind: d.kind,
-          profileName: d.profileName,
-          status: 'connected',
-          config: d.config,
-          settings: d.settings,
-          hasCredentials: d.hasCredentials,
+          ...fromSnapshot(d, event, row),
           createdAt: d.createdAt ?? at,
           updatedAt: at,
           connectedAt: d.createdAt ?? at,
@@ -110,15 +127,7 @@ export function evolveIntegration(
       const d = event.data as IntegrationEventDataMap['IntegrationConnected'];
       return {
         upsert: {
-          id: d.integrationId,
-          workspaceId: event.workspaceId ?? row?.workspaceId ?? '',
-          provider: d.provider,
-          kind: d.kind,
-          profileName: d.profileName,
-          status: 'connected',
-          config: d.config,
-          settings: d.settings,
-          hasCredentials: d.hasCredentials,
+          ...fromSnapshot(d, event, row),
           createdAt: row?.createdAt ?? d.connectedAt ?? at,
           updatedAt: at,
           connectedAt: d.connectedAt ?? at,
@@ -130,40 +139,25 @@ export function evolveIntegration(
     case 'IntegrationDisconnected': {
       if (!row) return undefined;
       const d = event.data as IntegrationEventDataMap['IntegrationDisconnected'];
-      return {
-        upsert: {
-          ...row,
-          status: 'disconnected',
-          disconnectedAt: d.disconnectedAt ?? at,
-          updatedAt: at,
-          ...stamp(event, row),
-        },
-      };
+      return patch(row, event, {
+        status: 'disconnected',
+        disconnectedAt: d.disconnectedAt ?? at,
+        updatedAt: at,
+      });
     }
     case 'IntegrationUpdated': {
       if (!row) return undefined;
       const d = event.data as IntegrationEventDataMap['IntegrationUpdated'];
-      return {
-        upsert: {
-          ...row,
-          profileName: d.profileName,
-          hasCredentials: d.hasCredentials,
-          updatedAt: d.updatedAt ?? at,
-          ...stamp(event, row),
-        },
-      };
+      return patch(row, event, {
+        profileName: d.profileName,
+        hasCredentials: d.hasCredentials,
+        updatedAt: d.updatedAt ?? at,
+      });
     }
     case 'IntegrationSettingsUpdated': {
       if (!row) return undefined;
       const d = event.data as IntegrationEventDataMap['IntegrationSettingsUpdated'];
-      return {
-        upsert: {
-          ...row,
-          settings: d.settings,
-          updatedAt: d.updatedAt ?? at,
-          ...stamp(event, row),
-        },
-      };
+      return patch(row, event, { settings: d.settings, updatedAt: d.updatedAt ?? at });
     }
     case 'IntegrationDeleted': {
       const id = integrationIdOf(event);
@@ -205,35 +199,27 @@ export function evolveRule(row: RuleRow | undefined, event: AnyEnvelope): RowCha
     }
     case 'RuleEnabled': {
       if (!row) return undefined;
-      return {
-        upsert: {
-          ...row,
-          enabled: true,
-          disabledReason: null,
-          disabledMessage: null,
-          disabledByEventId: null,
-          disabledByIntegrationId: null,
-          updatedAt: at,
-          ...stamp(event, row),
-        },
-      };
+      return patch(row, event, {
+        enabled: true,
+        disabledReason: null,
+        disabledMessage: null,
+        disabledByEventId: null,
+        disabledByIntegrationId: null,
+        updatedAt: at,
+      });
     }
     case 'RuleDisabled': {
       if (!row) return undefined;
       const d = event.data as RuleEventDataMap['RuleDisabled'];
-      return {
-        upsert: {
-          ...row,
-          enabled: false,
-          disabledReason: d.reason,
-          disabledMessage: d.message,
-          // The event that caused the disablement (the disconnect), else this one (by hand).
-          disabledByEventId: d.causeEventId ?? event.id,
-          disabledByIntegrationId: d.integrationId,
-          updatedAt: at,
-          ...stamp(event, row),
-        },
-      };
+      return patch(row, event, {
+        enabled: false,
+        disabledReason: d.reason,
+        disabledMessage: d.message,
+        // The event that caused the disablement (the disconnect), else this one (by hand).
+        disabledByEventId: d.causeEventId ?? event.id,
+        disabledByIntegrationId: d.integrationId,
+        updatedAt: at,
+      });
     }
     case 'RuleDeleted': {
       const id = ruleIdOf(event);
