@@ -11,19 +11,27 @@ export async function loadIntegrations(
   tx: Tx,
   ids: string[],
 ): Promise<Map<string, IntegrationRow>> {
-  const rows = await tx.query(
-    `SELECT * FROM gateway.integrations WHERE id = ANY($1::uuid[]) FOR UPDATE`,
-    [ids],
-  );
-  return new Map(rows.map((r: any) => [r.id, integrationFromDb(r)]));
+  return loadForUpdate(tx, 'gateway.integrations', ids, integrationFromDb);
 }
 
 export async function loadRules(tx: Tx, ids: string[]): Promise<Map<string, RuleRow>> {
-  const rows = await tx.query(`SELECT * FROM gateway.rules WHERE id = ANY($1::uuid[]) FOR UPDATE`, [
+  return loadForUpdate(tx, 'gateway.rules', ids, ruleFromDb);
+}
+
+async function loadForUpdate<T>(
+  tx: Tx,
+  table: 'gateway.integrations' | 'gateway.rules',
+  ids: string[],
+  fromDb: (r: Record<string, any>) => T,
+): Promise<Map<string, T>> {
+  const rows = await tx.query(`SELECT * FROM ${table} WHERE id = ANY($1::uuid[]) FOR UPDATE`, [
     ids,
   ]);
-  return new Map(rows.map((r: any) => [r.id, ruleFromDb(r)]));
+  return byId(rows, fromDb);
 }
+
+const byId = <T>(rows: Record<string, any>[], fromDb: (r: Record<string, any>) => T) =>
+  new Map<string, T>(rows.map((r) => [r.id, fromDb(r)]));
 
 export function integrationFromDb(r: Record<string, any>): IntegrationRow {
   return {
@@ -66,100 +74,74 @@ export function ruleFromDb(r: Record<string, any>): RuleRow {
   };
 }
 
-const INTEGRATION_COLUMNS = [
-  'workspace_id',
-  'provider',
-  'kind',
-  'profile_name',
-  'status',
-  'config',
-  'settings',
-  'has_credentials',
-  'created_at',
-  'updated_at',
-  'connected_at',
-  'disconnected_at',
-  'version',
-  'position',
-];
+/** Each column of `gateway.integrations` besides `id`, and the row field it holds. */
+const INTEGRATION_FIELDS = {
+  workspace_id: 'workspaceId',
+  provider: 'provider',
+  kind: 'kind',
+  profile_name: 'profileName',
+  status: 'status',
+  config: 'config',
+  settings: 'settings',
+  has_credentials: 'hasCredentials',
+  created_at: 'createdAt',
+  updated_at: 'updatedAt',
+  connected_at: 'connectedAt',
+  disconnected_at: 'disconnectedAt',
+  version: 'version',
+  position: 'position',
+} as const satisfies Record<string, keyof IntegrationRow>;
 
-const RULE_COLUMNS = [
-  'workspace_id',
-  'name',
-  'kind',
-  'enforcement',
-  'definition',
-  'providers',
-  'enabled',
-  'disabled_reason',
-  'disabled_message',
-  'disabled_by_event_id',
-  'disabled_by_integration_id',
-  'created_at',
-  'updated_at',
-  'version',
-  'position',
-];
+/** Each column of `gateway.rules` besides `id`, and the row field it holds. */
+const RULE_FIELDS = {
+  workspace_id: 'workspaceId',
+  name: 'name',
+  kind: 'kind',
+  enforcement: 'enforcement',
+  definition: 'definition',
+  providers: 'providers',
+  enabled: 'enabled',
+  disabled_reason: 'disabledReason',
+  disabled_message: 'disabledMessage',
+  disabled_by_event_id: 'disabledByEventId',
+  disabled_by_integration_id: 'disabledByIntegrationId',
+  created_at: 'createdAt',
+  updated_at: 'updatedAt',
+  version: 'version',
+  position: 'position',
+} as const satisfies Record<string, keyof RuleRow>;
+
+const INTEGRATION_COLUMNS = Object.keys(INTEGRATION_FIELDS);
+const RULE_COLUMNS = Object.keys(RULE_FIELDS);
+
+/** A row as the table's columns (`id` first, then the columns in the order above). */
+function toDb<T extends { id: string }>(row: T, fields: Record<string, keyof T>) {
+  const columns = Object.entries(fields).map(([column, field]) => [column, row[field]]);
+  return Object.fromEntries([['id', row.id], ...columns]);
+}
+
+const integrationToDb = (row: IntegrationRow) => toDb(row, INTEGRATION_FIELDS);
+const ruleToDb = (row: RuleRow) => toDb(row, RULE_FIELDS);
+
+const upsertSql = (table: string, columns: string[], param: string) => {
+  const all = ['id', ...columns].join(', ');
+  return `INSERT INTO ${table} (${all})
+     SELECT ${all} FROM jsonb_populate_recordset(NULL::${table}, ${param}::jsonb)
+     ON CONFLICT (id) DO UPDATE SET ${columns.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
+};
 
 /** Upserts many rows in one statement: the rows travel as one JSON array, typed by the table. */
 async function upsert(tx: Tx, table: string, columns: string[], rows: object[]): Promise<void> {
   if (rows.length === 0) return;
-  const all = ['id', ...columns].join(', ');
-  await tx.query(
-    `INSERT INTO ${table} (${all})
-     SELECT ${all} FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb)
-     ON CONFLICT (id) DO UPDATE SET ${columns.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`,
-    [JSON.stringify(rows)],
-  );
+  await tx.query(upsertSql(table, columns, '$1'), [JSON.stringify(rows)]);
 }
 
 export async function saveIntegrations(tx: Tx, rows: IntegrationRow[]): Promise<void> {
   await upsert(tx, 'gateway.integrations', INTEGRATION_COLUMNS, rows.map(integrationToDb));
 }
 
-function integrationToDb(row: IntegrationRow) {
-  return {
-    id: row.id,
-    workspace_id: row.workspaceId,
-    provider: row.provider,
-    kind: row.kind,
-    profile_name: row.profileName,
-    status: row.status,
-    config: row.config,
-    settings: row.settings,
-    has_credentials: row.hasCredentials,
-    created_at: row.createdAt,
-    updated_at: row.updatedAt,
-    connected_at: row.connectedAt,
-    disconnected_at: row.disconnectedAt,
-    version: row.version,
-    position: row.position,
-  };
-}
-
 export async function saveRules(tx: Tx, rows: RuleRow[]): Promise<void> {
   await upsert(tx, 'gateway.rules', RULE_COLUMNS, rows.map(ruleToDb));
-}
-
-function ruleToDb(row: RuleRow) {
-  return {
-    id: row.id,
-    workspace_id: row.workspaceId,
-    name: row.name,
-    kind: row.kind,
-    enforcement: row.enforcement,
-    definition: row.definition,
-    providers: row.providers,
-    enabled: row.enabled,
-    disabled_reason: row.disabledReason,
-    disabled_message: row.disabledMessage,
-    disabled_by_event_id: row.disabledByEventId,
-    disabled_by_integration_id: row.disabledByIntegrationId,
-    created_at: row.createdAt,
-    updated_at: row.updatedAt,
-    version: row.version,
-    position: row.position,
-  };
 }
 
 export async function deleteRows(
@@ -170,13 +152,6 @@ export async function deleteRows(
   if (ids.length === 0) return;
   await tx.query(`DELETE FROM ${table} WHERE id = ANY($1::uuid[])`, [ids]);
 }
-
-const upsertSql = (table: string, columns: string[], param: string) => {
-  const all = ['id', ...columns].join(', ');
-  return `INSERT INTO ${table} (${all})
-     SELECT ${all} FROM jsonb_populate_recordset(NULL::${table}, ${param}::jsonb)
-     ON CONFLICT (id) DO UPDATE SET ${columns.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
-};
 
 /** Both tables' rows of a batch, in one read. */
 export async function loadBatchRows(
@@ -192,8 +167,8 @@ export async function loadBatchRows(
     [integrationIds, ruleIds],
   );
   return {
-    integrations: new Map(row.integrations.map((r: any) => [r.id, integrationFromDb(r)])),
-    rules: new Map(row.rules.map((r: any) => [r.id, ruleFromDb(r)])),
+    integrations: byId(row.integrations, integrationFromDb),
+    rules: byId(row.rules, ruleFromDb),
   };
 }
 
