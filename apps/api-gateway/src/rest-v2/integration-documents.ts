@@ -1,4 +1,4 @@
-import type { IntegrationSettings } from '#libs/contracts/src/index.js';
+import type { IntegrationSettings, IntegrationView } from '#libs/contracts/src/index.js';
 import { JSONAPI_VERSION } from './jsonapi.js';
 import { INTEGRATION_TYPE, SETTINGS_TYPE } from './request-documents.js';
 
@@ -16,6 +16,22 @@ export interface RestIntegration {
   updatedAt: string;
   /** Keyset position in the org's list: the order the gateway first saw it in (bigint string). */
   listPosition: string;
+}
+
+/** The integration as the service's command reply shows it, for when the read model lags. */
+export function restIntegrationFromView(view: IntegrationView): RestIntegration {
+  return {
+    id: view.id,
+    orgId: view.workspaceId,
+    integrationType: view.provider,
+    kind: view.kind,
+    profileName: view.profileName,
+    status: view.status,
+    settings: view.settings,
+    createdAt: view.createdAt,
+    updatedAt: view.updatedAt,
+    listPosition: '0',
+  };
 }
 
 /** Builds the URLs a document links to; every link keeps the version the client asked for. */

@@ -19,8 +19,6 @@ import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   IntegrationSubjects,
-  findProvider,
-  type CreateIntegrationCommand,
   type DeleteIntegrationResult,
   type IntegrationView,
 } from '#libs/contracts/src/index.js';
@@ -28,6 +26,7 @@ import { Auth, RequirePermission, type AuthContext } from '../auth/index.js';
 import { CommandBus, commandContextOf } from '../bus/index.js';
 import { ApiError } from '../errors/api-error.js';
 import { INTEGRATION_READ_MODEL, type ProjectionWaiter } from '../projections/index.js';
+import { createCommand } from './create-command.js';
 import { encodeCursor } from './cursor.js';
 import { DeletionsProjection } from './deletions.projection.js';
 import { CURSOR_SECRET } from './tokens.js';
@@ -35,11 +34,13 @@ import {
   integrationResource,
   listDocumentText,
   RestLinks,
+  restIntegrationFromView,
   settingsResource,
   singleDocument,
   type ListLinks,
   type RestIntegration,
 } from './integration-documents.js';
+import { pointAt, withoutPrefix } from './field-pointers.js';
 import { JsonApiError } from './jsonapi.js';
 import { JsonApiExceptionFilter } from './jsonapi-exception.filter.js';
 import { JsonApiResponseInterceptor } from './jsonapi-response.interceptor.js';
@@ -47,7 +48,6 @@ import { RestOperation } from './openapi.js';
 import { parsePageRequest, type PageRequest } from './page-request.js';
 import { RestListCache } from './rest-list-cache.js';
 import {
-  type CreateAttributes,
   parseCreateDocument,
   parseSettingsDocument,
   parseUpdateDocument,
@@ -176,14 +176,14 @@ export class RestIntegrationsController {
   ) {
     this.checkOrg(orgId, auth);
     const attributes = parseCreateDocument(body);
-    const { value, position } = await this.commands
-      .call<IntegrationView>(
-        IntegrationSubjects.create,
-        createCommand(attributes),
-        commandContextOf(request, auth),
-      )
-      .catch(pointAt((field) => field.replace(/^config\./, 'credentials.')));
-    const integration = await this.afterWrite(orgId, value, position);
+    const integration = await this.write(
+      request,
+      auth,
+      orgId,
+      IntegrationSubjects.create,
+      createCommand(attributes),
+      (field) => field.replace(/^config\./, 'credentials.'),
+    );
     const links = this.links(request, orgId);
     void reply.header('location', links.integration(integration.id));
     return singleDocument(integrationResource(integration, links));
@@ -235,14 +235,14 @@ export class RestIntegrationsController {
     const attributes = parseUpdateDocument(body, integrationId);
     let integration = current;
     if (Object.keys(attributes).length > 0) {
-      const { value, position } = await this.commands
-        .call<IntegrationView>(
-          IntegrationSubjects.update,
-          { integrationId, ...attributes },
-          commandContextOf(request, auth),
-        )
-        .catch(pointAt((field) => field));
-      integration = await this.afterWrite(orgId, value, position);
+      integration = await this.write(
+        request,
+        auth,
+        orgId,
+        IntegrationSubjects.update,
+        { integrationId, ...attributes },
+        (field) => field,
+      );
     }
     return singleDocument(integrationResource(integration, this.links(request, orgId)));
   }
@@ -342,14 +342,14 @@ export class RestIntegrationsController {
         { pointer: '/data/attributes/container_app_scan_enabled' },
       );
     }
-    const { value, position } = await this.commands
-      .call<IntegrationView>(
-        IntegrationSubjects.updateSettings,
-        { integrationId, settings },
-        commandContextOf(request, auth),
-      )
-      .catch(pointAt(withoutPrefix('settings.')));
-    const integration = await this.afterWrite(orgId, value, position);
+    const integration = await this.write(
+      request,
+      auth,
+      orgId,
+      IntegrationSubjects.updateSettings,
+      { integrationId, settings },
+      withoutPrefix('settings.'),
+    );
     return singleDocument(settingsResource(integration, this.links(request, orgId)));
   }
 
@@ -384,6 +384,24 @@ export class RestIntegrationsController {
   }
 
   /**
+   * Sends a command that answers with the integration, its field errors pointed at this
+   * endpoint's document by `rename`, and answers read-your-writes (see `afterWrite`).
+   */
+  private async write(
+    request: FastifyRequest,
+    auth: AuthContext,
+    orgId: string,
+    subject: string,
+    command: unknown,
+    rename: (field: string) => string,
+  ): Promise<RestIntegration> {
+    const { value, position } = await this.commands
+      .call<IntegrationView>(subject, command, commandContextOf(request, auth))
+      .catch(pointAt(rename));
+    return this.afterWrite(orgId, value, position);
+  }
+
+  /**
    * Read-your-writes: wait (bounded) until the read model has applied the command's position, and
    * answer from it; if it lags past the bound, answer from the command's own reply.
    */
@@ -396,67 +414,12 @@ export class RestIntegrationsController {
       const projected = await this.store.find(orgId, view.id);
       if (projected) return projected;
     }
-    return fromView(view);
+    return restIntegrationFromView(view);
   }
 
   private links(request: FastifyRequest, orgId: string): RestLinks {
     return new RestLinks(orgId, versionOf(request).requested);
   }
-}
-
-function fromView(view: IntegrationView): RestIntegration {
-  return {
-    id: view.id,
-    orgId: view.workspaceId,
-    integrationType: view.provider,
-    kind: view.kind,
-    profileName: view.profileName,
-    status: view.status,
-    settings: view.settings,
-    createdAt: view.createdAt,
-    updatedAt: view.updatedAt,
-    listPosition: '0',
-  };
-}
-
-/**
- * The service names fields in its command's terms (`config.installationId`, `settings.x`); point
- * them at this endpoint's document instead: `rename` maps a field name to the client's.
- */
-function pointAt(rename: (field: string) => string) {
-  return (error: unknown): never => {
-    if (error instanceof ApiError && Array.isArray(error.details)) {
-      throw new ApiError(
-        error.kind,
-        error.code,
-        error.message,
-        error.details.map((d) => ({ ...d, field: rename(d.field) })),
-        error.retryAfterSeconds,
-      );
-    }
-    throw error;
-  };
-}
-
-const withoutPrefix = (prefix: string) => (field: string) =>
-  field.startsWith(prefix) ? field.slice(prefix.length) : field;
-
-/**
- * seeds/002 sends everything a provider needs as `credentials`; the service keeps the secret
- * part (the provider's credential fields) apart from the plain config (e.g. GitHub's
- * installationId), as `/api` connect does with its flat payload.
- */
-function createCommand(attributes: CreateAttributes): CreateIntegrationCommand {
-  const provider = findProvider(attributes.integration_type);
-  if (!provider) return { ...attributes };
-  const secret = provider.credentials.shape as Record<string, unknown>;
-  const credentials: Record<string, unknown> = {};
-  const config: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(attributes.credentials)) {
-    if (key in secret || !(key in provider.config.shape)) credentials[key] = value;
-    else config[key] = value;
-  }
-  return { ...attributes, credentials, config };
 }
 
 function brokerConflict(request: FastifyRequest, orgId: string, integrationId: string) {
