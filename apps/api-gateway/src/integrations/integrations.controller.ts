@@ -29,15 +29,16 @@ import { Auth, Authenticated, RequireRole, type AuthContext } from '../auth/inde
 import { CommandBus, commandContextOf } from '../bus/index.js';
 import { ApiError } from '../errors/api-error.js';
 import { validate } from '../http/validate.js';
-import { INTEGRATION_READ_MODEL, type ProjectionWaiter } from '../projections/index.js';
+import {
+  commandThenCatchUp,
+  INTEGRATION_READ_MODEL,
+  type ProjectionWaiter,
+} from '../projections/index.js';
 import { IntegrationReadModel, toResource } from './integration-read-model.js';
 import { providerOrNotFound } from './provider.js';
 import { ReposQuery } from './repos-query.js';
 import { ListQuery } from './list-query.js';
 import { IntegrationListCache } from './integration-list-cache.js';
-
-/** How long a command's answer waits for the read model to show it (read-your-writes). */
-export const READ_YOUR_WRITES_MS = 3_000;
 
 const DisconnectBody = z
   .strictObject({
@@ -107,12 +108,13 @@ export class IntegrationsController {
     const provider = providerOrNotFound(name);
     const payload = validate(connectPayloadSchema(provider), body ?? {});
     const command: ConnectIntegrationCommand = { provider: provider.name, payload };
-    const { value, position } = await this.bus.call<IntegrationView>(
+    const { value } = await commandThenCatchUp<IntegrationView>(
+      this.bus,
+      this.projection,
       IntegrationSubjects.connect,
       command,
       commandContextOf(request, auth),
     );
-    await this.projection.waitFor(position, READ_YOUR_WRITES_MS);
     const firstConnect = value.version === 1;
     reply.status(firstConnect ? 201 : 200);
     return { integration: toResource(value) };
@@ -138,12 +140,13 @@ export class IntegrationsController {
       ...(reason === undefined ? {} : { reason }),
       ...(integrationId === undefined ? {} : { integrationId }),
     };
-    const { value, position } = await this.bus.call<DisconnectIntegrationResult>(
+    const { value } = await commandThenCatchUp<DisconnectIntegrationResult>(
+      this.bus,
+      this.projection,
       IntegrationSubjects.disconnect,
       command,
       commandContextOf(request, auth),
     );
-    await this.projection.waitFor(position, READ_YOUR_WRITES_MS);
     return { integration: toResource(value.integration), disabledRuleIds: value.disabledRuleIds };
   }
 

@@ -9,7 +9,8 @@
  *   same transaction, skips what it already applied, leads on one replica (advisory lock) and
  *   resumes from the checkpoint after downtime.
  * - Read-your-writes: inject `INTEGRATION_READ_MODEL` (a `ProjectionWaiter`) and
- *   `await waiter.waitFor(reply.position, ms)` before answering a command.
+ *   `await waiter.waitFor(reply.position, READ_YOUR_WRITES_MS)` before answering a command, or
+ *   send it through `commandThenCatchUp`.
  * - Caches of these read models subscribe to `ReadModelChanges.onChange` (workspaces changed, on
  *   this replica or, via `gateway.read-models.changed`, on the leader); waiters wake after them.
  */
@@ -17,6 +18,7 @@ export * from './read-models.js';
 export * from './row-sql.js';
 export * from './projection-runner.js';
 export * from './projection-waiter.js';
+export * from './read-your-writes.js';
 export * from './integration-events.projection.js';
 export * from './read-model-changes.js';
 export * from './projections.module.js';

@@ -25,7 +25,11 @@ import {
 import { Auth, RequirePermission, type AuthContext } from '../auth/index.js';
 import { CommandBus, commandContextOf } from '../bus/index.js';
 import { ApiError } from '../errors/api-error.js';
-import { INTEGRATION_READ_MODEL, type ProjectionWaiter } from '../projections/index.js';
+import {
+  INTEGRATION_READ_MODEL,
+  READ_YOUR_WRITES_MS,
+  type ProjectionWaiter,
+} from '../projections/index.js';
 import { createCommand } from './create-command.js';
 import { encodeCursor } from './cursor.js';
 import { DeletionsProjection } from './deletions.projection.js';
@@ -59,8 +63,6 @@ import { RestVersionGuard, versionOf } from './rest-version.guard.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const READ = 'org.integration.read';
 const EDIT = 'org.integration.edit';
-/** How long a write waits for the read model to show it before answering from the reply. */
-const READ_YOUR_WRITES_MS = 3_000;
 
 /**
  * seeds/002: an org's integrations and their settings, as JSON:API. Reads come from the

@@ -26,8 +26,11 @@ import { Auth, Authenticated, RequireRole, type AuthContext } from '../auth/inde
 import { CommandBus, commandContextOf } from '../bus/index.js';
 import { ApiError } from '../errors/api-error.js';
 import { validate } from '../http/validate.js';
-import { INTEGRATION_READ_MODEL, type ProjectionWaiter } from '../projections/index.js';
-import { READ_YOUR_WRITES_MS } from '../integrations/integrations.controller.js';
+import {
+  commandThenCatchUp,
+  INTEGRATION_READ_MODEL,
+  type ProjectionWaiter,
+} from '../projections/index.js';
 import { RuleReadModel, ruleViewToResource, type RuleResource } from './rule-read-model.js';
 
 const ListQuery = z.object({
@@ -112,12 +115,13 @@ export class RulesController {
   async remove(@Auth() auth: AuthContext, @Param('id') id: string, @Req() request: FastifyRequest) {
     await this.found(auth, id);
     const command: DeleteRuleCommand = { ruleId: id };
-    const { position } = await this.bus.call(
+    await commandThenCatchUp(
+      this.bus,
+      this.projection,
       RuleSubjects.delete,
       command,
       commandContextOf(request, auth),
     );
-    await this.projection.waitFor(position, READ_YOUR_WRITES_MS);
   }
 
   @Post(':id/enable')
@@ -162,12 +166,13 @@ export class RulesController {
     auth: AuthContext,
     request: FastifyRequest,
   ): Promise<RuleResource> {
-    const { value, position } = await this.bus.call<RuleView>(
+    const { value, caughtUp } = await commandThenCatchUp<RuleView>(
+      this.bus,
+      this.projection,
       subject,
       command,
       commandContextOf(request, auth),
     );
-    const caughtUp = await this.projection.waitFor(position, READ_YOUR_WRITES_MS);
     const projected = caughtUp ? await this.readModel.byId(auth.workspaceId, value.id) : undefined;
     return projected ?? ruleViewToResource(value);
   }
