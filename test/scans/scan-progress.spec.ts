@@ -40,6 +40,23 @@ describe('the gateway projection of scan progress', () => {
     });
   });
 
+  test('a queued scan shows as queued until a scanner starts it', () => {
+    const queued = evolveScanState(undefined, event(ScannerEventTypes.scanQueued, A));
+    expect(toProgressView(queued)).toEqual({
+      status: 'queued',
+      progress: 0,
+      reposScanned: 0,
+      reposTotal: 0,
+      startedAt: A.startedAt,
+    });
+    const started = evolveScanState(
+      queued,
+      event(ScannerEventTypes.scanStarted, { ...A, reposTotal: 0 }),
+    );
+    expect(started).toMatchObject({ status: 'scanning' });
+    expect(evolveScanState(started, event(ScannerEventTypes.scanQueued, A))).toBeUndefined();
+  });
+
   test('rate limited shows the reset time; counts never go back; a finished scan stays finished', () => {
     const s1 = evolveScanState(undefined, progress(A, 10));
     const limited = evolveScanState(

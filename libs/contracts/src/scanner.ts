@@ -107,6 +107,8 @@ export interface Finding {
 // ---- Events ----
 
 export const ScannerEventTypes = {
+  /** Accepted and waiting for a scanner replica. */
+  scanQueued: 'ScanQueued',
   scanStarted: 'ScanStarted',
   scanProgress: 'ScanProgress',
   scanCompleted: 'ScanCompleted',
@@ -116,6 +118,11 @@ export const ScannerEventTypes = {
   repoRemoved: 'RepoRemoved',
   cacheInvalidated: 'ScanCacheInvalidated',
 } as const;
+
+export interface ScanQueuedData {
+  scanId: string;
+  startedAt: string;
+}
 
 export interface ScanStartedData {
   scanId: string;

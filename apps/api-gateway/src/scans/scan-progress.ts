@@ -10,7 +10,7 @@ import {
 /** The gateway's row for a workspace's current or last scan. */
 export interface ScanState {
   scanId: string;
-  status: 'scanning' | 'rate_limited' | 'completed' | 'failed';
+  status: 'queued' | 'scanning' | 'rate_limited' | 'completed' | 'failed';
   reposScanned: number;
   reposTotal: number;
   reposFailed: number;
@@ -52,9 +52,16 @@ export function evolveScanState(
         };
   const terminal = base.status === 'completed' || base.status === 'failed';
   switch (event.type) {
+    case ScannerEventTypes.scanQueued:
+      return sameScan ? undefined : { ...base, status: 'queued' };
     case ScannerEventTypes.scanStarted: {
+      if (terminal) return undefined;
       const started = event.data as ScanStartedData;
-      return { ...base, reposTotal: Math.max(base.reposTotal, started.reposTotal) };
+      return {
+        ...base,
+        status: base.status === 'queued' ? 'scanning' : base.status,
+        reposTotal: Math.max(base.reposTotal, started.reposTotal),
+      };
     }
     case ScannerEventTypes.scanProgress: {
       if (terminal) return undefined;

@@ -57,6 +57,17 @@ export class ScansHandlers {
     });
     if (created) {
       try {
+        // The gateway shows the scan as queued until a replica starts it.
+        await this.events.publish(
+          ScannerEventTypes.scanQueued,
+          workspaceId,
+          { scanId: scan.id, startedAt: scan.startedAt.toISOString() },
+          {
+            messageId: `${scan.id}:queued`,
+            correlationId: command.correlationId,
+            causationId: command.id,
+          },
+        );
         await enqueueScanJob(
           this.bus,
           { kind: 'scan', workspaceId, scanId: scan.id },
@@ -64,7 +75,24 @@ export class ScansHandlers {
         );
       } catch (error) {
         // Never leave a queued scan that no worker will ever see.
-        await this.scans.fail(scan.id, 'could not queue the scan');
+        const failed = await this.scans.fail(scan.id, 'could not queue the scan');
+        if (failed) {
+          await this.events
+            .publish(
+              ScannerEventTypes.scanFailed,
+              workspaceId,
+              {
+                scanId: scan.id,
+                startedAt: failed.startedAt.toISOString(),
+                failedAt: new Date().toISOString(),
+                reason: 'could not queue the scan',
+                reposScanned: 0,
+                reposTotal: 0,
+              },
+              { messageId: `${scan.id}:failed`, correlationId: command.correlationId },
+            )
+            .catch(() => undefined);
+        }
         this.logger.error({ err: error }, 'could not queue a scan');
         return fail(
           'unavailable',
