@@ -14,6 +14,7 @@ import {
 import { ensureStreams, jetstreamManager } from '#libs/messaging/src/index.js';
 import { jetstream } from '@nats-io/jetstream';
 import { NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
+import { median, percentileOfSorted } from './support/stats.js';
 
 /**
  * `npm run bench:eventstore`, in one run against a private Postgres database and nats-server:
@@ -49,12 +50,6 @@ const event = (): NewEvent => ({
   },
   occurredAt: new Date().toISOString(),
 });
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 async function forDuration(
   work: (deadline: number) => Promise<number>,
@@ -228,8 +223,7 @@ async function main() {
       worstBySecond[second] = Math.max(worstBySecond[second] ?? 0, received - at);
     }
     lags.sort((a, b) => a - b);
-    const pct = (p: number) =>
-      lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))]!;
+    const pct = (p: number) => percentileOfSorted(lags, p);
     const result = {
       writers: WRITERS,
       secondsPerPhase: SECONDS,

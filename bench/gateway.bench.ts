@@ -1,15 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { createDataSource } from '#libs/database/src/index.js';
 import { freePort, NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
 import { performance } from 'node:perf_hooks';
 import { connect } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { IntegrationSubjects } from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
-import { WorkspaceStore } from '../apps/api-gateway/src/auth/workspace-store.js';
 import { CommandBus } from '../apps/api-gateway/src/bus/command-bus.js';
+import { autocannon, type AutocannonResult as Result } from './support/autocannon.js';
+import { SERVICES, serviceEnv, startService, stop, untilReady } from './support/services.js';
+import { percentileOfSorted, upperMedian as median } from './support/stats.js';
+import { withWorkspaceStore } from './support/workspaces.js';
 
 /**
  * `npm run bench:gateway`, in one run, on loopback:
@@ -25,25 +25,10 @@ import { CommandBus } from '../apps/api-gateway/src/bus/command-bus.js';
  * and a fresh database. DURATION (seconds per measurement, default 10), CONNECTIONS (default 50),
  * PAIR_CONNECTIONS (default 20).
  */
-const require = createRequire(import.meta.url);
-type Result = {
-  statusCodeStats?: Record<string, { count: number }>;
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number; max: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-};
-const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<Result>;
-
 const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const PAIR_CONNECTIONS = Number(process.env.PAIR_CONNECTIONS ?? 20);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const SERVICES = ['integration-service', 'scanner-service', 'api-gateway'] as const;
 
 const BARE_SERVER = `
 import Fastify from 'fastify';
@@ -54,28 +39,6 @@ app.get('/api/integrations', (request, reply) => {
 });
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 `;
-
-async function untilReady(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${url}: exited with ${child.exitCode}`);
-    const ok = await fetch(url).then(
-      (r) => r.status < 500,
-      () => false,
-    );
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`${url}: not ready after 60 s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
 
 async function post(url: string, token: string, body: unknown) {
   const response = await fetch(url, {
@@ -91,43 +54,28 @@ const line = (name: string, r: Result) =>
 
 const nats = await NatsServerFixture.start();
 const db = await PostgresFixture.create('bench_gateway');
-const env = {
-  PATH: process.env.PATH ?? '',
-  NATS_URL: nats.url,
-  DATABASE_URL: db.url,
-  LOG_LEVEL: 'warn',
-  CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
-};
+const env = serviceEnv(nats, db);
+/** The gateway and the bare server count as up on any answer below 500. */
+const answers = (status: number) => status < 500;
 const children: ChildProcess[] = [];
 try {
   let gateway = '';
   for (const service of SERVICES) {
-    const port = await freePort();
-    const child = spawn(process.execPath, [`dist/apps/${service}/src/main.js`], {
-      env: { ...env, PORT: String(port) },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    children.push(child);
-    await untilReady(`http://127.0.0.1:${port}/health/live`, child);
-    gateway = `http://127.0.0.1:${port}`;
+    gateway = (await startService(service, env, children, { ready: answers })).url;
   }
 
-  const dataSource = createDataSource({
-    url: db.url,
-    schema: 'gateway',
-    migrations: [],
-    applicationName: 'bench-gateway',
-  });
-  await dataSource.initialize();
-  const store = new WorkspaceStore(dataSource);
-  const main = await store.createWorkspace('bench', 'owner@bench.io');
   const pairTokens: string[] = [];
   const pairWorkspaces: string[] = [];
-  for (let i = 0; i < PAIR_CONNECTIONS; i++) {
-    pairTokens.push((await store.createWorkspace(`pairs-${i}`, `owner@pairs-${i}.io`)).token);
-    pairWorkspaces.push((await store.createWorkspace(`bus-${i}`, `owner@bus-${i}.io`)).workspaceId);
-  }
-  await dataSource.destroy();
+  const main = await withWorkspaceStore(db.url, 'bench-gateway', async (store) => {
+    const created = await store.createWorkspace('bench', 'owner@bench.io');
+    for (let i = 0; i < PAIR_CONNECTIONS; i++) {
+      pairTokens.push((await store.createWorkspace(`pairs-${i}`, `owner@pairs-${i}.io`)).token);
+      pairWorkspaces.push(
+        (await store.createWorkspace(`bus-${i}`, `owner@bus-${i}.io`)).workspaceId,
+      );
+    }
+    return created;
+  });
 
   await post(`${gateway}/api/integrations/github/connect`, main.token, {
     installationId: '12345678',
@@ -146,7 +94,7 @@ try {
   });
   children.push(bare);
   const bareUrl = `http://127.0.0.1:${barePort}`;
-  await untilReady(`${bareUrl}/api/integrations`, bare);
+  await untilReady(`${bareUrl}/api/integrations`, bare, { ready: answers });
 
   console.log(
     `bench:gateway: ${DURATION} s per measurement, ${CONNECTIONS} connections (pairs: ${PAIR_CONNECTIONS}), loopback; list body ${body.length} bytes`,
@@ -278,10 +226,8 @@ try {
   );
   await nc.close();
   latencies.sort((a, b) => a - b);
-  const at = (q: number) =>
-    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * q))]!;
   console.log(
-    `bus only (the integration service's share, no HTTP/projection): ${(latencies.length / DURATION).toFixed(0)} cmd/s   p50 ${at(0.5).toFixed(0)} ms   p99 ${at(0.99).toFixed(0)} ms`,
+    `bus only (the integration service's share, no HTTP/projection): ${(latencies.length / DURATION).toFixed(0)} cmd/s   p50 ${percentileOfSorted(latencies, 50).toFixed(0)} ms   p99 ${percentileOfSorted(latencies, 99).toFixed(0)} ms`,
   );
 } finally {
   for (const child of children.reverse()) await stop(child);

@@ -1,11 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import type { ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { createDataSource } from '#libs/database/src/index.js';
-import { freePort, NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
+import { NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
 import { WorkspaceStore } from '../apps/api-gateway/src/auth/workspace-store.js';
+import { autocannon } from './support/autocannon.js';
+import { cpuMs } from './support/proc.js';
+import {
+  SERVICES,
+  serviceEnv,
+  startService,
+  stop,
+  untilReady,
+  type Service,
+} from './support/services.js';
+import { openGatewayDataSource } from './support/workspaces.js';
 
 /**
  * `npm run bench:rest`: the REST list (`limit=100`) over 10,000 integrations in one org at 50
@@ -23,85 +30,24 @@ import { WorkspaceStore } from '../apps/api-gateway/src/auth/workspace-store.js'
  * DURATION (seconds per measurement, default 10), CONNECTIONS (default 50), COUNT (default 10000);
  * PROFILE=<dir> writes a CPU profile of the gateway there.
  */
-const require = createRequire(import.meta.url);
-type Result = {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-};
-const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<Result>;
-
 const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const COUNT = Number(process.env.COUNT ?? 10_000);
 const VERSION = '2026-03-25';
 const JSONAPI = 'application/vnd.api+json';
-const SERVICES = ['integration-service', 'scanner-service', 'api-gateway'] as const;
-
-async function untilReady(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${url}: exited with ${child.exitCode}`);
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    if (Date.now() > deadline) throw new Error(`${url}: not ready after 60 s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** User + system CPU time of a process so far (Linux /proc, clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name: state is [0], utime [11], stime [12].
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 function profileFlags(service: string): string[] {
   const dir = process.env.PROFILE;
   return dir && service === 'api-gateway' ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
 const loadBefore = loadavg();
 const nats = await NatsServerFixture.start();
 const db = await PostgresFixture.create('bench_rest');
-const env = {
-  PATH: process.env.PATH ?? '',
-  NATS_URL: nats.url,
-  DATABASE_URL: db.url,
-  LOG_LEVEL: 'warn',
-  CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
-};
+const env = serviceEnv(nats, db);
 const children: ChildProcess[] = [];
-async function startProcess(service: string, extraEnv: Record<string, string> = {}) {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [...profileFlags(service), `dist/apps/${service}/src/main.js`],
-    {
-      env: { ...env, ...extraEnv, PORT: String(port) },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  children.push(child);
-  await untilReady(`http://127.0.0.1:${port}/health/live`, child);
-  return { child, url: `http://127.0.0.1:${port}` };
-}
+const startProcess = (service: Service, extraEnv: Record<string, string> = {}) =>
+  startService(service, { ...env, ...extraEnv }, children, { nodeArgs: profileFlags(service) });
 let gatewayUrl = '';
 try {
   for (const service of SERVICES) gatewayUrl = (await startProcess(service)).url;
@@ -110,13 +56,7 @@ try {
   const uncached = await startProcess('api-gateway', { REST_LIST_CACHE_TTL_MS: '0' });
   await untilReady(`${gatewayUrl}/health/ready`, gateway);
 
-  const dataSource = createDataSource({
-    url: db.url,
-    schema: 'gateway',
-    migrations: [],
-    applicationName: 'bench-rest',
-  });
-  await dataSource.initialize();
+  const dataSource = await openGatewayDataSource(db.url, 'bench-rest');
   const { workspaceId: orgId, token } = await new WorkspaceStore(dataSource).createWorkspace(
     'bench',
     'owner@bench.io',

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
@@ -6,10 +6,12 @@ import { Webhooks } from '@octokit/webhooks';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { GITHUB_WEBHOOK_CONSUMER, Streams } from '#libs/contracts/src/index.js';
-import { createDataSource } from '#libs/database/src/index.js';
-import { freePort, NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
-import { WorkspaceStore } from '../apps/api-gateway/src/auth/workspace-store.js';
+import { NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
 import { startGithubSimulator } from '../tools/github-simulator/src/index.js';
+import { autocannon } from './support/autocannon.js';
+import { SERVICES, serviceEnv, startService, stop } from './support/services.js';
+import { percentile } from './support/stats.js';
+import { withWorkspaceStore } from './support/workspaces.js';
 
 /**
  * `npm run bench:webhooks`, in one run, on loopback, the three services as built processes (as
@@ -23,15 +25,6 @@ import { startGithubSimulator } from '../tools/github-simulator/src/index.js';
  *     GET /api/integrations/github/repos (polled every 5 ms), p50/p99.
  */
 const require = createRequire(import.meta.url);
-type Result = {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; average: number; max: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  statusCodeStats: Record<string, { count: number }>;
-};
-const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<Result>;
 const examples = require('@octokit/webhooks-examples') as Array<{
   name: string;
   examples: Array<Record<string, any>>;
@@ -46,32 +39,7 @@ const example = (event: string, action?: string) =>
 const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const VISIBLE_SAMPLES = Number(process.env.VISIBLE_SAMPLES ?? 100);
-const SERVICES = ['integration-service', 'scanner-service', 'api-gateway'] as const;
 const SECRET = randomBytes(20).toString('hex');
-
-async function untilReady(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${url}: exited with ${child.exitCode}`);
-    if (
-      await fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    if (Date.now() > deadline) throw new Error(`${url}: not ready after 60 s`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
 
 const webhooks = new Webhooks({ secret: SECRET });
 async function deliver(gateway: string, event: string, payload: unknown) {
@@ -89,48 +57,23 @@ async function deliver(gateway: string, event: string, payload: unknown) {
   return { status: response.status, body: (await response.json()) as { status?: string } };
 }
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-};
-
 const nats = await NatsServerFixture.start();
 const db = await PostgresFixture.create('bench_webhooks');
 const sim = await startGithubSimulator({ repos: 20, seed: 5 });
-const env = {
-  PATH: process.env.PATH ?? '',
-  NATS_URL: nats.url,
-  DATABASE_URL: db.url,
-  LOG_LEVEL: 'warn',
-  CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
+const env = serviceEnv(nats, db, {
   GITHUB_API_URL: sim.url,
   GITHUB_APP_ID: String(sim.appId),
   GITHUB_APP_PRIVATE_KEY_PATH: sim.privateKeyPath,
   GITHUB_WEBHOOK_SECRET: SECRET,
-};
+});
 const children: ChildProcess[] = [];
 try {
   let gateway = '';
-  for (const service of SERVICES) {
-    const port = await freePort();
-    const child = spawn(process.execPath, [`dist/apps/${service}/src/main.js`], {
-      env: { ...env, PORT: String(port) },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
-    children.push(child);
-    await untilReady(`http://127.0.0.1:${port}/health/live`, child);
-    gateway = `http://127.0.0.1:${port}`;
-  }
+  for (const service of SERVICES) gateway = (await startService(service, env, children)).url;
 
-  const dataSource = createDataSource({
-    url: db.url,
-    schema: 'gateway',
-    migrations: [],
-    applicationName: 'bench-webhooks',
-  });
-  await dataSource.initialize();
-  const owner = await new WorkspaceStore(dataSource).createWorkspace('bench', 'owner@bench.io');
-  await dataSource.destroy();
+  const owner = await withWorkspaceStore(db.url, 'bench-webhooks', (store) =>
+    store.createWorkspace('bench', 'owner@bench.io'),
+  );
   const auth = { authorization: `Token ${owner.token}` };
   const connected = await fetch(`${gateway}/api/integrations/github/connect`, {
     method: 'POST',
