@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { WorkspaceStore } from '../../apps/api-gateway/src/auth/index.js';
+import { authorize, readResponse } from '../support/http.js';
 import type { Stack } from '../support/stack.js';
 
 /** A small HTTP client for the gateway: JSON in and out, a key per call. */
@@ -15,22 +16,14 @@ export function client(baseUrl: string) {
     } = {},
   ) {
     const headers: Record<string, string> = { ...options.headers };
-    if (options.token) headers.authorization ??= `Token ${options.token}`;
+    authorize(headers, options.token);
     let body: string | undefined;
     if (options.raw !== undefined) body = options.raw;
     else if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
     }
-    const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
-    const text = await response.text();
-    let json: any;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = text;
-    }
-    return { status: response.status, headers: response.headers, body: json };
+    return readResponse(await fetch(`${baseUrl}${path}`, { method, headers, body }));
   };
 }
 

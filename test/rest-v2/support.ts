@@ -1,12 +1,9 @@
+import { authorize, readResponse, type HttpResponse } from '../support/http.js';
 import { expectJsonApi, JSONAPI_MEDIA_TYPE } from './jsonapi-conformance.js';
 
 export const VERSION = '2026-03-25';
 
-export interface RestResponse {
-  status: number;
-  headers: Headers;
-  body: any;
-}
+export type RestResponse = HttpResponse;
 
 /**
  * An HTTP client for `/rest`: JSON:API in and out, `version` added unless the path has one.
@@ -26,7 +23,7 @@ export function restClient(baseUrl: string) {
     } = {},
   ): Promise<RestResponse> {
     const headers: Record<string, string> = { accept: JSONAPI_MEDIA_TYPE, ...options.headers };
-    if (options.token) headers.authorization ??= `Token ${options.token}`;
+    authorize(headers, options.token);
     let body: string | undefined;
     if (options.raw !== undefined) body = options.raw;
     else if (options.body !== undefined) body = JSON.stringify(options.body);
@@ -35,15 +32,7 @@ export function restClient(baseUrl: string) {
     if (options.version !== null && !url.searchParams.has('version')) {
       url.searchParams.set('version', options.version ?? VERSION);
     }
-    const response = await fetch(url, { method, headers, body });
-    const text = await response.text();
-    let json: any;
-    try {
-      json = text ? JSON.parse(text) : undefined;
-    } catch {
-      json = text;
-    }
-    const result = { status: response.status, headers: response.headers, body: json };
+    const result = await readResponse(await fetch(url, { method, headers, body }));
     expectJsonApi(result);
     return result;
   };

@@ -4,6 +4,7 @@ import { NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
 import { integrationService } from '../../apps/integration-service/src/service.js';
 import { scannerService } from '../../apps/scanner-service/src/service.js';
 import { apiGateway } from '../../apps/api-gateway/src/service.js';
+import { serviceEnv } from './service-env.js';
 
 export interface Stack {
   nats: NatsServerFixture;
@@ -22,14 +23,10 @@ export interface Stack {
 export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
   const nats = await NatsServerFixture.start();
   const db = await PostgresFixture.create('stack');
-  const fullEnv: Record<string, string> = {
-    NATS_URL: nats.url,
-    DATABASE_URL: db.url,
-    PORT: '0',
-    LOG_LEVEL: 'silent',
+  const fullEnv = serviceEnv(nats, db, {
     CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
     ...env,
-  };
+  });
   const integration = await startService(integrationService as any, fullEnv);
   const scanner = await startService(scannerService as any, fullEnv);
   const gateway = await startService(apiGateway as any, fullEnv);

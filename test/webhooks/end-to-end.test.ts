@@ -6,7 +6,7 @@ import {
 } from '../../tools/github-simulator/src/index.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { client, createTeam, type Team } from '../gateway/support.js';
-import { payloadFor, post, signedDelivery } from './support/deliveries.js';
+import { payloadFor, post, signedDelivery, untilInstallationMapped } from './support/deliveries.js';
 
 const SECRET = 'e2e-webhook-secret';
 
@@ -71,13 +71,7 @@ describe('GitHub webhooks end to end', () => {
       what: 'discovery after connect',
     });
     // The gateway maps the installation once it has seen the connect event.
-    await waitFor(
-      async () => {
-        const d = await signedDelivery(SECRET, 'ping', payloadFor(sim.installationId, 'ping'));
-        return (await post(stack.gateway.url, d)).body.status === 'accepted' ? true : undefined;
-      },
-      { what: 'the installation to be mapped' },
-    );
+    await untilInstallationMapped(stack.gateway.url, SECRET, sim.installationId);
   });
 
   afterAll(async () => {

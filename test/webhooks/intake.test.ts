@@ -6,7 +6,14 @@ import { Streams } from '#libs/contracts/src/index.js';
 import { startService, type RunningService } from '#libs/service-kit/src/index.js';
 import { NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
 import { IntakeCounters } from '../../apps/api-gateway/src/webhooks/index.js';
-import { payloadFor, post, realPayload, signedDelivery } from './support/deliveries.js';
+import { serviceEnv } from '../support/service-env.js';
+import {
+  payloadFor,
+  post,
+  realPayload,
+  signedDelivery,
+  untilInstallationMapped,
+} from './support/deliveries.js';
 import { IntegrationEventsPublisher } from './support/integration-events.js';
 import { intakeGateway } from './support/intake-gateway.js';
 
@@ -57,28 +64,20 @@ describe('POST /api/webhooks/github (intake)', () => {
   beforeAll(async () => {
     nats = await NatsServerFixture.start();
     db = await PostgresFixture.create('webhooks_intake');
-    gateway = await startService(intakeGateway as any, {
-      NATS_URL: nats.url,
-      DATABASE_URL: db.url,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      GITHUB_WEBHOOK_SECRET: SECRET,
-      GITHUB_WEBHOOK_SECRET_PREVIOUS: PREVIOUS,
-    });
+    gateway = await startService(
+      intakeGateway as any,
+      serviceEnv(nats, db, {
+        GITHUB_WEBHOOK_SECRET: SECRET,
+        GITHUB_WEBHOOK_SECRET_PREVIOUS: PREVIOUS,
+      }),
+    );
     nc = await connect({ servers: nats.url });
     jsm = await jetstreamManager(nc);
     events = await IntegrationEventsPublisher.connect(nats.url);
     workspaceId = randomUUID();
     integrationId = await events.connected(workspaceId, INSTALLATION);
     // The gateway learns of the connect from the bus.
-    await waitFor(
-      async () => {
-        const d = await signedDelivery(SECRET, 'ping', payloadFor(INSTALLATION, 'ping'));
-        const r = await post(gateway.url, d);
-        return r.body.status === 'accepted' ? true : undefined;
-      },
-      { what: 'the gateway to map the installation' },
-    );
+    await untilInstallationMapped(gateway.url, SECRET, INSTALLATION);
   });
 
   afterAll(async () => {
@@ -249,13 +248,10 @@ describe('POST /api/webhooks/github (intake)', () => {
   test('a restarted gateway serves its installation map at once, however many rule events follow', async () => {
     await events.ruleCreated(workspaceId);
     await events.ruleCreated(workspaceId);
-    const second = await startService(intakeGateway as any, {
-      NATS_URL: nats.url,
-      DATABASE_URL: db.url,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      GITHUB_WEBHOOK_SECRET: SECRET,
-    });
+    const second = await startService(
+      intakeGateway as any,
+      serviceEnv(nats, db, { GITHUB_WEBHOOK_SECRET: SECRET }),
+    );
     try {
       const known = await signedDelivery(
         SECRET,

@@ -8,7 +8,8 @@ import { NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/i
 import { WebhookCounters } from '../../apps/scanner-service/src/webhooks/index.js';
 import { webhooksDeadLetters, webhooksReplay } from '../../scripts/admin/webhooks-dead-letters.js';
 import { webhooksStats } from '../../scripts/admin/webhooks-stats.js';
-import { payloadFor, post, signedDelivery } from './support/deliveries.js';
+import { serviceEnv } from '../support/service-env.js';
+import { payloadFor, post, signedDelivery, untilInstallationMapped } from './support/deliveries.js';
 import { IntegrationEventsPublisher } from './support/integration-events.js';
 import { intakeGateway } from './support/intake-gateway.js';
 import { processingScanner, RecordingInventory } from './support/processing-scanner.js';
@@ -52,13 +53,7 @@ describe('webhook processing in the scanner (real deliveries through the real in
   beforeAll(async () => {
     nats = await NatsServerFixture.start();
     db = await PostgresFixture.create('webhooks_processing');
-    const env = {
-      NATS_URL: nats.url,
-      DATABASE_URL: db.url,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      GITHUB_WEBHOOK_SECRET: SECRET,
-    };
+    const env = serviceEnv(nats, db, { GITHUB_WEBHOOK_SECRET: SECRET });
     scanner = await startService(processingScanner as any, env);
     gateway = await startService(intakeGateway as any, env);
     inventory = scanner.app.get(RecordingInventory);
@@ -82,13 +77,7 @@ describe('webhook processing in the scanner (real deliveries through the real in
     events = await IntegrationEventsPublisher.connect(nats.url);
     workspaceId = randomUUID();
     integrationId = await events.connected(workspaceId, INSTALLATION);
-    await waitFor(
-      async () => {
-        const d = await signedDelivery(SECRET, 'ping', payloadFor(INSTALLATION, 'ping'));
-        return (await post(gateway.url, d)).body.status === 'accepted' ? true : undefined;
-      },
-      { what: 'the gateway to map the installation' },
-    );
+    await untilInstallationMapped(gateway.url, SECRET, INSTALLATION);
   });
 
   afterAll(async () => {

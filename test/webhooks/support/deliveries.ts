@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Webhooks } from '@octokit/webhooks';
+import { waitFor } from '#libs/testing/src/index.js';
 
 /**
  * Signed GitHub deliveries built from REAL payloads (see ../fixtures/SOURCES.md): the examples of
@@ -97,4 +98,22 @@ export async function post(
     // not JSON: keep the text
   }
   return { status: response.status, body, headers: response.headers };
+}
+
+/**
+ * Waits until the gateway at `baseUrl` accepts a signed ping for `installationId`: it learns
+ * which workspace connected an installation from the bus, some time after the connect.
+ */
+export async function untilInstallationMapped(
+  baseUrl: string,
+  secret: string,
+  installationId: number,
+): Promise<void> {
+  await waitFor(
+    async () => {
+      const d = await signedDelivery(secret, 'ping', payloadFor(installationId, 'ping'));
+      return (await post(baseUrl, d)).body.status === 'accepted' ? true : undefined;
+    },
+    { what: `the gateway to map installation ${installationId}` },
+  );
 }
