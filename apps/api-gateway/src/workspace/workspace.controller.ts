@@ -68,30 +68,15 @@ export class WorkspaceController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
     const { email, role } = validate(NewMember, body);
-    if (role === 'owner' && auth.role !== 'owner') {
-      throw new ApiError('forbidden', 'forbidden', 'only an owner can add another owner', {
-        requiredRoles: ['owner'],
-        role: auth.role,
-      });
-    }
-    const answer = await this.idempotent.run(
-      auth.workspaceId,
-      idempotencyKeyOf(request),
-      { method: 'POST', path: request.url, body },
-      async () => {
-        const issued = await this.store.addMember(auth.workspaceId, email, role);
-        return {
-          status: 201,
-          body: {
-            member: await this.store.getMember(auth.workspaceId, issued.memberId),
-            token: issued.token as string | null,
-            tokenId: issued.tokenId,
-          },
-        };
-      },
-      (answered) => ({ ...answered, token: null }),
-    );
-    return this.send(reply, answer);
+    this.ownerOnly(auth, role, 'add another owner');
+    return this.tokenShownOnce(auth, request, body, reply, async () => {
+      const issued = await this.store.addMember(auth.workspaceId, email, role);
+      return {
+        member: await this.store.getMember(auth.workspaceId, issued.memberId),
+        token: issued.token as string | null,
+        tokenId: issued.tokenId,
+      };
+    });
   }
 
   @Delete('members/:id')
@@ -99,12 +84,7 @@ export class WorkspaceController {
   @ApiOperation({ summary: 'Remove a member and revoke their keys' })
   async removeMember(@Auth() auth: AuthContext, @Param('id') id: string) {
     const target = await this.store.getMember(auth.workspaceId, id);
-    if (target?.role === 'owner' && auth.role !== 'owner') {
-      throw new ApiError('forbidden', 'forbidden', 'only an owner can remove an owner', {
-        requiredRoles: ['owner'],
-        role: auth.role,
-      });
-    }
+    if (target) this.ownerOnly(auth, target.role, 'remove an owner');
     const tokenIds = await this.store.removeMember(auth.workspaceId, id);
     this.invalidation.announce({ memberIds: [id], tokenIds });
   }
@@ -132,41 +112,47 @@ export class WorkspaceController {
       // A key acts as its member: an admin minting an owner's key would become an owner.
       const target = await this.store.getMember(auth.workspaceId, memberId);
       if (!target) throw new ApiError('not_found', 'member_not_found', `no member ${memberId}`);
-      this.mustOutrankOrMatch(auth, target.role, 'issue a key for');
+      this.ownerOnly(auth, target.role, 'issue a key for an owner');
     }
-    const answer = await this.idempotent.run(
-      auth.workspaceId,
-      idempotencyKeyOf(request),
-      { method: 'POST', path: request.url, body },
-      async () => {
-        const issued = await this.store.issueToken(
-          auth.workspaceId,
-          memberId ?? auth.memberId,
-          name,
-        );
-        const info = (await this.store.listTokens(auth.workspaceId)).find(
-          (t) => t.id === issued.tokenId,
-        );
-        // A cached "unknown" for this very key is impossible in practice, but cheap to rule out.
-        this.invalidation.announce({});
-        return { status: 201, body: { ...info, token: issued.token as string | null } };
-      },
-      (answered) => ({ ...answered, token: null }),
-    );
-    return this.send(reply, answer);
+    return this.tokenShownOnce(auth, request, body, reply, async () => {
+      const issued = await this.store.issueToken(auth.workspaceId, memberId ?? auth.memberId, name);
+      const info = (await this.store.listTokens(auth.workspaceId)).find(
+        (t) => t.id === issued.tokenId,
+      );
+      // A cached "unknown" for this very key is impossible in practice, but cheap to rule out.
+      this.invalidation.announce({});
+      return { ...info, token: issued.token as string | null };
+    });
   }
 
-  /** Admins act on admins, members and viewers; only an owner acts on an owner. */
-  private mustOutrankOrMatch(auth: AuthContext, target: Role, action: string): void {
+  /** Admins act on admins, members and viewers; only an owner acts on an owner (`deed`). */
+  private ownerOnly(auth: AuthContext, target: Role, deed: string): void {
     if (target === 'owner' && auth.role !== 'owner') {
-      throw new ApiError('forbidden', 'forbidden', `only an owner can ${action} an owner`, {
+      throw new ApiError('forbidden', 'forbidden', `only an owner can ${deed}`, {
         requiredRoles: ['owner'],
         role: auth.role,
       });
     }
   }
 
-  private send<T>(reply: FastifyReply, answer: IdempotentAnswer<T>): T {
+  /**
+   * A POST that answers a new secret `token`: 201, once. With Idempotency-Key a retry answers the
+   * same body with `token: null` (and `idempotent-replayed: true`): the kept answer has no secret.
+   */
+  private async tokenShownOnce<T extends { token: string | null }>(
+    auth: AuthContext,
+    request: FastifyRequest,
+    body: unknown,
+    reply: FastifyReply,
+    issue: () => Promise<T>,
+  ): Promise<T> {
+    const answer: IdempotentAnswer<T> = await this.idempotent.run(
+      auth.workspaceId,
+      idempotencyKeyOf(request),
+      { method: 'POST', path: request.url, body },
+      async () => ({ status: 201, body: await issue() }),
+      (answered) => ({ ...answered, token: null }),
+    );
     reply.status(answer.status);
     if (answer.replayed) reply.header('idempotent-replayed', 'true');
     return answer.body;
@@ -178,7 +164,7 @@ export class WorkspaceController {
     const existing = (await this.store.listTokens(auth.workspaceId)).find((t) => t.id === id);
     if (!existing) throw new ApiError('not_found', 'token_not_found', `no token ${id}`);
     const owner = await this.store.getMember(auth.workspaceId, existing.memberId);
-    if (owner) this.mustOutrankOrMatch(auth, owner.role, 'revoke a key of');
+    if (owner) this.ownerOnly(auth, owner.role, 'revoke a key of an owner');
     const token = await this.store.revokeToken(auth.workspaceId, id);
     this.invalidation.announce({ tokenIds: [id] });
     return token;
