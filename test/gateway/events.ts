@@ -42,17 +42,3 @@ export class EventLog {
     await this.bus.js.publish(eventSubject(prefix, event.type), JSON.stringify(event), { msgID });
   }
 }
-
-export function githubConnected(integrationId: string, accountLogin = 'acme-org') {
-  return {
-    integrationId,
-    provider: 'github',
-    kind: 'scm',
-    profileName: 'GitHub',
-    config: { installationId: '12345678', accountLogin },
-    settings: { broker_enabled: false },
-    hasCredentials: false,
-    firstConnect: true,
-    connectedAt: new Date().toISOString(),
-  };
-}

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { startService, type RunningService } from '#libs/service-kit/src/index.js';
 import { waitFor } from '#libs/testing/src/index.js';
 import { apiGateway } from '../../apps/api-gateway/src/service.js';
+import { githubConnected } from '../support/github-connected.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { EventLog, githubConnected } from './events.js';
+import { EventLog } from './events.js';
 import { client, createTeam, type Team } from './support.js';
 
 describe('projections of INTEGRATION_EVENTS', () => {

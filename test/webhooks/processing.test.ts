@@ -267,12 +267,7 @@ describe('webhook processing in the scanner (real deliveries through the real in
   });
 
   test('two scanner replicas share the consumer: each delivery is processed exactly once', async () => {
-    const second = await startService(processingScanner as any, {
-      NATS_URL: nats.url,
-      DATABASE_URL: db.url,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-    });
+    const second = await startService(processingScanner as any, serviceEnv(nats, db));
     try {
       const other = second.app.get(RecordingInventory);
       const ids: number[] = [];
@@ -300,12 +295,7 @@ describe('webhook processing in the scanner (real deliveries through the real in
     const payload = payloadFor(INSTALLATION, 'repository', 'created');
     payload.repository.id = 818181;
     const d = await send('repository', payload);
-    scanner = await startService(processingScanner as any, {
-      NATS_URL: nats.url,
-      DATABASE_URL: db.url,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-    });
+    scanner = await startService(processingScanner as any, serviceEnv(nats, db));
     inventory = scanner.app.get(RecordingInventory);
     counters = scanner.app.get(WebhookCounters);
     expect((await processed(d.deliveryId)).outcome).toBe('applied');

@@ -8,6 +8,7 @@ import {
   IntegrationSubjects,
   RuleSubjects,
 } from '#libs/contracts/src/index.js';
+import { githubConnected } from '../../support/github-connected.js';
 
 /**
  * Publishes the integration service's GitHub connect/disconnect events on the real
@@ -22,17 +23,11 @@ export class IntegrationEventsPublisher {
   }
 
   async connected(workspaceId: string, installationId: number, integrationId = randomUUID()) {
-    await this.publish(IntegrationEventTypes.connected, workspaceId, {
-      integrationId,
-      provider: 'github',
-      kind: 'scm',
-      profileName: 'GitHub',
-      config: { installationId: String(installationId), accountLogin: 'octo-org' },
-      settings: { broker_enabled: false },
-      hasCredentials: false,
-      firstConnect: true,
-      connectedAt: new Date().toISOString(),
-    });
+    await this.publish(
+      IntegrationEventTypes.connected,
+      workspaceId,
+      githubConnected(integrationId, 'octo-org', String(installationId)),
+    );
     return integrationId;
   }
 
