@@ -17,11 +17,7 @@ import {
 } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import {
-  IntegrationSubjects,
-  type DeleteIntegrationResult,
-  type IntegrationView,
-} from '#libs/contracts/src/index.js';
+import { IntegrationSubjects, type DeleteIntegrationResult } from '#libs/contracts/src/index.js';
 import { Auth, RequirePermission, type AuthContext } from '../auth/index.js';
 import { CommandBus, commandContextOf } from '../bus/index.js';
 import { ApiError } from '../errors/api-error.js';
@@ -38,36 +34,26 @@ import {
   integrationResource,
   listDocumentText,
   RestLinks,
-  restIntegrationFromView,
-  settingsResource,
   singleDocument,
   type ListLinks,
-  type RestIntegration,
 } from './integration-documents.js';
-import { pointAt, withoutPrefix } from './field-pointers.js';
 import { JsonApiError } from './jsonapi.js';
 import { JsonApiExceptionFilter } from './jsonapi-exception.filter.js';
 import { JsonApiResponseInterceptor } from './jsonapi-response.interceptor.js';
 import { RestOperation } from './openapi.js';
 import { parsePageRequest, type PageRequest } from './page-request.js';
 import { RestListCache } from './rest-list-cache.js';
-import {
-  parseCreateDocument,
-  parseSettingsDocument,
-  parseUpdateDocument,
-} from './request-documents.js';
+import { parseCreateDocument, parseUpdateDocument } from './request-documents.js';
+import { checkOrg, EDIT, linksOf, READ, RestIntegrationAccess } from './rest-integration-access.js';
 import { RestIntegrationsStore, type ListKey } from './rest-integrations.store.js';
 import { RestQueryGuard } from './rest-query.guard.js';
-import { RestVersionGuard, versionOf } from './rest-version.guard.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const READ = 'org.integration.read';
-const EDIT = 'org.integration.edit';
+import { RestVersionGuard } from './rest-version.guard.js';
 
 /**
- * seeds/002: an org's integrations and their settings, as JSON:API. Reads come from the
- * gateway's read model; writes go to the integration service over the bus and answer once the
- * read model has applied them, so the next read by the same client sees the change.
+ * seeds/002: an org's integrations, as JSON:API (their settings: rest-integration-settings).
+ * Reads come from the gateway's read model; writes go to the integration service over the bus and
+ * answer once the read model has applied them, so the next read by the same client sees the
+ * change.
  */
 @ApiTags('REST: org integrations (JSON:API)')
 @Controller('rest/orgs/:org_id/integrations')
@@ -76,6 +62,7 @@ const EDIT = 'org.integration.edit';
 @UseInterceptors(JsonApiResponseInterceptor)
 export class RestIntegrationsController {
   constructor(
+    @Inject(RestIntegrationAccess) private readonly access: RestIntegrationAccess,
     @Inject(RestIntegrationsStore) private readonly store: RestIntegrationsStore,
     @Inject(CommandBus) private readonly commands: CommandBus,
     @Inject(INTEGRATION_READ_MODEL) private readonly projection: ProjectionWaiter,
@@ -101,14 +88,14 @@ export class RestIntegrationsController {
     @Param('org_id') orgId: string,
     @Query() query: Record<string, unknown>,
   ) {
-    this.checkOrg(orgId, auth);
+    checkOrg(orgId, auth);
     const parsed = parsePageRequest(query, orgId, this.cursorSecret);
     if (!parsed.ok) {
       const { parameter, code, detail } = parsed.problem;
       throw JsonApiError.of(400, code, detail, { parameter });
     }
     const { page } = parsed;
-    const links = this.links(request, orgId);
+    const links = linksOf(request, orgId);
     // Everything the page's text depends on: org (bound above), version, limit, cursor.
     const key = [links.version, page.limit, query.starting_after, query.ending_before].join('|');
     return this.listCache.page(orgId, key, () => this.renderPage(orgId, page, query, links));
@@ -176,9 +163,9 @@ export class RestIntegrationsController {
     @Param('org_id') orgId: string,
     @Body() body: unknown,
   ) {
-    this.checkOrg(orgId, auth);
+    checkOrg(orgId, auth);
     const attributes = parseCreateDocument(body);
-    const integration = await this.write(
+    const integration = await this.access.write(
       request,
       auth,
       orgId,
@@ -186,7 +173,7 @@ export class RestIntegrationsController {
       createCommand(attributes),
       (field) => field.replace(/^config\./, 'credentials.'),
     );
-    const links = this.links(request, orgId);
+    const links = linksOf(request, orgId);
     void reply.header('location', links.integration(integration.id));
     return singleDocument(integrationResource(integration, links));
   }
@@ -205,8 +192,8 @@ export class RestIntegrationsController {
     @Param('org_id') orgId: string,
     @Param('integration_id') integrationId: string,
   ) {
-    const integration = await this.existing(orgId, integrationId, auth);
-    return singleDocument(integrationResource(integration, this.links(request, orgId)));
+    const integration = await this.access.existing(orgId, integrationId, auth);
+    return singleDocument(integrationResource(integration, linksOf(request, orgId)));
   }
 
   @Patch(':integration_id')
@@ -233,11 +220,11 @@ export class RestIntegrationsController {
     @Param('integration_id') integrationId: string,
     @Body() body: unknown,
   ) {
-    const current = await this.existing(orgId, integrationId, auth);
+    const current = await this.access.existing(orgId, integrationId, auth);
     const attributes = parseUpdateDocument(body, integrationId);
     let integration = current;
     if (Object.keys(attributes).length > 0) {
-      integration = await this.write(
+      integration = await this.access.write(
         request,
         auth,
         orgId,
@@ -246,7 +233,7 @@ export class RestIntegrationsController {
         (field) => field,
       );
     }
-    return singleDocument(integrationResource(integration, this.links(request, orgId)));
+    return singleDocument(integrationResource(integration, linksOf(request, orgId)));
   }
 
   @Delete(':integration_id')
@@ -266,7 +253,7 @@ export class RestIntegrationsController {
     @Param('org_id') orgId: string,
     @Param('integration_id') integrationId: string,
   ): Promise<void> {
-    const current = await this.existing(orgId, integrationId, auth);
+    const current = await this.access.existing(orgId, integrationId, auth);
     if (current.settings.broker_enabled) throw brokerConflict(request, orgId, integrationId);
     const reply = await this.commands.request<DeleteIntegrationResult>(
       IntegrationSubjects.delete,
@@ -286,146 +273,10 @@ export class RestIntegrationsController {
       this.deletions.waiter.waitFor(reply.position, READ_YOUR_WRITES_MS),
     ]);
   }
-
-  @Get(':integration_id/settings')
-  @RequirePermission(READ)
-  @RestOperation({
-    summary: 'Get integration settings',
-    description: 'broker_enabled, and container_app_scan_enabled for container registries.',
-    permission: READ,
-    integrationId: true,
-    // The seed lists the paging parameters here too; a single resource ignores them.
-    paged: true,
-  })
-  async getSettings(
-    @Req() request: FastifyRequest,
-    @Auth() auth: AuthContext,
-    @Param('org_id') orgId: string,
-    @Param('integration_id') integrationId: string,
-  ) {
-    const integration = await this.existing(orgId, integrationId, auth);
-    return singleDocument(settingsResource(integration, this.links(request, orgId)));
-  }
-
-  @Patch(':integration_id/settings')
-  @RequirePermission(EDIT)
-  @RestOperation({
-    summary: 'Update integration settings',
-    description:
-      'Partial. container_app_scan_enabled applies to container registry integrations only ' +
-      '(400 otherwise); broker_enabled turns broker mode on or off.',
-    permission: EDIT,
-    integrationId: true,
-    body: {
-      data: {
-        type: 'integration_settings',
-        id: '00000000-0000-4000-8000-000000000001',
-        attributes: { container_app_scan_enabled: true },
-      },
-    },
-  })
-  async updateSettings(
-    @Req() request: FastifyRequest,
-    @Auth() auth: AuthContext,
-    @Param('org_id') orgId: string,
-    @Param('integration_id') integrationId: string,
-    @Body() body: unknown,
-  ) {
-    const current = await this.existing(orgId, integrationId, auth);
-    const settings = parseSettingsDocument(body, integrationId);
-    if (
-      settings.container_app_scan_enabled !== undefined &&
-      current.kind !== 'container-registry'
-    ) {
-      throw JsonApiError.of(
-        400,
-        'setting_not_applicable',
-        `container_app_scan_enabled applies only to container registry integrations; this one is ${current.integrationType}.`,
-        { pointer: '/data/attributes/container_app_scan_enabled' },
-      );
-    }
-    const integration = await this.write(
-      request,
-      auth,
-      orgId,
-      IntegrationSubjects.updateSettings,
-      { integrationId, settings },
-      withoutPrefix('settings.'),
-    );
-    return singleDocument(settingsResource(integration, this.links(request, orgId)));
-  }
-
-  /** A token from another org learns nothing about this one: the org is simply not found. */
-  private checkOrg(orgId: string, auth: AuthContext): void {
-    if (!UUID.test(orgId)) {
-      throw JsonApiError.of(400, 'invalid_org_id', 'org_id must be a UUID.');
-    }
-    if (orgId.toLowerCase() !== auth.workspaceId.toLowerCase()) {
-      throw JsonApiError.of(404, 'org_not_found', `Org ${orgId} was not found.`);
-    }
-  }
-
-  private async existing(
-    orgId: string,
-    integrationId: string,
-    auth: AuthContext,
-  ): Promise<RestIntegration> {
-    this.checkOrg(orgId, auth);
-    if (!UUID.test(integrationId)) {
-      throw JsonApiError.of(400, 'invalid_integration_id', 'integration_id must be a UUID.');
-    }
-    const integration = await this.store.find(orgId, integrationId);
-    if (!integration) {
-      throw JsonApiError.of(
-        404,
-        'integration_not_found',
-        `Integration ${integrationId} was not found in this org.`,
-      );
-    }
-    return integration;
-  }
-
-  /**
-   * Sends a command that answers with the integration, its field errors pointed at this
-   * endpoint's document by `rename`, and answers read-your-writes (see `afterWrite`).
-   */
-  private async write(
-    request: FastifyRequest,
-    auth: AuthContext,
-    orgId: string,
-    subject: string,
-    command: unknown,
-    rename: (field: string) => string,
-  ): Promise<RestIntegration> {
-    const { value, position } = await this.commands
-      .call<IntegrationView>(subject, command, commandContextOf(request, auth))
-      .catch(pointAt(rename));
-    return this.afterWrite(orgId, value, position);
-  }
-
-  /**
-   * Read-your-writes: wait (bounded) until the read model has applied the command's position, and
-   * answer from it; if it lags past the bound, answer from the command's own reply.
-   */
-  private async afterWrite(
-    orgId: string,
-    view: IntegrationView,
-    position: string | undefined,
-  ): Promise<RestIntegration> {
-    if (position !== undefined && (await this.projection.waitFor(position, READ_YOUR_WRITES_MS))) {
-      const projected = await this.store.find(orgId, view.id);
-      if (projected) return projected;
-    }
-    return restIntegrationFromView(view);
-  }
-
-  private links(request: FastifyRequest, orgId: string): RestLinks {
-    return new RestLinks(orgId, versionOf(request).requested);
-  }
 }
 
 function brokerConflict(request: FastifyRequest, orgId: string, integrationId: string) {
-  const settings = new RestLinks(orgId, versionOf(request).requested).settings(integrationId);
+  const settings = linksOf(request, orgId).settings(integrationId);
   return JsonApiError.of(
     409,
     'broker_enabled',

@@ -7,6 +7,8 @@ import { loadCursorSecret } from './cursor-secret.js';
 import { DeletionsProjection } from './deletions.projection.js';
 import { JsonApiExceptionFilter } from './jsonapi-exception.filter.js';
 import { installJsonApiMediaType } from './media-type.js';
+import { RestIntegrationAccess } from './rest-integration-access.js';
+import { RestIntegrationSettingsController } from './rest-integration-settings.controller.js';
 import { RestIntegrationsController } from './rest-integrations.controller.js';
 import { RestIntegrationsStore } from './rest-integrations.store.js';
 import { RestListCache } from './rest-list-cache.js';
@@ -19,9 +21,10 @@ import { CURSOR_SECRET } from './tokens.js';
  * projections modules (global) and the `RestV2` migration.
  */
 @Module({
-  controllers: [RestIntegrationsController],
+  controllers: [RestIntegrationsController, RestIntegrationSettingsController],
   providers: [
     RestIntegrationsStore,
+    RestIntegrationAccess,
     DeletionsProjection,
     RestListCache,
     RestVersionGuard,
