@@ -83,27 +83,22 @@ try {
     if (response.status !== 201)
       throw new Error(`create: ${response.status} ${await response.text()}`);
   }
+  /** `count` connected ECR integrations named `<prefix>1..count`, as the projection writes them. */
+  const seed = (workspaceId: string, prefix: string, count: number) =>
+    dataSource.query(
+      `INSERT INTO gateway.integrations (id, workspace_id, provider, kind, profile_name, status,
+         config, settings, has_credentials, created_at, updated_at, connected_at, version, position)
+       SELECT gen_random_uuid(), $1, 'ecr', 'container-registry', $3::text || n, 'connected',
+         '{}'::jsonb, '{"broker_enabled": false, "container_app_scan_enabled": false}'::jsonb, true,
+         now(), now(), now(), 1, 0
+       FROM generate_series(1, $2) AS n`,
+      [workspaceId, count, prefix],
+    );
   const seeded = performance.now();
-  await dataSource.query(
-    `INSERT INTO gateway.integrations (id, workspace_id, provider, kind, profile_name, status,
-       config, settings, has_credentials, created_at, updated_at, connected_at, version, position)
-     SELECT gen_random_uuid(), $1, 'ecr', 'container-registry', 'seeded-' || n, 'connected',
-       '{}'::jsonb, '{"broker_enabled": false, "container_app_scan_enabled": false}'::jsonb, true,
-       now(), now(), now(), 1, 0
-     FROM generate_series(1, $2) AS n`,
-    [orgId, COUNT - 5],
-  );
+  await seed(orgId, 'seeded-', COUNT - 5);
   // A second org of ten, for /api/integrations at a size it is meant for (it returns them all).
   const small = await new WorkspaceStore(dataSource).createWorkspace('small', 'owner@small.io');
-  await dataSource.query(
-    `INSERT INTO gateway.integrations (id, workspace_id, provider, kind, profile_name, status,
-       config, settings, has_credentials, created_at, updated_at, connected_at, version, position)
-     SELECT gen_random_uuid(), $1, 'ecr', 'container-registry', 'small-' || n, 'connected',
-       '{}'::jsonb, '{"broker_enabled": false, "container_app_scan_enabled": false}'::jsonb, true,
-       now(), now(), now(), 1, 0
-     FROM generate_series(1, 10) AS n`,
-    [small.workspaceId],
-  );
+  await seed(small.workspaceId, 'small-', 10);
   await dataSource.query(`ANALYZE gateway.integrations`);
   const seedMs = performance.now() - seeded;
 
