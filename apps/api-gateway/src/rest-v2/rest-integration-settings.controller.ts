@@ -1,36 +1,17 @@
-import {
-  Body,
-  Controller,
-  Get,
-  Inject,
-  Param,
-  Patch,
-  Req,
-  UseFilters,
-  UseGuards,
-  UseInterceptors,
-} from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { Body, Get, Inject, Param, Patch, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { IntegrationSubjects } from '#libs/contracts/src/index.js';
 import { Auth, RequirePermission, type AuthContext } from '../auth/index.js';
 import { withoutPrefix } from './field-pointers.js';
 import { settingsResource, singleDocument } from './integration-documents.js';
 import { JsonApiError } from './jsonapi.js';
-import { JsonApiExceptionFilter } from './jsonapi-exception.filter.js';
-import { JsonApiResponseInterceptor } from './jsonapi-response.interceptor.js';
 import { RestOperation } from './openapi.js';
+import { RestIntegrationsApi } from './rest-controller.js';
 import { parseSettingsDocument } from './request-documents.js';
 import { EDIT, linksOf, READ, RestIntegrationAccess } from './rest-integration-access.js';
-import { RestQueryGuard } from './rest-query.guard.js';
-import { RestVersionGuard } from './rest-version.guard.js';
 
 /** seeds/002: the settings of an org's integration, as JSON:API (same rules as the integration). */
-@ApiTags('REST: org integrations (JSON:API)')
-@Controller('rest/orgs/:org_id/integrations')
-@UseGuards(RestVersionGuard, RestQueryGuard)
-@UseFilters(JsonApiExceptionFilter)
-@UseInterceptors(JsonApiResponseInterceptor)
+@RestIntegrationsApi()
 export class RestIntegrationSettingsController {
   constructor(@Inject(RestIntegrationAccess) private readonly access: RestIntegrationAccess) {}
 

@@ -1,6 +1,5 @@
 import {
   Body,
-  Controller,
   Delete,
   Get,
   HttpCode,
@@ -11,11 +10,7 @@ import {
   Query,
   Req,
   Res,
-  UseFilters,
-  UseGuards,
-  UseInterceptors,
 } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { IntegrationSubjects, type DeleteIntegrationResult } from '#libs/contracts/src/index.js';
 import { Auth, RequirePermission, type AuthContext } from '../auth/index.js';
@@ -38,16 +33,13 @@ import {
   type ListLinks,
 } from './integration-documents.js';
 import { JsonApiError } from './jsonapi.js';
-import { JsonApiExceptionFilter } from './jsonapi-exception.filter.js';
-import { JsonApiResponseInterceptor } from './jsonapi-response.interceptor.js';
 import { RestOperation } from './openapi.js';
+import { RestIntegrationsApi } from './rest-controller.js';
 import { parsePageRequest, type PageRequest } from './page-request.js';
 import { RestListCache } from './rest-list-cache.js';
 import { parseCreateDocument, parseUpdateDocument } from './request-documents.js';
 import { checkOrg, EDIT, linksOf, READ, RestIntegrationAccess } from './rest-integration-access.js';
 import { RestIntegrationsStore, type ListKey } from './rest-integrations.store.js';
-import { RestQueryGuard } from './rest-query.guard.js';
-import { RestVersionGuard } from './rest-version.guard.js';
 
 /**
  * seeds/002: an org's integrations, as JSON:API (their settings: rest-integration-settings).
@@ -55,11 +47,7 @@ import { RestVersionGuard } from './rest-version.guard.js';
  * answer once the read model has applied them, so the next read by the same client sees the
  * change.
  */
-@ApiTags('REST: org integrations (JSON:API)')
-@Controller('rest/orgs/:org_id/integrations')
-@UseGuards(RestVersionGuard, RestQueryGuard)
-@UseFilters(JsonApiExceptionFilter)
-@UseInterceptors(JsonApiResponseInterceptor)
+@RestIntegrationsApi()
 export class RestIntegrationsController {
   constructor(
     @Inject(RestIntegrationAccess) private readonly access: RestIntegrationAccess,
