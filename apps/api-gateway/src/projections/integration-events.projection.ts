@@ -9,54 +9,11 @@ import {
   type RowChange,
   type RuleRow,
 } from './read-models.js';
-import {
-  deleteRows,
-  loadBatchRows,
-  loadIntegrations,
-  loadRules,
-  saveIntegrations,
-  saveRules,
-  writeBatchRows,
-} from './row-sql.js';
+import { loadBatchRows, writeBatchRows } from './row-sql.js';
 
 export const INTEGRATION_EVENTS_PROJECTION = 'gateway-integration-events';
 
 type Event = Envelope<string, unknown>;
-
-/**
- * Applies a batch of INTEGRATION_EVENTS events to `gateway.integrations` and `gateway.rules` in
- * a constant number of statements: load every row the batch touches, fold the events through
- * the pure `evolve*` functions in order, write the rows that changed and delete the deleted ones.
- */
-export async function applyIntegrationEvents(tx: EntityManager, events: Event[]): Promise<void> {
-  const integrationIds = new Set<string>();
-  const ruleIds = new Set<string>();
-  for (const event of events) {
-    if (event.type.startsWith('Integration')) {
-      const id = integrationIdOf(event);
-      if (id) integrationIds.add(id);
-    } else if (event.type.startsWith('Rule')) {
-      const id = ruleIdOf(event);
-      if (id) ruleIds.add(id);
-    }
-  }
-  const integrations = await fold(
-    events.filter((e) => e.type.startsWith('Integration')),
-    integrationIds.size ? await loadIntegrations(tx, [...integrationIds]) : new Map(),
-    integrationIdOf,
-    evolveIntegration,
-  );
-  const rules = await fold(
-    events.filter((e) => e.type.startsWith('Rule')),
-    ruleIds.size ? await loadRules(tx, [...ruleIds]) : new Map(),
-    ruleIdOf,
-    evolveRule,
-  );
-  await saveIntegrations(tx, integrations.saved);
-  await deleteRows(tx, 'gateway.integrations', integrations.deleted);
-  await saveRules(tx, rules.saved);
-  await deleteRows(tx, 'gateway.rules', rules.deleted);
-}
 
 async function fold<T extends IntegrationRow | RuleRow>(
   events: Event[],
@@ -86,8 +43,9 @@ async function fold<T extends IntegrationRow | RuleRow>(
 }
 
 /**
- * The hot path of the same projection: one read of every row the batch touches, the pure fold,
- * then rows and checkpoint in one atomic statement. Two round trips per batch instead of a
+ * Applies a batch of INTEGRATION_EVENTS events to `gateway.integrations` and `gateway.rules`: one
+ * read of every row the batch touches, the pure fold through `evolve*` in order, then rows and
+ * checkpoint in one atomic statement. Two round trips per batch instead of a
  * transaction of six or more; only the leading replica writes, so no row locks are needed.
  */
 export async function writeIntegrationEvents(

@@ -7,29 +7,6 @@ const iso = (v: unknown) =>
   v === null || v === undefined ? null : new Date(v as string).toISOString();
 
 /** Reading and writing read-model rows in bulk; what to write is decided in read-models.ts. */
-export async function loadIntegrations(
-  tx: Tx,
-  ids: string[],
-): Promise<Map<string, IntegrationRow>> {
-  return loadForUpdate(tx, 'gateway.integrations', ids, integrationFromDb);
-}
-
-export async function loadRules(tx: Tx, ids: string[]): Promise<Map<string, RuleRow>> {
-  return loadForUpdate(tx, 'gateway.rules', ids, ruleFromDb);
-}
-
-async function loadForUpdate<T>(
-  tx: Tx,
-  table: 'gateway.integrations' | 'gateway.rules',
-  ids: string[],
-  fromDb: (r: Record<string, any>) => T,
-): Promise<Map<string, T>> {
-  const rows = await tx.query(`SELECT * FROM ${table} WHERE id = ANY($1::uuid[]) FOR UPDATE`, [
-    ids,
-  ]);
-  return byId(rows, fromDb);
-}
-
 const byId = <T>(rows: Record<string, any>[], fromDb: (r: Record<string, any>) => T) =>
   new Map<string, T>(rows.map((r) => [r.id, fromDb(r)]));
 
@@ -129,29 +106,6 @@ const upsertSql = (table: string, columns: string[], param: string) => {
      SELECT ${all} FROM jsonb_populate_recordset(NULL::${table}, ${param}::jsonb)
      ON CONFLICT (id) DO UPDATE SET ${columns.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
 };
-
-/** Upserts many rows in one statement: the rows travel as one JSON array, typed by the table. */
-async function upsert(tx: Tx, table: string, columns: string[], rows: object[]): Promise<void> {
-  if (rows.length === 0) return;
-  await tx.query(upsertSql(table, columns, '$1'), [JSON.stringify(rows)]);
-}
-
-export async function saveIntegrations(tx: Tx, rows: IntegrationRow[]): Promise<void> {
-  await upsert(tx, 'gateway.integrations', INTEGRATION_COLUMNS, rows.map(integrationToDb));
-}
-
-export async function saveRules(tx: Tx, rows: RuleRow[]): Promise<void> {
-  await upsert(tx, 'gateway.rules', RULE_COLUMNS, rows.map(ruleToDb));
-}
-
-export async function deleteRows(
-  tx: Tx,
-  table: 'gateway.integrations' | 'gateway.rules',
-  ids: string[],
-): Promise<void> {
-  if (ids.length === 0) return;
-  await tx.query(`DELETE FROM ${table} WHERE id = ANY($1::uuid[])`, [ids]);
-}
 
 /** Both tables' rows of a batch, in one read. */
 export async function loadBatchRows(
