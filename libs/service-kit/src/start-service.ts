@@ -133,6 +133,7 @@ export async function startService<TShape extends z.ZodRawShape>(
     withCorrelation({ correlationId: request.id }, done);
   });
   fastify.addHook('onResponse', (request, reply, done) => {
+    if (!logger.isLevelEnabled('debug')) return done();
     // 'finish' listeners do not inherit the request's async context: bind it again.
     withCorrelation({ correlationId: request.id }, () =>
       logger.debug(

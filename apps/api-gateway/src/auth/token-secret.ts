@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /** Prefix that makes a leaked key recognisable by secret scanners and people. */
 export const TOKEN_PREFIX = 'igw_';
@@ -10,7 +10,9 @@ export function generateTokenSecret(): string {
 
 /** What is stored and looked up: SHA-256 of the whole key (keys are random, so no salt needed). */
 export function hashTokenSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret).digest();
+  // One-shot `hash` is several times cheaper than `createHash` for a short input; this runs on
+  // every authenticated request.
+  return hash('sha256', secret, 'buffer');
 }
 
 /** Enough of a key to tell two apart in a listing without revealing it. */

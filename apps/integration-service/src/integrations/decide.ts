@@ -10,6 +10,7 @@ import {
   type IntegrationUpdatedData,
   type ProviderDefinition,
   type ReplyError,
+  settingsPatchSchema,
 } from '#libs/contracts/src/index.js';
 import type { IntegrationState } from './integration.state.js';
 
@@ -224,7 +225,7 @@ export function settingsIssues(
   provider: ProviderDefinition,
   settings: Record<string, unknown>,
 ): FieldIssue[] {
-  const parsed = provider.settings.partial().safeParse(settings);
+  const parsed = settingsPatchSchema(provider).safeParse(settings);
   if (parsed.success) return [];
   return parsed.error.issues.map((issue) => {
     const keys = (issue as { keys?: string[] }).keys;

@@ -3,6 +3,7 @@ import {
   connectPayloadSchema,
   findProvider,
   PROVIDER_NAMES,
+  settingsPatchSchema,
   type FieldIssue,
   type ProviderDefinition,
   type ReplyError,
@@ -37,6 +38,40 @@ function parseWith<S extends z.ZodType>(schema: S, payload: unknown): Parsed<z.i
 
 const uuid = z.uuid({ error: 'expected a UUID' });
 const profileName = z.string().trim().min(1).max(100);
+const jsonObject = z.record(z.string(), z.unknown());
+
+// Schemas live at module level: zod compiles each schema on its first parse, so building them
+// per command cost more than the parse itself.
+const ConnectCommand = z.strictObject({
+  provider: z.string(),
+  payload: jsonObject.default({}),
+  integrationId: uuid.optional(),
+  profileName: profileName.optional(),
+});
+const DisconnectCommand = z.strictObject({
+  provider: z.string(),
+  integrationId: uuid.optional(),
+  reason: z.string().max(500).optional(),
+});
+const CreateCommand = z.strictObject({
+  integration_type: z.string(),
+  profile_name: profileName,
+  credentials: jsonObject.default({}),
+  config: jsonObject.default({}),
+  settings: jsonObject.default({}),
+});
+const UpdateCommand = z.strictObject({
+  integrationId: uuid,
+  profile_name: profileName.optional(),
+  credentials: jsonObject.optional(),
+});
+const UpdateSettingsCommand = z.strictObject({ integrationId: uuid, settings: jsonObject });
+const IntegrationIdQuery = z.strictObject({ integrationId: uuid });
+const ListQuery = z.strictObject({
+  provider: z.string().optional(),
+  status: z.enum(['connected', 'disconnected']).optional(),
+});
+const HealthQuery = z.strictObject({ provider: z.string(), integrationId: uuid.optional() });
 
 /** Splits a flat connect payload into the provider's config and its credentials. */
 function splitPayload(provider: ProviderDefinition, payload: Record<string, unknown>) {
@@ -59,15 +94,7 @@ export interface ParsedConnect {
 }
 
 export function parseConnect(input: unknown): Parsed<ParsedConnect> {
-  const outer = parseWith(
-    z.strictObject({
-      provider: z.string(),
-      payload: z.record(z.string(), z.unknown()).default({}),
-      integrationId: uuid.optional(),
-      profileName: profileName.optional(),
-    }),
-    input,
-  );
+  const outer = parseWith(ConnectCommand, input);
   if (!outer.ok) return outer;
   const provider = findProvider(outer.value.provider);
   if (!provider) return unknownProvider(outer.value.provider);
@@ -93,14 +120,7 @@ export function parseDisconnect(input: unknown): Parsed<{
   integrationId?: string;
   reason: string | null;
 }> {
-  const outer = parseWith(
-    z.strictObject({
-      provider: z.string(),
-      integrationId: uuid.optional(),
-      reason: z.string().max(500).optional(),
-    }),
-    input,
-  );
+  const outer = parseWith(DisconnectCommand, input);
   if (!outer.ok) return outer;
   const provider = findProvider(outer.value.provider);
   if (!provider) return unknownProvider(outer.value.provider);
@@ -123,16 +143,7 @@ export interface ParsedCreate {
 }
 
 export function parseCreate(input: unknown): Parsed<ParsedCreate> {
-  const outer = parseWith(
-    z.strictObject({
-      integration_type: z.string(),
-      profile_name: profileName,
-      credentials: z.record(z.string(), z.unknown()).default({}),
-      config: z.record(z.string(), z.unknown()).default({}),
-      settings: z.record(z.string(), z.unknown()).default({}),
-    }),
-    input,
-  );
+  const outer = parseWith(CreateCommand, input);
   if (!outer.ok) return outer;
   const provider = findProvider(outer.value.integration_type);
   if (!provider) {
@@ -148,7 +159,7 @@ export function parseCreate(input: unknown): Parsed<ParsedCreate> {
   if (!credentials.success) issues.push(...fieldIssues(credentials.error.issues, 'credentials'));
   const config = provider.config.safeParse(outer.value.config);
   if (!config.success) issues.push(...fieldIssues(config.error.issues, 'config'));
-  const settings = provider.settings.partial().safeParse(outer.value.settings);
+  const settings = settingsPatchSchema(provider).safeParse(outer.value.settings);
   if (!settings.success) issues.push(...fieldIssues(settings.error.issues, 'settings'));
   if (issues.length > 0) return invalid(issues);
   const hasSecretFields = Object.keys(provider.credentials.shape).length > 0;
@@ -175,14 +186,7 @@ export function parseUpdate(input: unknown): Parsed<{
       'integration_type is immutable',
     );
   }
-  const outer = parseWith(
-    z.strictObject({
-      integrationId: uuid,
-      profile_name: profileName.optional(),
-      credentials: z.record(z.string(), z.unknown()).optional(),
-    }),
-    input,
-  );
+  const outer = parseWith(UpdateCommand, input);
   if (!outer.ok) return outer;
   return {
     ok: true,
@@ -194,23 +198,10 @@ export function parseUpdate(input: unknown): Parsed<{
   };
 }
 
-export const parseUpdateSettings = (input: unknown) =>
-  parseWith(
-    z.strictObject({ integrationId: uuid, settings: z.record(z.string(), z.unknown()) }),
-    input,
-  );
+export const parseUpdateSettings = (input: unknown) => parseWith(UpdateSettingsCommand, input);
 
-export const parseIntegrationId = (input: unknown) =>
-  parseWith(z.strictObject({ integrationId: uuid }), input);
+export const parseIntegrationId = (input: unknown) => parseWith(IntegrationIdQuery, input);
 
-export const parseList = (input: unknown) =>
-  parseWith(
-    z.strictObject({
-      provider: z.string().optional(),
-      status: z.enum(['connected', 'disconnected']).optional(),
-    }),
-    input,
-  );
+export const parseList = (input: unknown) => parseWith(ListQuery, input);
 
-export const parseHealth = (input: unknown) =>
-  parseWith(z.strictObject({ provider: z.string(), integrationId: uuid.optional() }), input);
+export const parseHealth = (input: unknown) => parseWith(HealthQuery, input);

@@ -24,6 +24,14 @@ import { toRuleView, type RuleState } from './rule.state.js';
 
 const notFound = (id: string) => fail('not_found', 'rule_not_found', `rule ${id} does not exist`);
 const ruleId = z.strictObject({ ruleId: z.uuid({ error: 'expected a UUID' }) });
+const CreateRuleCommand = z.strictObject({
+  definition: z.unknown(),
+  enabled: z.boolean().default(true),
+});
+const ListRulesQuery = z.strictObject({
+  enabled: z.boolean().optional(),
+  provider: z.string().optional(),
+});
 
 function parse<S extends z.ZodType>(
   schema: S,
@@ -47,10 +55,7 @@ export class RuleHandlers {
   @MessagePattern(RuleSubjects.create)
   create(@Payload() message: unknown): Promise<Reply<RuleView>> {
     return this.w.runner.run(message, 'rules.create', async (uow, data) => {
-      const input = parse(
-        z.strictObject({ definition: z.unknown(), enabled: z.boolean().default(true) }),
-        data,
-      );
+      const input = parse(CreateRuleCommand, data);
       if (!input.ok) return input;
       const validated = validateRuleDefinition(input.value.definition);
       if (!validated.ok) {
@@ -128,10 +133,7 @@ export class RuleHandlers {
   @MessagePattern(RuleSubjects.list)
   list(@Payload() message: unknown): Promise<Reply<RuleView[]>> {
     return this.w.runner.query(message, async (envelope) => {
-      const input = parse(
-        z.strictObject({ enabled: z.boolean().optional(), provider: z.string().optional() }),
-        envelope.data,
-      );
+      const input = parse(ListRulesQuery, envelope.data);
       if (!input.ok) return input;
       const { rows } = await this.w.pool.query<{ view: RuleView }>(
         `SELECT view FROM integration.rules

@@ -408,9 +408,26 @@ export function findAction(provider: string, action: string): ActionDefinition |
  * What `:provider/connect` takes: the provider's config and credentials in one flat object
  * (GitHub: `{ installationId, accountLogin }`; Slack: `{ botToken, teamId? }`).
  */
-export function connectPayloadSchema(provider: ProviderDefinition): z.ZodObject {
-  return z.strictObject({ ...provider.config.shape, ...provider.credentials.shape });
+/** Built once per provider: zod compiles a schema on its first parse, which is costly per call. */
+function oncePerProvider(build: (provider: ProviderDefinition) => z.ZodObject) {
+  const built = new WeakMap<ProviderDefinition, z.ZodObject>();
+  return (provider: ProviderDefinition): z.ZodObject => {
+    let schema = built.get(provider);
+    if (!schema) {
+      schema = build(provider);
+      built.set(provider, schema);
+    }
+    return schema;
+  };
 }
+
+/** A connect payload: the provider's config and credential fields, flat, nothing else. */
+export const connectPayloadSchema = oncePerProvider((provider) =>
+  z.strictObject({ ...provider.config.shape, ...provider.credentials.shape }),
+);
+
+/** A settings change: any subset of the provider's settings. */
+export const settingsPatchSchema = oncePerProvider((provider) => provider.settings.partial());
 
 /** Plain JSON for `GET :provider/checks` and `:provider/actions` (zod schemas do not serialise). */
 export interface CheckDescription extends CheckDefinition {
