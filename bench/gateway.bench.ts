@@ -17,7 +17,8 @@ import { withWorkspaceStore } from './support/workspaces.js';
  *     model), beside a bare Fastify route in its own process answering the same JSON with no
  *     auth and no I/O: requests per second, p50, p99, and the ratio gateway/bare;
  *  2. `POST .../github/connect` + `POST .../github/disconnect` pairs at 20 connections, each
- *     connection in its own workspace (bus round trip, event store, projection wait): p50, p99;
+ *     connection in its own workspace (bus round trip, event store, projection wait): p50, p99,
+ *     after the same from one connection alone (a command's own latency, without queueing);
  *     then the same commands straight over NATS at the same concurrency (the integration
  *     service's own share).
  * Measurements alternate gateway and bare for ROUNDS rounds (default 3) and report medians.
@@ -68,8 +69,12 @@ try {
   const pairWorkspaces: string[] = [];
   const main = await withWorkspaceStore(db.url, 'bench-gateway', async (store) => {
     const created = await store.createWorkspace('bench', 'owner@bench.io');
-    for (let i = 0; i < PAIR_CONNECTIONS; i++) {
+    // One workspace per connection of every pairs run (the lone one first), so no run starts
+    // on a workspace that another left connected.
+    for (let i = 0; i <= PAIR_CONNECTIONS; i++) {
       pairTokens.push((await store.createWorkspace(`pairs-${i}`, `owner@pairs-${i}.io`)).token);
+    }
+    for (let i = 0; i < PAIR_CONNECTIONS; i++) {
       pairWorkspaces.push(
         (await store.createWorkspace(`bus-${i}`, `owner@bus-${i}.io`)).workspaceId,
       );
@@ -154,41 +159,46 @@ try {
 
   let nextToken = 0;
   const json = { 'content-type': 'application/json' };
-  const pairs = await autocannon({
-    url: gateway,
-    connections: PAIR_CONNECTIONS,
-    duration: DURATION,
-    // One workspace per connection for the whole run: autocannon clears a connection's context
-    // each time it loops over `requests`, so the key goes into the context it starts from.
-    setupClient: (client: {
-      requestIterator: { initialContext: object; context: object; rebuildRequest(): void };
-    }) => {
-      const token = pairTokens[nextToken++ % pairTokens.length];
-      client.requestIterator.initialContext = { token };
-      client.requestIterator.context = { token };
-      client.requestIterator.rebuildRequest();
-    },
-    requests: [
-      {
-        method: 'POST',
-        setupRequest: (request: Record<string, unknown>, context: { token: string }) => ({
-          ...request,
-          path: '/api/integrations/github/connect',
-          headers: { ...json, authorization: `Token ${context.token}` },
-          body: JSON.stringify({ installationId: '42', accountLogin: 'pairs' }),
-        }),
+  const runPairs = (connections: number) =>
+    autocannon({
+      url: gateway,
+      connections,
+      duration: DURATION,
+      // One workspace per connection for the whole run: autocannon clears a connection's context
+      // each time it loops over `requests`, so the key goes into the context it starts from.
+      setupClient: (client: {
+        requestIterator: { initialContext: object; context: object; rebuildRequest(): void };
+      }) => {
+        const token = pairTokens[nextToken++ % pairTokens.length];
+        client.requestIterator.initialContext = { token };
+        client.requestIterator.context = { token };
+        client.requestIterator.rebuildRequest();
       },
-      {
-        method: 'POST',
-        setupRequest: (request: Record<string, unknown>, context: { token: string }) => ({
-          ...request,
-          path: '/api/integrations/github/disconnect',
-          headers: { ...json, authorization: `Token ${context.token}` },
-          body: '{}',
-        }),
-      },
-    ],
-  });
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (request: Record<string, unknown>, context: { token: string }) => ({
+            ...request,
+            path: '/api/integrations/github/connect',
+            headers: { ...json, authorization: `Token ${context.token}` },
+            body: JSON.stringify({ installationId: '42', accountLogin: 'pairs' }),
+          }),
+        },
+        {
+          method: 'POST',
+          setupRequest: (request: Record<string, unknown>, context: { token: string }) => ({
+            ...request,
+            path: '/api/integrations/github/disconnect',
+            headers: { ...json, authorization: `Token ${context.token}` },
+            body: '{}',
+          }),
+        },
+      ],
+    });
+  // One client alone: a command's own time through HTTP, bus, event store and projection.
+  const alone = await runPairs(1);
+  console.log(line('POST connect + disconnect, 1 conn', alone));
+  const pairs = await runPairs(PAIR_CONNECTIONS);
   console.log(line('POST connect + disconnect (each)', pairs));
   console.log(
     `pairs: ${(pairs.requests.average / 2).toFixed(0)} pairs/s; p99 per request ${pairs.latency.p99} ms (aim < 50 ms)`,

@@ -7,6 +7,7 @@ import { IntegrationsModule } from './integrations/integrations.module.js';
 import { RulesModule } from './rules/rules.module.js';
 import { ProviderHealthModule } from './health/provider-health.module.js';
 import { WriteSide1764100000000 } from './migrations/1764100000000-write-side.js';
+import { IntegrationSnapshots1764100001000 } from './migrations/1764100001000-integration-snapshots.js';
 import { WriteSide } from './write-side/write-side.js';
 import { WriteSideModule } from './write-side/write-side.module.js';
 
@@ -53,7 +54,7 @@ class IntegrationServiceModule {
 export const integrationService: ServiceSpec<typeof env> = {
   name: 'integration-service',
   schema: 'integration',
-  migrations: [WriteSide1764100000000],
+  migrations: [WriteSide1764100000000, IntegrationSnapshots1764100001000],
   streams: [Streams.integrationEvents],
   healthSubject: IntegrationSubjects.health,
   env,

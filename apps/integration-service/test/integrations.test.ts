@@ -15,7 +15,7 @@ import {
   CredentialVault,
   type SealedCredentials,
 } from '../src/credentials/credential-vault.js';
-import { foldIntegration } from '../src/write-side/repositories.js';
+import { foldIntegration, loadIntegration } from '../src/write-side/repositories.js';
 import { errorOf, startHarness, value, type Harness } from './harness.js';
 
 let h: Harness & { workspaceId: string };
@@ -468,6 +468,55 @@ describe('connecting again after a hard delete', () => {
     expect(errorOf(await h.send(S.get, { integrationId: first.id }, { workspaceId })).kind).toBe(
       'not_found',
     );
+  });
+});
+
+describe('snapshots', () => {
+  test('a load from the snapshot and the events after it equals a fold of the whole stream', async () => {
+    const workspaceId = randomUUID();
+    const as = { workspaceId };
+    for (let i = 0; i < 5; i++) {
+      value(await h.send(S.connect, { provider: 'slack', payload: { botToken: SLACK_TOKEN } }, as));
+      value(await h.send(S.disconnect, { provider: 'slack', reason: `round ${i}` }, as));
+    }
+    const view = value(
+      await h.send<IntegrationView>(
+        S.connect,
+        { provider: 'slack', payload: { botToken: SLACK_TOKEN } },
+        as,
+      ),
+    );
+    const stream = () => h.writeSide.store.readStream(`integration-${view.id}`);
+    const fullFold = async () => foldIntegration(view.id, await stream());
+    const load = async () =>
+      (await loadIntegration(h.writeSide.store, h.writeSide.pool, view.id)).state;
+    const [row] = await h.db.query<{ snapshot: { version: number } }>(
+      'SELECT snapshot FROM integration.integrations WHERE id = $1',
+      [view.id],
+    );
+    expect(row!.snapshot.version).toBe(11);
+    expect(await load()).toEqual(await fullFold());
+
+    // A snapshot behind the stream is caught up from the events after it.
+    const behind = foldIntegration(view.id, (await stream()).slice(0, 7));
+    await h.db.query('UPDATE integration.integrations SET snapshot = $2 WHERE id = $1', [
+      view.id,
+      JSON.stringify(behind),
+    ]);
+    expect(behind.status).toBe('connected');
+    expect(await load()).toEqual(await fullFold());
+
+    // A snapshot of another shape is ignored: the whole stream is folded.
+    await h.db.query(
+      `UPDATE integration.integrations SET snapshot = '{"version": 11}', snapshot_schema = 0
+       WHERE id = $1`,
+      [view.id],
+    );
+    expect(await load()).toEqual(await fullFold());
+    // ... and the next command writes a current one again.
+    value(await h.send(S.disconnect, { provider: 'slack' }, as));
+    expect(await load()).toEqual(await fullFold());
+    expect((await load()).status).toBe('disconnected');
   });
 });
 

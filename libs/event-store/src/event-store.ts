@@ -102,12 +102,29 @@ export class EventStore {
     }
   }
 
-  async readStream(streamId: string, on: Queryable = this.pool): Promise<StoredEvent[]> {
+  /** A stream in version order; `afterVersion` skips what a snapshot already holds. */
+  async readStream(
+    streamId: string,
+    on: Queryable = this.pool,
+    afterVersion = 0,
+  ): Promise<StoredEvent[]> {
     const result = await on.query<EventRow>(
-      `SELECT ${COLUMNS} FROM ${this.tables.events} WHERE stream_id = $1 ORDER BY stream_version`,
-      [streamId],
+      `SELECT ${COLUMNS} FROM ${this.tables.events}
+       WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version`,
+      [streamId, afterVersion],
     );
     return result.rows.map((row) => this.toStored(row));
+  }
+
+  /** The newest event of a stream that carries sealed data, if any. */
+  async lastSealed(streamId: string, on: Queryable = this.pool): Promise<StoredEvent | undefined> {
+    const result = await on.query<EventRow>(
+      `SELECT ${COLUMNS} FROM ${this.tables.events}
+       WHERE stream_id = $1 AND sealed IS NOT NULL ORDER BY stream_version DESC LIMIT 1`,
+      [streamId],
+    );
+    const row = result.rows[0];
+    return row ? this.toStored(row) : undefined;
   }
 
   /** Events after `position`, in log order. Rows of open transactions are not visible yet. */

@@ -77,4 +77,14 @@ export class TokenAuthGuard implements CanActivate {
     if (!auth) throw new ApiError('unauthorized', 'unauthorized', 'unknown or revoked API key');
     return auth;
   }
+
+  /**
+   * The member behind a well-formed key this replica knows right now, without waiting on
+   * anything; undefined for anything else (`authenticate` then gives the answer or the error).
+   */
+  knownMember(header: string | undefined): AuthContext | undefined {
+    const secret = parseAuthorization(header);
+    if (!secret || !isWellFormedToken(secret)) return undefined;
+    return this.cache.get(hashTokenSecret(secret).toString('base64')) ?? undefined;
+  }
 }

@@ -33,9 +33,9 @@ export class IntegrationListCache {
   }
 
   async body(workspaceId: string, status: Status): Promise<string> {
+    const hit = this.cached(workspaceId, status);
+    if (hit !== undefined) return hit;
     const key = `${workspaceId}:${status}`;
-    const hit = this.entries.get(key);
-    if (hit && hit.expiresAt > Date.now()) return hit.body;
     const generation = this.generationOf(workspaceId);
     const body = JSON.stringify({ integrations: await this.readModel.list(workspaceId, status) });
     if (this.generationOf(workspaceId) === generation) {
@@ -43,6 +43,12 @@ export class IntegrationListCache {
       this.entries.set(key, { body, expiresAt: Date.now() + this.ttlMs });
     }
     return body;
+  }
+
+  /** The list as kept, if it is kept and fresh. */
+  cached(workspaceId: string, status: Status): string | undefined {
+    const hit = this.entries.get(`${workspaceId}:${status}`);
+    return hit && hit.expiresAt > Date.now() ? hit.body : undefined;
   }
 
   invalidate(workspaceId: string): void {

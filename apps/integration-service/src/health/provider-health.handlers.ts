@@ -4,7 +4,6 @@ import {
   fail,
   findProvider,
   IntegrationSubjects,
-  integrationStreamId,
   ok,
   type IntegrationHealthResult,
   type IntegrationView,
@@ -12,7 +11,7 @@ import {
 } from '#libs/contracts/src/index.js';
 import type { SealedCredentials } from '../credentials/credential-vault.js';
 import { parseHealth, unknownProvider } from '../integrations/parse-commands.js';
-import { readIntegrationView } from '../write-side/repositories.js';
+import { latestSealedCredentials, readIntegrationView } from '../write-side/repositories.js';
 import { WRITE_SIDE, type WriteSide } from '../write-side/write-side.js';
 import { HealthCheckUnavailable, ProviderHealthChecker } from './provider-health-checker.js';
 
@@ -38,8 +37,7 @@ export class ProviderHealthHandlers {
       if (!integration || integration.provider !== provider || integration.status !== 'connected') {
         return fail('not_found', 'not_connected', `${provider} is not connected`);
       }
-      const events = await this.w.store.readStream(integrationStreamId(integration.id));
-      const sealed = events.findLast((e) => e.sealed !== null)?.sealed as
+      const sealed = (await latestSealedCredentials(this.w.store, this.w.pool, integration.id)) as
         SealedCredentials | undefined;
       const credentials = sealed
         ? await this.w.vault.open(this.w.pool, integration.id, sealed)

@@ -16,6 +16,7 @@ import type { SealedCredentials } from '../credentials/credential-vault.js';
 import { disableDependentRules, providerStillConnected } from '../rules/disable-dependent-rules.js';
 import {
   integrationForProvider,
+  latestSealedCredentials,
   loadIntegration,
   readIntegrationView,
   saveIntegration,
@@ -112,12 +113,12 @@ export class IntegrationHandlers {
       const parsed = parseUpdate(data);
       if (!parsed.ok) return parsed;
       const { integrationId, profileName, credentials } = parsed.value;
-      const { state, events } = await loadIntegration(this.w.store, uow.client, integrationId);
+      const { state } = await loadIntegration(this.w.store, uow.client, integrationId);
       if (!this.visible(state, uow)) return notFound(integrationId);
       const provider = findProvider(state.provider)!;
       let merged: Record<string, unknown> | undefined;
       if (credentials !== undefined) {
-        merged = { ...(await this.currentCredentials(uow, state, events)), ...credentials };
+        merged = { ...(await this.currentCredentials(uow, state)), ...credentials };
       }
       const decision = decideIntegration(
         state,
@@ -254,14 +255,10 @@ export class IntegrationHandlers {
     return next;
   }
 
-  private async currentCredentials(
-    uow: UnitOfWork,
-    state: IntegrationState,
-    events: StoredEvent[],
-  ) {
-    const last = events.findLast((e) => e.sealed !== null);
-    if (!last) return {};
-    return this.w.vault.open(uow.client, state.id, last.sealed as SealedCredentials);
+  private async currentCredentials(uow: UnitOfWork, state: IntegrationState) {
+    const sealed = await latestSealedCredentials(this.w.store, uow.client, state.id);
+    if (!sealed) return {};
+    return this.w.vault.open(uow.client, state.id, sealed as SealedCredentials);
   }
 
   private async rulesNaming(uow: UnitOfWork, provider: string): Promise<number> {

@@ -26,13 +26,49 @@ export const foldIntegration = (id: string, events: readonly StoredEvent[]) =>
 export const foldRule = (id: string, events: readonly StoredEvent[]) =>
   events.reduce(evolveRule, initialRule(id));
 
+/**
+ * Bumped whenever `IntegrationState` changes shape: older snapshots are then ignored and the
+ * stream is folded from its start (and the next write stores a current snapshot).
+ */
+export const INTEGRATION_SNAPSHOT_SCHEMA = 1;
+
+interface SnapshotRow {
+  snapshot: IntegrationState | null;
+  snapshot_schema: number | null;
+}
+
+/** An integration's state: its snapshot, if current, then the events appended after it. */
 export async function loadIntegration(
   store: EventStore,
   on: Queryable,
   id: string,
-): Promise<{ state: IntegrationState; events: StoredEvent[] }> {
-  const events = await store.readStream(integrationStreamId(id), on);
-  return { state: foldIntegration(id, events), events };
+): Promise<{ state: IntegrationState }> {
+  const { rows } = await on.query<SnapshotRow>(
+    'SELECT snapshot, snapshot_schema FROM integration.integrations WHERE id = $1',
+    [id],
+  );
+  return loadFrom(store, on, id, rows[0]);
+}
+
+async function loadFrom(
+  store: EventStore,
+  on: Queryable,
+  id: string,
+  row: SnapshotRow | undefined,
+): Promise<{ state: IntegrationState }> {
+  const snapshot =
+    row?.snapshot && row.snapshot_schema === INTEGRATION_SNAPSHOT_SCHEMA ? row.snapshot : undefined;
+  const events = await store.readStream(integrationStreamId(id), on, snapshot?.version ?? 0);
+  return { state: events.reduce(evolveIntegration, snapshot ?? initialIntegration(id)) };
+}
+
+/** The sealed credentials of the integration's newest event that carries any. */
+export async function latestSealedCredentials(
+  store: EventStore,
+  on: Queryable,
+  id: string,
+): Promise<unknown> {
+  return (await store.lastSealed(integrationStreamId(id), on))?.sealed ?? undefined;
 }
 
 export async function loadRule(store: EventStore, on: Queryable, id: string): Promise<RuleState> {
@@ -45,10 +81,12 @@ export async function saveIntegration(on: Queryable, state: IntegrationState): P
     return;
   }
   await on.query(
-    `INSERT INTO integration.integrations (id, workspace_id, provider, status, view, version, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO integration.integrations
+       (id, workspace_id, provider, status, view, version, created_at, snapshot, snapshot_schema)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, view = EXCLUDED.view,
-       version = EXCLUDED.version`,
+       version = EXCLUDED.version, snapshot = EXCLUDED.snapshot,
+       snapshot_schema = EXCLUDED.snapshot_schema`,
     [
       state.id,
       state.workspaceId,
@@ -57,6 +95,8 @@ export async function saveIntegration(on: Queryable, state: IntegrationState): P
       JSON.stringify(toIntegrationView(state)),
       state.version,
       state.createdAt,
+      JSON.stringify(state),
+      INTEGRATION_SNAPSHOT_SCHEMA,
     ],
   );
 }
@@ -112,13 +152,14 @@ export async function integrationForProvider(
   on: Queryable,
   workspaceId: string,
   provider: string,
-): Promise<{ state: IntegrationState; events: StoredEvent[] }> {
-  const { rows } = await on.query<{ id: string }>(
-    `SELECT id FROM integration.integrations WHERE workspace_id = $1 AND provider = $2
+): Promise<{ state: IntegrationState }> {
+  const { rows } = await on.query<SnapshotRow & { id: string }>(
+    `SELECT id, snapshot, snapshot_schema FROM integration.integrations
+     WHERE workspace_id = $1 AND provider = $2
      ORDER BY (status = 'connected') DESC, created_at, id LIMIT 1`,
     [workspaceId, provider],
   );
-  if (rows[0]) return loadIntegration(store, on, rows[0].id);
+  if (rows[0]) return loadFrom(store, on, rows[0].id, rows[0]);
   for (let generation = 0; ; generation++) {
     const loaded = await loadIntegration(
       store,
