@@ -488,8 +488,7 @@ describe('snapshots', () => {
     );
     const stream = () => h.writeSide.store.readStream(`integration-${view.id}`);
     const fullFold = async () => foldIntegration(view.id, await stream());
-    const load = async () =>
-      (await loadIntegration(h.writeSide.store, h.writeSide.pool, view.id)).state;
+    const load = () => loadIntegration(h.writeSide.store, h.writeSide.pool, view.id);
     const [row] = await h.db.query<{ snapshot: { version: number } }>(
       'SELECT snapshot FROM integration.integrations WHERE id = $1',
       [view.id],

@@ -67,9 +67,8 @@ export class TokenAuthGuard implements CanActivate {
         'malformed Authorization header: expected `Token <key>` or `Bearer <key>`',
       );
     }
-    const hash = hashTokenSecret(secret);
-    const key = hash.toString('base64');
-    let auth = this.cache.get(key);
+    const { hash, key, cached } = this.lookUp(secret);
+    let auth = cached;
     if (auth === undefined) {
       auth = (await this.store.authenticate(hash)) ?? null;
       this.cache.set(key, auth);
@@ -85,6 +84,13 @@ export class TokenAuthGuard implements CanActivate {
   knownMember(header: string | undefined): AuthContext | undefined {
     const secret = parseAuthorization(header);
     if (!secret || !isWellFormedToken(secret)) return undefined;
-    return this.cache.get(hashTokenSecret(secret).toString('base64')) ?? undefined;
+    return this.lookUp(secret).cached ?? undefined;
+  }
+
+  /** A key's stored hash, its cache key, and what the cache holds for it. */
+  private lookUp(secret: string) {
+    const hash = hashTokenSecret(secret);
+    const key = hash.toString('base64');
+    return { hash, key, cached: this.cache.get(key) };
   }
 }

@@ -9,9 +9,9 @@ import {
   type IntegrationView,
   type Reply,
 } from '#libs/contracts/src/index.js';
-import type { SealedCredentials } from '../credentials/credential-vault.js';
+import { currentCredentials } from '../credentials/current-credentials.js';
 import { parseHealth, unknownProvider } from '../integrations/parse-commands.js';
-import { latestSealedCredentials, readIntegrationView } from '../write-side/repositories.js';
+import { readIntegrationView } from '../write-side/repositories.js';
 import { WRITE_SIDE, type WriteSide } from '../write-side/write-side.js';
 import { HealthCheckUnavailable, ProviderHealthChecker } from './provider-health-checker.js';
 
@@ -37,11 +37,12 @@ export class ProviderHealthHandlers {
       if (!integration || integration.provider !== provider || integration.status !== 'connected') {
         return fail('not_found', 'not_connected', `${provider} is not connected`);
       }
-      const sealed = (await latestSealedCredentials(this.w.store, this.w.pool, integration.id)) as
-        SealedCredentials | undefined;
-      const credentials = sealed
-        ? await this.w.vault.open(this.w.pool, integration.id, sealed)
-        : {};
+      const credentials = await currentCredentials(
+        this.w.store,
+        this.w.vault,
+        this.w.pool,
+        integration.id,
+      );
       try {
         return ok(await this.checker.check(integration, credentials));
       } catch (error) {

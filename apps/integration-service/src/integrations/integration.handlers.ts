@@ -12,11 +12,10 @@ import {
   type Reply,
 } from '#libs/contracts/src/index.js';
 import type { StoredEvent } from '#libs/event-store/src/index.js';
-import type { SealedCredentials } from '../credentials/credential-vault.js';
+import { currentCredentials } from '../credentials/current-credentials.js';
 import { disableDependentRules, providerStillConnected } from '../rules/disable-dependent-rules.js';
 import {
   integrationForProvider,
-  latestSealedCredentials,
   loadIntegration,
   readIntegrationView,
   saveIntegration,
@@ -52,7 +51,7 @@ export class IntegrationHandlers {
       const parsed = parseConnect(data);
       if (!parsed.ok) return parsed;
       const { provider, integrationId } = parsed.value;
-      const { state } = integrationId
+      const state = integrationId
         ? await loadIntegration(this.w.store, uow.client, integrationId)
         : await integrationForProvider(this.w.store, uow.client, uow.workspaceId, provider.name);
       if (integrationId && !this.visible(state, uow)) return notFound(integrationId);
@@ -76,7 +75,7 @@ export class IntegrationHandlers {
       const parsed = parseDisconnect(data);
       if (!parsed.ok) return parsed;
       const { provider, integrationId, reason } = parsed.value;
-      const { state } = integrationId
+      const state = integrationId
         ? await loadIntegration(this.w.store, uow.client, integrationId)
         : await integrationForProvider(this.w.store, uow.client, uow.workspaceId, provider.name);
       if (integrationId && (!this.visible(state, uow) || state.provider !== provider.name)) {
@@ -100,7 +99,7 @@ export class IntegrationHandlers {
     return this.w.runner.run(message, 'integrations.create', async (uow, data) => {
       const parsed = parseCreate(data);
       if (!parsed.ok) return parsed;
-      const { state } = await loadIntegration(this.w.store, uow.client, randomUUID());
+      const state = await loadIntegration(this.w.store, uow.client, randomUUID());
       const decision = decideIntegration(state, { kind: 'create', ...parsed.value }, uow.now);
       if (!decision.ok) return { ok: false, error: decision.error };
       return ok(toIntegrationView(await this.append(uow, state, decision.events)));
@@ -113,12 +112,13 @@ export class IntegrationHandlers {
       const parsed = parseUpdate(data);
       if (!parsed.ok) return parsed;
       const { integrationId, profileName, credentials } = parsed.value;
-      const { state } = await loadIntegration(this.w.store, uow.client, integrationId);
+      const state = await loadIntegration(this.w.store, uow.client, integrationId);
       if (!this.visible(state, uow)) return notFound(integrationId);
       const provider = findProvider(state.provider)!;
       let merged: Record<string, unknown> | undefined;
       if (credentials !== undefined) {
-        merged = { ...(await this.currentCredentials(uow, state)), ...credentials };
+        const current = await currentCredentials(this.w.store, this.w.vault, uow.client, state.id);
+        merged = { ...current, ...credentials };
       }
       const decision = decideIntegration(
         state,
@@ -140,7 +140,7 @@ export class IntegrationHandlers {
     return this.w.runner.run(message, 'integrations.update-settings', async (uow, data) => {
       const parsed = parseUpdateSettings(data);
       if (!parsed.ok) return parsed;
-      const { state } = await loadIntegration(this.w.store, uow.client, parsed.value.integrationId);
+      const state = await loadIntegration(this.w.store, uow.client, parsed.value.integrationId);
       if (!this.visible(state, uow)) return notFound(parsed.value.integrationId);
       const decision = decideIntegration(
         state,
@@ -162,7 +162,7 @@ export class IntegrationHandlers {
       const parsed = parseIntegrationId(data);
       if (!parsed.ok) return parsed;
       const { integrationId } = parsed.value;
-      const { state } = await loadIntegration(this.w.store, uow.client, integrationId);
+      const state = await loadIntegration(this.w.store, uow.client, integrationId);
       if (!this.visible(state, uow)) return notFound(integrationId);
       const orphanedTargets = (await providerStillConnected(
         uow.client,
@@ -253,12 +253,6 @@ export class IntegrationHandlers {
     const next = stored.reduce(evolveIntegration, state);
     await saveIntegration(uow.client, next);
     return next;
-  }
-
-  private async currentCredentials(uow: UnitOfWork, state: IntegrationState) {
-    const sealed = await latestSealedCredentials(this.w.store, uow.client, state.id);
-    if (!sealed) return {};
-    return this.w.vault.open(uow.client, state.id, sealed as SealedCredentials);
   }
 
   private async rulesNaming(uow: UnitOfWork, provider: string): Promise<number> {

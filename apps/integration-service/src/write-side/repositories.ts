@@ -42,7 +42,7 @@ export async function loadIntegration(
   store: EventStore,
   on: Queryable,
   id: string,
-): Promise<{ state: IntegrationState }> {
+): Promise<IntegrationState> {
   const { rows } = await on.query<SnapshotRow>(
     'SELECT snapshot, snapshot_schema FROM integration.integrations WHERE id = $1',
     [id],
@@ -55,20 +55,11 @@ async function loadFrom(
   on: Queryable,
   id: string,
   row: SnapshotRow | undefined,
-): Promise<{ state: IntegrationState }> {
+): Promise<IntegrationState> {
   const snapshot =
     row?.snapshot && row.snapshot_schema === INTEGRATION_SNAPSHOT_SCHEMA ? row.snapshot : undefined;
   const events = await store.readStream(integrationStreamId(id), on, snapshot?.version ?? 0);
-  return { state: events.reduce(evolveIntegration, snapshot ?? initialIntegration(id)) };
-}
-
-/** The sealed credentials of the integration's newest event that carries any. */
-export async function latestSealedCredentials(
-  store: EventStore,
-  on: Queryable,
-  id: string,
-): Promise<unknown> {
-  return (await store.lastSealed(integrationStreamId(id), on))?.sealed ?? undefined;
+  return events.reduce(evolveIntegration, snapshot ?? initialIntegration(id));
 }
 
 export async function loadRule(store: EventStore, on: Queryable, id: string): Promise<RuleState> {
@@ -152,7 +143,7 @@ export async function integrationForProvider(
   on: Queryable,
   workspaceId: string,
   provider: string,
-): Promise<{ state: IntegrationState }> {
+): Promise<IntegrationState> {
   const { rows } = await on.query<SnapshotRow & { id: string }>(
     `SELECT id, snapshot, snapshot_schema FROM integration.integrations
      WHERE workspace_id = $1 AND provider = $2
@@ -161,12 +152,12 @@ export async function integrationForProvider(
   );
   if (rows[0]) return loadFrom(store, on, rows[0].id, rows[0]);
   for (let generation = 0; ; generation++) {
-    const loaded = await loadIntegration(
+    const state = await loadIntegration(
       store,
       on,
       nameBasedUuid(`${workspaceId}:${provider}:${generation}`),
     );
-    if (!loaded.state.deleted) return loaded;
+    if (!state.deleted) return state;
   }
 }
 

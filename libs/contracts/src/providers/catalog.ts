@@ -404,10 +404,6 @@ export function findAction(provider: string, action: string): ActionDefinition |
   return findProvider(provider)?.actions.find((a) => a.name === action);
 }
 
-/**
- * What `:provider/connect` takes: the provider's config and credentials in one flat object
- * (GitHub: `{ installationId, accountLogin }`; Slack: `{ botToken, teamId? }`).
- */
 /** Built once per provider: zod compiles a schema on its first parse, which is costly per call. */
 function oncePerProvider(build: (provider: ProviderDefinition) => z.ZodObject) {
   const built = new WeakMap<ProviderDefinition, z.ZodObject>();
@@ -421,7 +417,10 @@ function oncePerProvider(build: (provider: ProviderDefinition) => z.ZodObject) {
   };
 }
 
-/** A connect payload: the provider's config and credential fields, flat, nothing else. */
+/**
+ * What `:provider/connect` takes: the provider's config and credentials in one flat object
+ * (GitHub: `{ installationId, accountLogin }`; Slack: `{ botToken, teamId? }`).
+ */
 export const connectPayloadSchema = oncePerProvider((provider) =>
   z.strictObject({ ...provider.config.shape, ...provider.credentials.shape }),
 );
