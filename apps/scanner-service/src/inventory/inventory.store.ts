@@ -23,8 +23,8 @@ interface RepoRow {
 /** Protection is stored as JSON; "not readable" is kept apart from "unprotected" (null). */
 const UNKNOWN_PROTECTION = { unknown: true } as const;
 
-function protectionColumn(protection: ListedRepo['protection']): string | null {
-  return JSON.stringify(protection === undefined ? UNKNOWN_PROTECTION : protection);
+function protectionColumn(protection: ListedRepo['protection']) {
+  return protection === undefined ? UNKNOWN_PROTECTION : protection;
 }
 
 export function rowToRecord(row: RepoRow): RepoRecord {
@@ -86,7 +86,7 @@ export class InventoryStore {
             archived: r.archived,
             fork: r.fork,
             default_branch: r.defaultBranch,
-            protection: JSON.parse(protectionColumn(r.protection)!),
+            protection: protectionColumn(r.protection),
           })),
         ),
         scanId,
@@ -101,33 +101,7 @@ export class InventoryStore {
     findings: Finding[],
     db: Queryable = this.dataSource,
   ): Promise<void> {
-    await db.query(
-      `INSERT INTO scanner.repos (workspace_id, github_id, full_name, private, visibility, archived,
-         fork, default_branch, protection, secret_scanning, collaborators, teams, scan_state, updated_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13, now())
-       ON CONFLICT (workspace_id, github_id) DO UPDATE SET
-         full_name = EXCLUDED.full_name, private = EXCLUDED.private,
-         visibility = EXCLUDED.visibility, archived = EXCLUDED.archived, fork = EXCLUDED.fork,
-         default_branch = EXCLUDED.default_branch, protection = EXCLUDED.protection,
-         secret_scanning = EXCLUDED.secret_scanning, collaborators = EXCLUDED.collaborators,
-         teams = EXCLUDED.teams, scan_state = EXCLUDED.scan_state, updated_at = now()`,
-      [
-        workspaceId,
-        record.githubId,
-        record.fullName,
-        record.private,
-        record.visibility,
-        record.archived,
-        record.fork,
-        record.defaultBranch,
-        protectionColumn(record.protection),
-        record.secretScanning,
-        JSON.stringify(record.collaborators),
-        JSON.stringify(record.teams),
-        record.scanState,
-      ],
-    );
-    await this.replaceFindings(workspaceId, record.githubId, findings, db);
+    await this.saveScannedBatch(workspaceId, [{ record, findings }], db);
   }
 
   /** Many scanned repositories and their findings in three statements (a scan's batch). */
@@ -165,7 +139,7 @@ export class InventoryStore {
             archived: record.archived,
             fork: record.fork,
             default_branch: record.defaultBranch,
-            protection: JSON.parse(protectionColumn(record.protection)!),
+            protection: protectionColumn(record.protection),
             secret_scanning: record.secretScanning,
             collaborators: record.collaborators,
             teams: record.teams,
@@ -224,33 +198,6 @@ export class InventoryStore {
         };
         return [githubId, listed];
       }),
-    );
-  }
-
-  async replaceFindings(
-    workspaceId: string,
-    githubId: number,
-    findings: Finding[],
-    db: Queryable = this.dataSource,
-  ): Promise<void> {
-    await db.query(`DELETE FROM scanner.findings WHERE workspace_id = $1 AND github_id = $2`, [
-      workspaceId,
-      githubId,
-    ]);
-    if (findings.length === 0) return;
-    await db.query(
-      `INSERT INTO scanner.findings (workspace_id, github_id, repo, check_name, expected, actual, severity)
-       SELECT $1, $2, x.repo, x.check, x.expected, x.actual, x.severity
-       FROM jsonb_to_recordset($3::jsonb) AS x(repo text, "check" text, expected jsonb, actual jsonb, severity text)`,
-      [workspaceId, githubId, JSON.stringify(findings)],
-    );
-  }
-
-  async markFailed(workspaceId: string, githubId: number, db: Queryable = this.dataSource) {
-    await db.query(
-      `UPDATE scanner.repos SET scan_state = 'failed', updated_at = now()
-       WHERE workspace_id = $1 AND github_id = $2`,
-      [workspaceId, githubId],
     );
   }
 
