@@ -79,8 +79,8 @@ export interface TeamAccess {
   permission: RepoPermission;
 }
 
-/** One repository as the scanner knows it. `null` details: not scanned yet (discovery only). */
-export interface RepoRecord {
+/** What GitHub says of a repository itself, in a listing or a webhook payload. */
+export interface RepoFacts {
   githubId: number;
   fullName: string;
   private: boolean;
@@ -88,6 +88,10 @@ export interface RepoRecord {
   archived: boolean;
   fork: boolean;
   defaultBranch: string | null;
+}
+
+/** One repository as the scanner knows it. `null` details: not scanned yet (discovery only). */
+export interface RepoRecord extends RepoFacts {
   /** null: default branch unprotected; absent: unknown (the installation may not read it). */
   protection?: BranchProtectionSummary | null;
   secretScanning: 'enabled' | 'disabled' | 'unknown';

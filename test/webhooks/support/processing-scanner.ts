@@ -1,11 +1,10 @@
 import { Global, Injectable, Module } from '@nestjs/common';
-import { ScannerSubjects, Streams } from '#libs/contracts/src/index.js';
+import { ScannerSubjects, Streams, type RepoFacts } from '#libs/contracts/src/index.js';
 import { port } from '#libs/config/src/index.js';
 import type { ServiceSpec } from '#libs/service-kit/src/index.js';
 import {
   WebhookProcessing1764100006000,
   WebhookProcessingModule,
-  type RepoFacts,
   type WebhookInventory,
 } from '../../../apps/scanner-service/src/webhooks/index.js';
 

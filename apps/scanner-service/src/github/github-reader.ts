@@ -1,5 +1,6 @@
 import type {
   BranchProtectionSummary,
+  RepoFacts,
   RepoPermission,
   TeamAccess,
 } from '#libs/contracts/src/index.js';
@@ -7,14 +8,7 @@ import type { ScannerOctokit } from './github-app.js';
 import type { ConditionalCache } from './conditional-cache.js';
 
 /** One repository as the GraphQL listing gives it, default-branch protection included. */
-export interface ListedRepo {
-  githubId: number;
-  fullName: string;
-  private: boolean;
-  visibility: 'public' | 'private' | 'internal';
-  archived: boolean;
-  fork: boolean;
-  defaultBranch: string | null;
+export interface ListedRepo extends RepoFacts {
   /** undefined: the installation may not read branch protection. */
   protection: BranchProtectionSummary | null | undefined;
 }

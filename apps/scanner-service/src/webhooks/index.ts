@@ -3,4 +3,4 @@ export { WebhookProcessing1764100006000 } from './webhook-processing.migration.j
 export { WebhookCounters } from './webhook-counters.js';
 export { WEBHOOK_INVENTORY, type WebhookInventory } from './webhook-inventory.js';
 export { listDeadLetters, replayDeadLetter, DeadLetterNotFound } from './dead-letters.js';
-export { planDelivery, type Plan, type RepoFacts } from './plan.js';
+export { planDelivery, type Plan } from './plan.js';

@@ -1,18 +1,4 @@
-import type { GithubWebhookDelivery } from '#libs/contracts/src/index.js';
-
-/**
- * What one GitHub delivery asks of the scanner. Pure: `planDelivery` reads the payload and says
- * what to do; the processor does it. Names follow GitHub's event and action names.
- */
-export interface RepoFacts {
-  githubId: number;
-  fullName: string;
-  private: boolean;
-  visibility: 'public' | 'private' | 'internal';
-  archived: boolean;
-  fork: boolean;
-  defaultBranch: string | null;
-}
+import type { GithubWebhookDelivery, RepoFacts } from '#libs/contracts/src/index.js';
 
 /** When GitHub says this state was current: `repository.updated_at`, else when it was received. */
 export interface Version {
@@ -25,6 +11,10 @@ export type RepoChange =
   | { kind: 'rename'; repo: RepoFacts; version: Version }
   | { kind: 'remove'; githubId: number; fullName: string; version: Version; deleted: boolean };
 
+/**
+ * What one GitHub delivery asks of the scanner. Pure: `planDelivery` reads the payload and says
+ * what to do; the processor does it. Names follow GitHub's event and action names.
+ */
 export type Plan =
   | { kind: 'disconnect'; reason: 'github_app_uninstalled' | 'github_app_suspended' }
   | { kind: 'repos'; changes: RepoChange[] }

@@ -1,4 +1,4 @@
-import type { RepoFacts } from './plan.js';
+import type { RepoFacts } from '#libs/contracts/src/index.js';
 
 /**
  * What webhook processing needs from the scanner's repository inventory (its `InventoryService`,
