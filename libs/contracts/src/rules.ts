@@ -127,16 +127,14 @@ export function validateRuleDefinition(
   const issues: FieldIssue[] = [];
   def.conditions.forEach((c, i) => {
     const at = `conditions.${i}`;
-    if (!findProvider(c.provider)) {
-      issues.push({
-        field: `${at}.provider`,
-        message: `unknown provider ${c.provider}; known: ${PROVIDER_NAMES.join(', ')}`,
-      });
+    const provider = findProvider(c.provider);
+    if (!provider) {
+      issues.push(unknownProvider(`${at}.provider`, c.provider));
       return;
     }
     const check = findCheck(c.provider, c.check);
     if (!check) {
-      const known = findProvider(c.provider)!.checks.map((k) => k.name);
+      const known = provider.checks.map((k) => k.name);
       issues.push({
         field: `${at}.check`,
         message: `unknown check ${c.check} for ${c.provider}; known: ${known.join(', ')}`,
@@ -163,16 +161,14 @@ export function validateRuleDefinition(
   });
   def.actions.forEach((a, i) => {
     const at = `actions.${i}`;
-    if (!findProvider(a.provider)) {
-      issues.push({
-        field: `${at}.provider`,
-        message: `unknown provider ${a.provider}; known: ${PROVIDER_NAMES.join(', ')}`,
-      });
+    const provider = findProvider(a.provider);
+    if (!provider) {
+      issues.push(unknownProvider(`${at}.provider`, a.provider));
       return;
     }
     const action = findAction(a.provider, a.method);
     if (!action) {
-      const known = findProvider(a.provider)!.actions.map((k) => k.name);
+      const known = provider.actions.map((k) => k.name);
       issues.push({
         field: `${at}.method`,
         message: `unknown action ${a.method} for ${a.provider}; known: ${known.join(', ')}`,
@@ -190,6 +186,10 @@ export function validateRuleDefinition(
     }
   });
   return issues.length === 0 ? { ok: true, definition: def } : { ok: false, issues };
+}
+
+function unknownProvider(field: string, name: string): FieldIssue {
+  return { field, message: `unknown provider ${name}; known: ${PROVIDER_NAMES.join(', ')}` };
 }
 
 function checkValue(operator: string, valueType: string, value: unknown): string | undefined {

@@ -1,29 +1,14 @@
 import type {
   Envelope,
   IntegrationEventDataMap,
-  IntegrationSettings,
   IntegrationSnapshotData,
+  IntegrationView,
   RuleDefinition,
   RuleEventDataMap,
 } from '#libs/contracts/src/index.js';
 
 /** One row of `gateway.integrations`: an integration as the gateway shows it. */
-export interface IntegrationRow {
-  id: string;
-  workspaceId: string;
-  provider: string;
-  kind: string;
-  profileName: string;
-  status: 'connected' | 'disconnected';
-  config: Record<string, unknown>;
-  settings: IntegrationSettings;
-  hasCredentials: boolean;
-  createdAt: string;
-  updatedAt: string;
-  connectedAt: string | null;
-  disconnectedAt: string | null;
-  /** Stream version of the last event applied to this row. */
-  version: number;
+export interface IntegrationRow extends IntegrationView {
   /** Log position of the last event applied to this row. */
   position: string;
 }
