@@ -10,7 +10,7 @@ import { configureHttp } from './http/configure-http.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { gatewayMigrations } from './migrations/index.js';
 import { WorkspaceModule } from './workspace/workspace.module.js';
-import { restEnv, RestV2Module, RestV21764000002000 } from './rest-v2/index.js';
+import { restEnv, RestModule, Rest1764000002000 } from './rest/index.js';
 import { ProjectionsModule } from './projections/index.js';
 import { IntegrationsModule, serveIntegrationListFast } from './integrations/index.js';
 import { RulesModule } from './rules/rules.module.js';
@@ -32,7 +32,7 @@ const env = { PORT: port(3000), ...webhookEnv, ...restEnv };
     // one line per feature module below
     ScansModule,
     WebhooksModule,
-    RestV2Module,
+    RestModule,
   ],
 })
 class ApiGatewayModule {}
@@ -44,7 +44,7 @@ export const apiGateway: ServiceSpec<typeof env> = {
   // Gateway migrations in timestamp order; add yours to the array (the admin CLI runs these too).
   migrations: [
     ...gatewayMigrations,
-    RestV21764000002000,
+    Rest1764000002000,
     GithubInstallations1764000006000,
     GithubScans1764000009000,
   ],
