@@ -12,10 +12,10 @@ import { gatewayMigrations } from './migrations/index.js';
 import { WorkspaceModule } from './workspace/workspace.module.js';
 import { restEnv, RestModule, Rest1764000002000 } from './rest/index.js';
 import { ProjectionsModule } from './projections/index.js';
-import { IntegrationsModule, serveIntegrationListFast } from './integrations/index.js';
-import { RulesModule } from './rules/rules.module.js';
+import { GatewayIntegrationsModule, serveIntegrationListFast } from './integrations/index.js';
+import { GatewayRulesModule } from './rules/rules.module.js';
 import { GithubInstallations1764000006000, WebhooksModule, webhookEnv } from './webhooks/index.js';
-import { GithubScans1764000009000, ScansModule } from './scans/index.js';
+import { GithubScans1764000009000, GatewayScansModule } from './scans/index.js';
 
 const env = { PORT: port(3000), ...webhookEnv, ...restEnv };
 
@@ -27,10 +27,10 @@ const env = { PORT: port(3000), ...webhookEnv, ...restEnv };
     BusModule,
     WorkspaceModule,
     ProjectionsModule,
-    IntegrationsModule,
-    RulesModule,
+    GatewayIntegrationsModule,
+    GatewayRulesModule,
     // one line per feature module below
-    ScansModule,
+    GatewayScansModule,
     WebhooksModule,
     RestModule,
   ],
