@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { IntegrationSubjects, PROVIDERS, Streams } from '#libs/contracts/src/index.js';
 import { base64Key32, port, type CommonEnv } from '#libs/config/src/index.js';
 import type { Infrastructure, ServiceSpec } from '#libs/service-kit/src/index.js';
-import { IntegrationsModule } from './integrations/integrations.module.js';
-import { RulesModule } from './rules/rules.module.js';
+import { IntegrationCommandsModule } from './integrations/integrations.module.js';
+import { RuleCommandsModule } from './rules/rules.module.js';
 import { ProviderHealthModule } from './health/provider-health.module.js';
 import { WriteSide1764100000000 } from './migrations/1764100000000-write-side.js';
 import { IntegrationSnapshots1764100001000 } from './migrations/1764100001000-integration-snapshots.js';
@@ -42,8 +42,8 @@ class IntegrationServiceModule {
       module: IntegrationServiceModule,
       imports: [
         WriteSideModule.forRoot(writeSide),
-        IntegrationsModule,
-        RulesModule,
+        IntegrationCommandsModule,
+        RuleCommandsModule,
         ProviderHealthModule,
       ],
     };
