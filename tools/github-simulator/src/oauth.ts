@@ -70,7 +70,10 @@ function oauthError(error: string, description: string): Record<string, unknown>
 }
 
 /** A form (`application/x-www-form-urlencoded`) or JSON body, as GitHub accepts both here. */
-export function parseOauthBody(raw: string, contentType: string | undefined): Record<string, unknown> {
+export function parseOauthBody(
+  raw: string,
+  contentType: string | undefined,
+): Record<string, unknown> {
   if ((contentType ?? '').includes('application/json')) {
     try {
       const parsed = JSON.parse(raw || '{}') as unknown;
