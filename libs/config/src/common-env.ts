@@ -53,6 +53,13 @@ const streamLimits = z
 export const port = (fallback: number) =>
   z.coerce.number().int().min(0).max(65535).default(fallback);
 
+/** `true` or `false` (anything else is an error naming the variable). */
+export const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'], { message: 'expected true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true');
+
 /** Variables every service reads. */
 export const commonEnv = {
   NATS_URL: urlListWithProtocols(['nats:', 'tls:'], 'nats://127.0.0.1:4222').default(

@@ -2,7 +2,7 @@ import { Inject, Module } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { Projections } from '#libs/projections/src/index.js';
 import { DATA_SOURCE } from '#libs/service-kit/src/index.js';
-import { IntegrationsModule } from '../integrations/integrations.module.js';
+import { GatewayIntegrationsModule } from '../integrations/integrations.module.js';
 import { ScanReadModel } from './scan-read-model.js';
 import { scannerEventsProjection } from './scanner-events.projection.js';
 import { ScansController } from './scans.controller.js';
@@ -12,7 +12,7 @@ import { ScansController } from './scans.controller.js';
  * SCANNER_EVENTS by the service's one projection runner (`libs/projections`).
  */
 @Module({
-  imports: [IntegrationsModule],
+  imports: [GatewayIntegrationsModule],
   controllers: [ScansController],
   providers: [
     {
@@ -22,7 +22,7 @@ import { ScansController } from './scans.controller.js';
     },
   ],
 })
-export class ScansModule {
+export class GatewayScansModule {
   constructor(@Inject(Projections) projections: Projections) {
     projections.run(scannerEventsProjection);
   }
