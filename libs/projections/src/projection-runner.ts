@@ -195,8 +195,9 @@ export class ProjectionRunner {
     }
   }
 
+  /** The key the gateway's projections always took: replicas of two versions never both lead. */
   private lockKey(): string {
-    return `projection:${this.options.schema}:${this.projection.name}`;
+    return `projection:${this.projection.name}`;
   }
 
   private async becomeLeader(): Promise<boolean> {
