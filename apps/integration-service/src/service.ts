@@ -6,6 +6,7 @@ import type { Infrastructure, ServiceSpec } from '#libs/service-kit/src/index.js
 import { IntegrationsModule } from './integrations/integrations.module.js';
 import { RulesModule } from './rules/rules.module.js';
 import { ProviderHealthModule } from './health/provider-health.module.js';
+import { ProvidersModule } from './providers/providers.module.js';
 import { WriteSide1764100000000 } from './migrations/1764100000000-write-side.js';
 import { IntegrationSnapshots1764100001000 } from './migrations/1764100001000-integration-snapshots.js';
 import { WriteSide } from './write-side/write-side.js';
@@ -26,6 +27,8 @@ const env = {
   GITHUB_APP_PRIVATE_KEY: z.string().optional(),
   GITHUB_APP_PRIVATE_KEY_PATH: z.string().optional(),
   PROVIDER_HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /** Bound on each provider call a rule's check or action makes. */
+  PROVIDER_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   ...providerApiUrls,
 };
 
@@ -45,6 +48,7 @@ class IntegrationServiceModule {
         IntegrationsModule,
         RulesModule,
         ProviderHealthModule,
+        ProvidersModule,
       ],
     };
   }

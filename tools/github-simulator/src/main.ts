@@ -5,7 +5,7 @@ import { startGithubSimulator } from './server.js';
  * `npm run github-sim -- --repos <n> --port <p> [--seed <s>] [--org <login>] [--latency-ms <ms>]
  * [--fail-rate <0..1>] [--rate-limit <n>] [--rate-limit-window-ms <ms>]
  * [--secondary-max-concurrent <n>] [--private-key-path <pem>] [--app-id <id>]
- * [--installation-id <id>]`: prints one JSON line
+ * [--installation-id <id>] [--webhook-url <url> --webhook-secret <secret>]`: prints one JSON line
  * `{"url","org","appId","privateKeyPath","installationId"}` and serves until SIGINT/SIGTERM.
  */
 const { values } = parseArgs({
@@ -24,6 +24,8 @@ const { values } = parseArgs({
     'private-key-path': { type: 'string' },
     'app-id': { type: 'string' },
     'installation-id': { type: 'string' },
+    'webhook-url': { type: 'string' },
+    'webhook-secret': { type: 'string' },
   },
   strict: true,
 });
@@ -54,6 +56,8 @@ const simulator = await startGithubSimulator({
   privateKeyPath: values['private-key-path'],
   appId: number('app-id', values['app-id']),
   installationId: number('installation-id', values['installation-id']),
+  webhookUrl: values['webhook-url'],
+  webhookSecret: values['webhook-secret'],
 });
 
 process.stdout.write(
