@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthFailure, generateAppKeys, publicKeyOf, TokenIssuer, verifyAppJwt } from './auth.js';
 import { loadGithubSchema, runGraphql } from './graphql.js';
+import { parseOauthBody, UserAuthorizations } from './oauth.js';
 import { generateOrg, seededRandom, type SimOrg, type SimRepo } from './org.js';
 import { RateBudget } from './rate-limit.js';
 import { deliverWebhook, PullStore, type SimPull } from './pulls.js';
@@ -12,6 +13,7 @@ import {
   collaborator,
   installation,
   minimalRepository,
+  simpleUser,
   team,
   teamRepository,
   type AppPermissions,
@@ -57,6 +59,15 @@ export interface GithubSimulatorOptions {
   /** Where deliveries of what the simulator makes happen go (`/_simulator/repos/.../pulls`). */
   webhookUrl?: string;
   webhookSecret?: string;
+  /** The App's OAuth client (GitHub shows both on the App's settings page). */
+  clientId?: string;
+  clientSecret?: string;
+  /** The App's slug, in `/apps/<slug>/installations/new`. */
+  appSlug?: string;
+  /** The App's "Setup URL": where GitHub sends the browser after an installation. */
+  setupUrl?: string;
+  /** The user who installed the App on the org; org members can access the installation too. */
+  installerLogin?: string;
 }
 
 export interface SimulatorStats {
@@ -82,6 +93,16 @@ export interface GithubSimulator {
   installationId: number;
   privateKeyPath: string;
   privateKeyPem: string;
+  clientId: string;
+  clientSecret: string;
+  appSlug: string;
+  /** The signed-in user by default, who can access the installation. */
+  installerLogin: string;
+  /** The App's "Setup URL" (known only once the service that serves it has a port). */
+  setSetupUrl(url: string): void;
+  /** As GitHub does when an org owner suspends or uninstalls the App. */
+  suspendInstallation(): void;
+  deleteInstallation(): void;
   stats(): SimulatorStats;
   resetStats(): void;
   setPermissions(permissions: AppPermissions): void;
@@ -168,6 +189,19 @@ export async function startGithubSimulator(
     windowMs,
   );
   const tokens = new TokenIssuer(options.tokenTtlMs ?? 3_600_000);
+  const users = new UserAuthorizations(options);
+  const appSlug = options.appSlug ?? 'integrations-platform-sim';
+  const installerLogin = options.installerLogin ?? `${org.login}-admin`;
+  let setupUrl = options.setupUrl;
+  let installationSuspendedAt: string | null = null;
+  let installationDeleted = false;
+  const canAccessInstallation = (login: string) =>
+    login === installerLogin || org.members.some((m) => m.login === login);
+  const currentInstallation = () => ({
+    ...installation(base, org, installationId, appId, permissions),
+    suspended_at: installationSuspendedAt,
+    suspended_by: installationSuspendedAt ? simpleUser(base, userByLogin(installerLogin)) : null,
+  });
   let inFlight = 0;
   let counted = 0;
   const pulls = new PullStore(org);
@@ -592,6 +626,66 @@ export async function startGithubSimulator(
     );
   }
 
+  /**
+   * The browser side of installing the App and of user authorization, and the calls an app makes
+   * with a user token: GitHub serves the first two on github.com, the rest on the API host; the
+   * simulator serves all on one host, as GitHub Enterprise Server does without `/api/v3`.
+   */
+  function webFlow(
+    method: string,
+    path: string,
+    url: URL,
+    req: IncomingMessage,
+  ): ((res: ServerResponse) => Promise<void>) | undefined {
+    const signedIn = url.searchParams.get('login') || installerLogin;
+    const redirect = (res: ServerResponse, target: string, query: Record<string, string>) => {
+      const to = new URL(target);
+      for (const [k, v] of Object.entries(query)) to.searchParams.set(k, v);
+      res.writeHead(302, { location: to.toString() });
+      res.end();
+      return Promise.resolve();
+    };
+    if (method === 'GET' && path === `/apps/${appSlug}/installations/new`) {
+      return (res) => {
+        if (!setupUrl) throw notFound();
+        // "Request user authorization (OAuth) during installation": GitHub adds a code.
+        return redirect(res, setupUrl, {
+          installation_id: String(installationId),
+          setup_action: 'install',
+          code: users.issueCode(signedIn),
+          ...(url.searchParams.get('state') ? { state: url.searchParams.get('state')! } : {}),
+        });
+      };
+    }
+    if (method === 'GET' && path === '/login/oauth/authorize') {
+      return (res) => {
+        if (url.searchParams.get('client_id') !== users.clientId) throw notFound();
+        const target = url.searchParams.get('redirect_uri') || setupUrl;
+        if (!target) throw notFound();
+        return redirect(res, target, {
+          code: users.issueCode(signedIn),
+          ...(url.searchParams.get('state') ? { state: url.searchParams.get('state')! } : {}),
+        });
+      };
+    }
+    if (method === 'POST' && path === '/login/oauth/access_token') {
+      return async (res) => {
+        const params = parseOauthBody(await readBody(req), req.headers['content-type']);
+        send(res, 200, users.exchange(params));
+      };
+    }
+    if (method === 'GET' && path === '/user/installations') {
+      return (res) => {
+        const login = users.userOf(req.headers.authorization);
+        const visible = canAccessInstallation(login) && !installationDeleted;
+        const list = visible ? [currentInstallation()] : [];
+        send(res, 200, { total_count: list.length, installations: list });
+        return Promise.resolve();
+      };
+    }
+    return undefined;
+  }
+
   function rateLimitOverview(): RateLimitOverview {
     return {
       resources: {
@@ -613,6 +707,8 @@ export async function startGithubSimulator(
     stats.requests++;
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
     try {
+      const web = webFlow(method, path, url, req);
+      if (web) return await web(res);
       // App-level calls authenticate with the app's JWT.
       const appMatch = /^\/app\/installations\/(\d+)(\/access_tokens)?$/.exec(path);
       if (appMatch || path === '/app') {
@@ -622,8 +718,15 @@ export async function startGithubSimulator(
         if (path === '/app') {
           return send(res, 200, { id: appId, slug: 'integrations-platform-sim', permissions });
         }
-        if (Number(appMatch![1]) !== installationId) throw notFound();
+        if (Number(appMatch![1]) !== installationId || installationDeleted) throw notFound();
         if (appMatch![2] && method === 'POST') {
+          if (installationSuspendedAt) {
+            throw new HttpError(403, {
+              message: 'This installation has been suspended',
+              documentation_url: DOCS,
+              status: '403',
+            });
+          }
           const minted = tokens.issue(installationId, permissions);
           stats.tokensIssued++;
           const body: InstallationTokenBody = {
@@ -635,7 +738,7 @@ export async function startGithubSimulator(
           return send(res, 201, body);
         }
         if (!appMatch![2] && method === 'GET') {
-          return send(res, 200, installation(base, org, installationId, appId, permissions));
+          return send(res, 200, currentInstallation());
         }
         throw notFound();
       }
@@ -857,6 +960,18 @@ export async function startGithubSimulator(
       failRate = Number(body.rate) || 0;
       return send(res, 204, null);
     }
+    if (path === '/_simulator/app' && method === 'PUT') {
+      if (typeof body.setupUrl === 'string') setupUrl = body.setupUrl;
+      return send(res, 200, { setupUrl, appSlug, clientId: users.clientId });
+    }
+    if (path === '/_simulator/installation/suspend' && method === 'POST') {
+      installationSuspendedAt = new Date().toISOString();
+      return send(res, 204, null);
+    }
+    if (path === '/_simulator/installation' && method === 'DELETE') {
+      installationDeleted = true;
+      return send(res, 204, null);
+    }
     if (path === '/_simulator/rate-limit/exhaust' && method === 'POST') {
       core.exhaust(Number(body.resetInMs ?? 2_000));
       return send(res, 204, null);
@@ -887,6 +1002,13 @@ export async function startGithubSimulator(
     installationId,
     privateKeyPath,
     privateKeyPem,
+    clientId: users.clientId,
+    clientSecret: users.clientSecret,
+    appSlug,
+    installerLogin,
+    setSetupUrl: (next) => void (setupUrl = next),
+    suspendInstallation: () => void (installationSuspendedAt = new Date().toISOString()),
+    deleteInstallation: () => void (installationDeleted = true),
     stats: () => structuredClone(stats),
     resetStats: () => void (stats = emptyStats()),
     setPermissions: (next) => void (permissions = { ...next }),
