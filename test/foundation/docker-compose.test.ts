@@ -9,6 +9,7 @@ const OPERATOR_ENV = {
   CREDENTIALS_MASTER_KEY: 'b3BlcmF0b3Itc3VwcGxpZWQta2V5LWZvci10aGUtdGVzdA==',
   POSTGRES_PASSWORD: 'operator-supplied',
   GITHUB_APP_ID: '1',
+  GITHUB_WEBHOOK_SECRET: 'operator-supplied',
   GITHUB_APP_PRIVATE_KEY: 'pem',
 };
 
