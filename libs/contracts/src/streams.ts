@@ -1,4 +1,10 @@
-import { GithubSubjects, IntegrationSubjects, RuleSubjects, ScannerSubjects } from './subjects.js';
+import {
+  GithubSubjects,
+  IntegrationSubjects,
+  RuleSubjects,
+  ScannerSubjects,
+  WorkspaceSubjects,
+} from './subjects.js';
 
 /**
  * JetStream streams. Each service ensures, at start, the streams it writes or reads; the
@@ -45,5 +51,11 @@ export const Streams = {
     subjects: [`${GithubSubjects.deadLetters}.>`],
     retention: 'limits',
     duplicateWindowMs: 2 * MINUTE,
+  },
+  workspaceEvents: {
+    name: 'WORKSPACE_EVENTS',
+    subjects: [`${WorkspaceSubjects.events}.>`],
+    retention: 'limits',
+    duplicateWindowMs: 10 * MINUTE,
   },
 } as const satisfies Record<string, StreamDefinition>;
