@@ -16,8 +16,9 @@ import { GatewayIntegrationsModule, serveIntegrationListFast } from './integrati
 import { GatewayRulesModule } from './rules/rules.module.js';
 import { GithubInstallations1764000006000, WebhooksModule, webhookEnv } from './webhooks/index.js';
 import { GithubScans1764000009000, GatewayScansModule } from './scans/index.js';
+import { AuditLog1764000018000, auditEnv, AuditModule } from './audit/index.js';
 
-const env = { PORT: port(3000), ...webhookEnv, ...restEnv };
+const env = { PORT: port(3000), ...webhookEnv, ...restEnv, ...auditEnv };
 
 /** Feature modules: add yours here, one line each. */
 @Module({
@@ -33,6 +34,7 @@ const env = { PORT: port(3000), ...webhookEnv, ...restEnv };
     GatewayScansModule,
     WebhooksModule,
     RestModule,
+    AuditModule,
   ],
 })
 class ApiGatewayModule {}
@@ -47,8 +49,14 @@ export const apiGateway: ServiceSpec<typeof env> = {
     Rest1764000002000,
     GithubInstallations1764000006000,
     GithubScans1764000009000,
+    AuditLog1764000018000,
   ],
-  streams: [Streams.integrationEvents, Streams.scannerEvents, Streams.githubWebhooks],
+  streams: [
+    Streams.integrationEvents,
+    Streams.scannerEvents,
+    Streams.githubWebhooks,
+    Streams.workspaceEvents,
+  ],
   healthSubject: GatewaySubjects.health,
   env,
   rootModule: () => ApiGatewayModule,
