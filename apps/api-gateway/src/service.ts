@@ -16,9 +16,10 @@ import { GatewayIntegrationsModule, serveIntegrationListFast } from './integrati
 import { GatewayRulesModule } from './rules/rules.module.js';
 import { GithubInstallations1764000006000, WebhooksModule, webhookEnv } from './webhooks/index.js';
 import { GithubScans1764000009000, GatewayScansModule } from './scans/index.js';
+import { githubInstallEnv, GithubInstallModule } from './github-install/index.js';
 import { AuditLog1764000018000, auditEnv, AuditModule } from './audit/index.js';
 
-const env = { PORT: port(3000), ...webhookEnv, ...restEnv, ...auditEnv };
+const env = { PORT: port(3000), ...webhookEnv, ...restEnv, ...githubInstallEnv, ...auditEnv };
 
 /** Feature modules: add yours here, one line each. */
 @Module({
@@ -34,6 +35,7 @@ const env = { PORT: port(3000), ...webhookEnv, ...restEnv, ...auditEnv };
     GatewayScansModule,
     WebhooksModule,
     RestModule,
+    GithubInstallModule,
     AuditModule,
   ],
 })
