@@ -1,19 +1,14 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import {
-  Inject,
-  Injectable,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
-import type { Logger } from 'pino';
-import type { DataSource, EntityManager } from 'typeorm';
-import { RuleEventTypes, Streams, type Envelope } from '#libs/contracts/src/index.js';
-import type { Bus } from '#libs/messaging/src/index.js';
-import { BUS, DATA_SOURCE, LOGGER } from '#libs/service-kit/src/index.js';
-import {
-  INTEGRATION_READ_MODEL,
-  ProjectionRunner,
-  ProjectionWaiter,
-} from '../projections/index.js';
+  RuleEventTypes,
+  ScannerEventTypes,
+  Streams,
+  type Envelope,
+} from '#libs/contracts/src/index.js';
+import { Projections, type Db, type Projection } from '#libs/projections/src/index.js';
+import { DATA_SOURCE } from '#libs/service-kit/src/index.js';
+import { INTEGRATION_READ_MODEL, ProjectionWaiter } from '../projections/index.js';
 import { auditEntryOf, directoryChangeOf, type AuditEntry } from './audit-entry.js';
 
 /** One projection per source stream, all into `gateway.audit_log`; each has its checkpoint. */
@@ -22,8 +17,6 @@ export const AUDIT_PROJECTIONS = {
   workspaceEvents: 'gateway-audit-workspace-events',
   scannerEvents: 'gateway-audit-scanner-events',
 } as const;
-
-type Db = Pick<EntityManager, 'query'>;
 
 /**
  * Applies one event to the audit log: its entry (if it is a change a person would ask about) and
@@ -100,6 +93,30 @@ export async function insertEntries(db: Db, entries: AuditEntry[]): Promise<void
   );
 }
 
+/** The audit log from one stream: every event that makes an entry or names an actor. */
+function auditProjection(name: string, stream: string, handles: (type: string) => boolean) {
+  return {
+    name,
+    stream,
+    canHandle: (event: Envelope<string, unknown>) => handles(event.type),
+    async apply(tx: Db, events: Envelope<string, unknown>[]) {
+      for (const event of events) await applyAuditEvent(tx, event);
+    },
+  } satisfies Projection;
+}
+
+export const auditProjections = [
+  auditProjection(AUDIT_PROJECTIONS.integrationEvents, Streams.integrationEvents.name, (type) =>
+    /^(Integration|Rule)/.test(type),
+  ),
+  auditProjection(AUDIT_PROJECTIONS.workspaceEvents, Streams.workspaceEvents.name, () => true),
+  auditProjection(
+    AUDIT_PROJECTIONS.scannerEvents,
+    Streams.scannerEvents.name,
+    (type) => type === ScannerEventTypes.scanQueued,
+  ),
+];
+
 /**
  * The audit log, projected from the three streams that carry changes: the integration service's
  * events (integrations, rules, policies), the gateway's own (workspace, members, keys) and the
@@ -107,40 +124,25 @@ export async function insertEntries(db: Db, entries: AuditEntry[]): Promise<void
  * replica already shows elsewhere, so a change is in the audit log by the time its answer is.
  */
 @Injectable()
-export class AuditProjection implements OnApplicationBootstrap, OnModuleDestroy {
+export class AuditProjection {
   readonly integrationWaiter: ProjectionWaiter;
   readonly workspaceWaiter: ProjectionWaiter;
-  private readonly runners: ProjectionRunner[];
 
   constructor(
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(BUS) bus: Bus,
-    @Inject(LOGGER) logger: Logger,
+    @Inject(Projections) projections: Projections,
     @Inject(INTEGRATION_READ_MODEL) private readonly integrations: ProjectionWaiter,
   ) {
     this.integrationWaiter = new ProjectionWaiter(dataSource, AUDIT_PROJECTIONS.integrationEvents);
     this.workspaceWaiter = new ProjectionWaiter(dataSource, AUDIT_PROJECTIONS.workspaceEvents);
-    const runner = (name: string, stream: string, waiter?: ProjectionWaiter) =>
-      new ProjectionRunner({ name, stream, apply: applyAuditEvent }, dataSource, bus, logger, (p) =>
-        waiter?.applied(p),
-      );
-    this.runners = [
-      runner(
-        AUDIT_PROJECTIONS.integrationEvents,
-        Streams.integrationEvents.name,
-        this.integrationWaiter,
-      ),
-      runner(AUDIT_PROJECTIONS.workspaceEvents, Streams.workspaceEvents.name, this.workspaceWaiter),
-      runner(AUDIT_PROJECTIONS.scannerEvents, Streams.scannerEvents.name),
-    ];
-  }
-
-  onApplicationBootstrap(): void {
-    for (const runner of this.runners) runner.start();
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await Promise.all(this.runners.map((r) => r.stop()));
+    const [integrationEvents, workspaceEvents, scannerEvents] = auditProjections;
+    projections.run(integrationEvents!, {
+      onApplied: ({ checkpoint }) => this.integrationWaiter.applied(checkpoint.position),
+    });
+    projections.run(workspaceEvents!, {
+      onApplied: ({ checkpoint }) => this.workspaceWaiter.applied(checkpoint.position),
+    });
+    projections.run(scannerEvents!);
   }
 
   /** Waits (at most `timeoutMs`) until the log shows every change this replica knows of. */
