@@ -67,4 +67,12 @@ export function githubWebhookDeadLetterSubject(event: string): string {
 
 /** What processing did with a delivery; counted per event type. */
 export type GithubWebhookOutcome =
-  'applied' | 'stale' | 'duplicate' | 'ignored' | 'disconnected' | 'recomputed' | 'no_workspace';
+  | 'applied'
+  | 'stale'
+  | 'duplicate'
+  | 'ignored'
+  | 'disconnected'
+  /** An uninstall or suspension GitHub does not confirm: nothing was disconnected. */
+  | 'unconfirmed'
+  | 'recomputed'
+  | 'no_workspace';

@@ -4,6 +4,7 @@ import { port } from '#libs/config/src/index.js';
 import type { ServiceSpec } from '#libs/service-kit/src/index.js';
 import {
   GithubInstallations1764000006000,
+  GithubWebhookBodies1764000013700,
   WebhooksModule,
   webhookEnv,
 } from '../../../apps/api-gateway/src/webhooks/index.js';
@@ -17,7 +18,7 @@ class IntakeOnlyModule {}
 export const intakeGateway: ServiceSpec<typeof env> = {
   name: 'api-gateway',
   schema: 'gateway',
-  migrations: [GithubInstallations1764000006000],
+  migrations: [GithubInstallations1764000006000, GithubWebhookBodies1764000013700],
   streams: [Streams.integrationEvents, Streams.githubWebhooks],
   healthSubject: `${GatewaySubjects.health}.webhooks-test`,
   env,
