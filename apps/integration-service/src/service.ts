@@ -6,6 +6,7 @@ import type { Infrastructure, ServiceSpec } from '#libs/service-kit/src/index.js
 import { IntegrationCommandsModule } from './integrations/integrations.module.js';
 import { RuleCommandsModule } from './rules/rules.module.js';
 import { ProviderHealthModule } from './health/provider-health.module.js';
+import { ProvidersModule } from './providers/providers.module.js';
 import { GithubInstallationsModule } from './github-installations/github-installations.module.js';
 import { GithubInstallationHolds1764100002000 } from './github-installations/github-installations.migration.js';
 import { WriteSide1764100000000 } from './migrations/1764100000000-write-side.js';
@@ -28,6 +29,8 @@ const env = {
   GITHUB_APP_PRIVATE_KEY: z.string().optional(),
   GITHUB_APP_PRIVATE_KEY_PATH: z.string().optional(),
   PROVIDER_HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /** Bound on each provider call a rule's check or action makes. */
+  PROVIDER_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   /**
    * A GitHub connect names an installation this workspace's install flow verified. `false` lets
    * a bare `{installationId, accountLogin}` connect (the sandbox and tests), other checks stay.
@@ -53,6 +56,7 @@ class IntegrationServiceModule {
         IntegrationCommandsModule,
         RuleCommandsModule,
         ProviderHealthModule,
+        ProvidersModule,
       ],
     };
   }

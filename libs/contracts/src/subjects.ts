@@ -32,6 +32,13 @@ export const RuleSubjects = {
   events: 'rules.evt',
 } as const;
 
+/** Provider calls made for the rules engine by the integration service (credentials stay there). */
+export const ProviderSubjects = {
+  check: 'providers.cmd.check',
+  checkPulls: 'providers.cmd.check-pulls',
+  act: 'providers.cmd.act',
+} as const;
+
 export const ScannerSubjects = {
   scanOrg: 'scanner.cmd.scan-org',
   invalidateCache: 'scanner.cmd.invalidate-cache',

@@ -5,7 +5,8 @@ import { startGithubSimulator } from './server.js';
  * `npm run github-sim -- --repos <n> --port <p> [--seed <s>] [--org <login>] [--latency-ms <ms>]
  * [--fail-rate <0..1>] [--rate-limit <n>] [--rate-limit-window-ms <ms>]
  * [--secondary-max-concurrent <n>] [--private-key-path <pem>] [--app-id <id>]
- * [--installation-id <id>] [--setup-url <url>]`: prints one JSON line
+ * [--installation-id <id>] [--setup-url <url>] [--webhook-url <url> --webhook-secret <secret>]`:
+ * prints one JSON line
  * `{"url","org","appId","privateKeyPath","installationId","appSlug","clientId","clientSecret"}` and serves until SIGINT/SIGTERM.
  */
 const { values } = parseArgs({
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     'private-key-path': { type: 'string' },
     'app-id': { type: 'string' },
     'installation-id': { type: 'string' },
+    'webhook-url': { type: 'string' },
+    'webhook-secret': { type: 'string' },
     'setup-url': { type: 'string' },
   },
   strict: true,
@@ -55,6 +58,8 @@ const simulator = await startGithubSimulator({
   privateKeyPath: values['private-key-path'],
   appId: number('app-id', values['app-id']),
   installationId: number('installation-id', values['installation-id']),
+  webhookUrl: values['webhook-url'],
+  webhookSecret: values['webhook-secret'],
   setupUrl: values['setup-url'],
 });
 
