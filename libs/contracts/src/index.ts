@@ -9,3 +9,4 @@ export * from './rules.js';
 export * from './rule-format.js';
 export * from './webhooks.js';
 export * from './scanner.js';
+export * from './dead-letters.js';

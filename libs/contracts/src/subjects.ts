@@ -52,7 +52,11 @@ export const ScannerSubjects = {
 export const GithubSubjects = {
   /** `github.webhook.<event>`: verified deliveries, one message per delivery. */
   webhooks: 'github.webhook',
-  deadLetters: 'github.webhook-dead',
+} as const;
+
+export const DeadLetterSubjects = {
+  /** `dead-letters.<consumer>`: what that consumer parked (stream DEAD_LETTERS). */
+  prefix: 'dead-letters',
 } as const;
 
 export const GatewaySubjects = {
