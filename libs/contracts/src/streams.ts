@@ -4,6 +4,7 @@ import {
   IntegrationSubjects,
   RuleSubjects,
   ScannerSubjects,
+  WorkspaceSubjects,
 } from './subjects.js';
 
 /**
@@ -74,5 +75,13 @@ export const Streams = {
     retention: 'limits',
     duplicateWindowMs: 2 * MINUTE,
     limits: { maxAgeMs: 30 * DAY, maxBytes: 1 * GIB },
+  },
+  workspaceEvents: {
+    name: 'WORKSPACE_EVENTS',
+    subjects: [`${WorkspaceSubjects.events}.>`],
+    retention: 'limits',
+    duplicateWindowMs: 10 * MINUTE,
+    // Few and small, and the audit log is rebuilt from them: kept as long as the audit log.
+    limits: { maxAgeMs: 0, maxBytes: 1 * GIB },
   },
 } as const satisfies Record<string, StreamDefinition>;

@@ -63,6 +63,11 @@ export const GatewaySubjects = {
   health: 'gateway.q.health',
 } as const;
 
+/** Workspaces, members and API keys: events of the gateway's own log. */
+export const WorkspaceSubjects = {
+  events: 'workspace.evt',
+} as const;
+
 /** `integrations.evt` + `IntegrationConnected` -> `integrations.evt.integration-connected`. */
 export function eventSubject(prefix: string, eventType: string): string {
   return `${prefix}.${eventType.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()}`;
