@@ -16,8 +16,9 @@ import { GatewayIntegrationsModule, serveIntegrationListFast } from './integrati
 import { GatewayRulesModule } from './rules/rules.module.js';
 import { GithubInstallations1764000006000, WebhooksModule, webhookEnv } from './webhooks/index.js';
 import { GithubScans1764000009000, GatewayScansModule } from './scans/index.js';
+import { githubInstallEnv, GithubInstallModule } from './github-install/index.js';
 
-const env = { PORT: port(3000), ...webhookEnv, ...restEnv };
+const env = { PORT: port(3000), ...webhookEnv, ...restEnv, ...githubInstallEnv };
 
 /** Feature modules: add yours here, one line each. */
 @Module({
@@ -33,6 +34,7 @@ const env = { PORT: port(3000), ...webhookEnv, ...restEnv };
     GatewayScansModule,
     WebhooksModule,
     RestModule,
+    GithubInstallModule,
   ],
 })
 class ApiGatewayModule {}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PROVIDERS } from '#libs/contracts/src/index.js';
-import { base64Key32, port, type CommonEnv } from '#libs/config/src/index.js';
+import { base64Key32, flag, port, type CommonEnv } from '#libs/config/src/index.js';
 
 /** Each provider's API base URL for the health check, e.g. SLACK_API_URL; defaults in the catalog. */
 const providerApiUrls = Object.fromEntries(
@@ -20,6 +20,13 @@ export const integrationServiceEnv = {
   GITHUB_APP_PRIVATE_KEY: z.string().optional(),
   GITHUB_APP_PRIVATE_KEY_PATH: z.string().optional(),
   PROVIDER_HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /** Bound on each provider call a rule's check or action makes. */
+  PROVIDER_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /**
+   * A GitHub connect names an installation this workspace's install flow verified. `false` lets
+   * a bare `{installationId, accountLogin}` connect (the sandbox and tests), other checks stay.
+   */
+  GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: flag(true),
   ...providerApiUrls,
 };
 

@@ -5,13 +5,24 @@ import { integrationServiceEnv } from './config.js';
 import { IntegrationCommandsModule } from './integrations/integrations.module.js';
 import { RuleCommandsModule } from './rules/rules.module.js';
 import { ProviderHealthModule } from './health/provider-health.module.js';
+import { ProvidersModule } from './providers/providers.module.js';
+import { GithubInstallationsModule } from './github-installations/github-installations.module.js';
+import { GithubInstallationHolds1764100002000 } from './github-installations/github-installations.migration.js';
 import { WriteSide1764100000000 } from './migrations/1764100000000-write-side.js';
 import { IntegrationSnapshots1764100001000 } from './migrations/1764100001000-integration-snapshots.js';
 import { RuleSnapshots1764100002500 } from './migrations/1764100002500-rule-snapshots.js';
 
 export type { IntegrationServiceConfig } from './config.js';
 
-@Module({ imports: [IntegrationCommandsModule, RuleCommandsModule, ProviderHealthModule] })
+@Module({
+  imports: [
+    GithubInstallationsModule,
+    IntegrationCommandsModule,
+    RuleCommandsModule,
+    ProviderHealthModule,
+    ProvidersModule,
+  ],
+})
 class IntegrationServiceModule {}
 
 /** The write side for integrations and rules: owns schema `integration` and the event log. */
@@ -21,6 +32,7 @@ export const integrationService: ServiceSpec<typeof integrationServiceEnv> = {
   migrations: [
     WriteSide1764100000000,
     IntegrationSnapshots1764100001000,
+    GithubInstallationHolds1764100002000,
     RuleSnapshots1764100002500,
   ],
   streams: [Streams.integrationEvents],

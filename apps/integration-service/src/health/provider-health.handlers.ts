@@ -6,12 +6,11 @@ import {
   IntegrationSubjects,
   ok,
   type IntegrationHealthResult,
-  type IntegrationView,
   type Reply,
 } from '#libs/contracts/src/index.js';
 import { currentCredentials } from '../credentials/current-credentials.js';
 import { parseHealth, unknownProvider } from '../integrations/parse-commands.js';
-import { readIntegrationView } from '../write-side/repositories.js';
+import { connectedIntegrationOf, readIntegrationView } from '../write-side/repositories.js';
 import { CommandHandler, EventStore } from '#libs/event-store/src/index.js';
 import type pg from 'pg';
 import { CredentialVault } from '../credentials/credential-vault.js';
@@ -39,7 +38,7 @@ export class ProviderHealthHandlers {
       if (!findProvider(provider)) return unknownProvider(provider);
       const integration = integrationId
         ? await readIntegrationView(this.pool, envelope.workspaceId!, integrationId)
-        : await this.connectedOf(envelope.workspaceId!, provider);
+        : await connectedIntegrationOf(this.pool, envelope.workspaceId!, provider);
       if (!integration || integration.provider !== provider || integration.status !== 'connected') {
         return fail('not_found', 'not_connected', `${provider} is not connected`);
       }
@@ -58,17 +57,5 @@ export class ProviderHealthHandlers {
         throw error;
       }
     });
-  }
-
-  private async connectedOf(
-    workspaceId: string,
-    provider: string,
-  ): Promise<IntegrationView | undefined> {
-    const { rows } = await this.pool.query<{ view: IntegrationView }>(
-      `SELECT view FROM integration.integrations
-       WHERE workspace_id = $1 AND provider = $2 AND status = 'connected' ORDER BY created_at, id LIMIT 1`,
-      [workspaceId, provider],
-    );
-    return rows[0]?.view;
   }
 }

@@ -10,6 +10,7 @@ import {
   ok,
   type DeleteIntegrationResult,
   type DisconnectIntegrationResult,
+  type Failure,
   type HistoryEntry,
   type IntegrationView,
   type Reply,
@@ -33,6 +34,11 @@ import {
   readIntegrationView,
 } from '../write-side/repositories.js';
 import { PG_POOL } from '../write-side/write-side.module.js';
+import {
+  GITHUB_INSTALLATIONS,
+  type GithubConnectConfig,
+  type GithubInstallations,
+} from '../github-installations/github-installations.js';
 import { integrations } from './integration.decider.js';
 import { toIntegrationView, type IntegrationState } from './integration.state.js';
 import {
@@ -63,6 +69,7 @@ export class IntegrationHandlers {
     private readonly store: EventStore,
     private readonly vault: CredentialVault,
     @Inject(PG_POOL) private readonly pool: pg.Pool,
+    @Inject(GITHUB_INSTALLATIONS) private readonly github: GithubInstallations,
   ) {}
 
   @MessagePattern(IntegrationSubjects.connect)
@@ -83,7 +90,9 @@ export class IntegrationHandlers {
         );
       }
       const decided = await uow.decide(integrations, state, { kind: 'connect', ...parsed.value });
-      return decided.ok ? ok(toIntegrationView(decided.state)) : decided;
+      if (!decided.ok) return decided;
+      const refused = await this.admitGithub(uow, provider.name, state.id, parsed.value.config);
+      return refused ?? ok(toIntegrationView(decided.state));
     });
   }
 
@@ -107,6 +116,7 @@ export class IntegrationHandlers {
       }
       const decided = await uow.decide(integrations, state, { kind: 'disconnect', reason });
       if (!decided.ok) return decided;
+      await this.github.release(uow.db, uow.workspaceId, state.id);
       const disabledRuleIds = await disableDependentRules(uow, uow.states(rules, found!), {
         provider: state.provider,
         integrationId: state.id,
@@ -125,7 +135,10 @@ export class IntegrationHandlers {
       // A fresh id has no stream to read; were it taken, the append would conflict and retry.
       const state = integrations.initialState(randomUUID());
       const decided = await uow.decide(integrations, state, { kind: 'create', ...parsed.value });
-      return decided.ok ? ok(toIntegrationView(decided.state)) : decided;
+      if (!decided.ok) return decided;
+      const { provider, config } = parsed.value;
+      const refused = await this.admitGithub(uow, provider.name, state.id, config);
+      return refused ?? ok(toIntegrationView(decided.state));
     });
   }
 
@@ -187,6 +200,7 @@ export class IntegrationHandlers {
       });
       if (!decided.ok) return decided;
       await this.vault.shred(uow.db, state.id);
+      await this.github.release(uow.db, uow.workspaceId, state.id);
       const disabledRuleIds = await disableDependentRules(uow, uow.states(rules, found!), {
         provider: state.provider,
         integrationId: state.id,
@@ -243,6 +257,23 @@ export class IntegrationHandlers {
       }
       return ok(events.map(toHistoryEntry));
     });
+  }
+
+  /** GitHub connects name an installation that must belong to this workspace alone. */
+  private async admitGithub(
+    uow: UnitOfWork,
+    provider: string,
+    integrationId: string,
+    config: Record<string, unknown>,
+  ): Promise<Failure | undefined> {
+    if (provider !== 'github') return undefined;
+    const refused = await this.github.admit(
+      uow.db,
+      uow.workspaceId,
+      integrationId,
+      config as unknown as GithubConnectConfig,
+    );
+    return refused && !refused.ok ? refused : undefined;
   }
 }
 
