@@ -66,7 +66,11 @@ export class CommandHandler {
             if (uow.begun) await client.query('ROLLBACK');
             return reply;
           }
-          await uow.flush();
+          const refused = await uow.flush();
+          if (refused) {
+            await client.query('ROLLBACK');
+            return refused;
+          }
           const answer = ok(reply.value, uow.lastPosition ?? reply.position);
           if (key) {
             const saved = await uow.db.query(

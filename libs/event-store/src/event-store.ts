@@ -63,13 +63,16 @@ export class EventStore {
    * One statement that appends to every stream in `appends` (each after its expected version)
    * and runs `stateRows` (state tables kept in step with the log) with it: all of it commits,
    * or, when another writer got to one of the streams first, none of it and
-   * `VersionConflictError` is thrown.
+   * `VersionConflictError` is thrown. `guards` run with it too (each with a RETURNING clause);
+   * the answer says how many rows each returned, so that a caller inside a transaction can roll
+   * it all back when one returned none.
    */
   async write(
     appends: readonly { streamId: string; expectedVersion: number; events: readonly NewEvent[] }[],
     stateRows: readonly Sql[],
     on: Queryable = this.pool,
-  ): Promise<StoredEvent[]> {
+    guards: readonly Sql[] = [],
+  ): Promise<StoredEvent[] & { guarded?: number[] }> {
     const rows = appends.flatMap(({ streamId, expectedVersion, events }) =>
       events.map((event, i) => ({ streamId, streamVersion: expectedVersion + i + 1, event })),
     );
@@ -83,17 +86,25 @@ export class EventStore {
           ${event.sealed === undefined ? null : JSON.stringify(event.sealed)}::jsonb,
           ${event.occurredAt}::timestamptz)`,
     );
-    const statement = join([...values, ...stateRows], (texts) => {
+    const statement = join([...values, ...stateRows, ...guards], (texts) => {
       const inserts = texts.slice(0, values.length).join(',\n');
-      const writes = texts.slice(values.length).map((text, i) => `, state_${i} AS (${text})`);
+      const writes = texts
+        .slice(values.length, values.length + stateRows.length)
+        .map((text, i) => `, state_${i} AS (${text})`);
+      const guarded = texts
+        .slice(values.length + stateRows.length)
+        .map((text, i) => `, guard_${i} AS (${text})`);
+      const counts = guards.map((_, i) => `, (SELECT count(*)::int FROM guard_${i}) AS guard_${i}`);
       return `WITH appended AS (
           INSERT INTO ${this.tables.events} (tx_id, position, stream_id, stream_version,
             event_id, type, schema_version, data, metadata, sealed, occurred_at)
           VALUES ${inserts} RETURNING position, recorded_at, event_id)
-        ${writes.join('\n')}
-        SELECT position, recorded_at, event_id FROM appended ORDER BY position`;
+        ${writes.join('\n')} ${guarded.join('\n')}
+        SELECT position, recorded_at, event_id ${counts.join('')} FROM appended ORDER BY position`;
     });
-    let result: pg.QueryResult<{ position: string; recorded_at: Date; event_id: string }>;
+    let result: pg.QueryResult<
+      { position: string; recorded_at: Date; event_id: string } & Record<string, unknown>
+    >;
     try {
       result = await on.query(statement.text, statement.values);
     } catch (error) {
@@ -106,22 +117,27 @@ export class EventStore {
       throw error;
     }
     const byId = new Map(result.rows.map((row) => [row.event_id, row]));
-    return rows.map(({ streamId, streamVersion, event }) => {
-      const row = byId.get(event.id)!;
-      return {
-        position: row.position,
-        streamId,
-        streamVersion,
-        id: event.id,
-        type: event.type,
-        schemaVersion: event.schemaVersion,
-        data: event.data,
-        metadata: event.metadata,
-        sealed: event.sealed ?? null,
-        occurredAt: event.occurredAt,
-        recordedAt: row.recorded_at.toISOString(),
-      };
-    });
+    const stored: StoredEvent[] & { guarded?: number[] } = rows.map(
+      ({ streamId, streamVersion, event }) => {
+        const row = byId.get(event.id)!;
+        return {
+          position: row.position,
+          streamId,
+          streamVersion,
+          id: event.id,
+          type: event.type,
+          schemaVersion: event.schemaVersion,
+          data: event.data,
+          metadata: event.metadata,
+          sealed: event.sealed ?? null,
+          occurredAt: event.occurredAt,
+          recordedAt: row.recorded_at.toISOString(),
+        };
+      },
+    );
+    if (guards.length > 0)
+      stored.guarded = guards.map((_, i) => result.rows[0]![`guard_${i}`] as number);
+    return stored;
   }
 
   /**

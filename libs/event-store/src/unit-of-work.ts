@@ -51,6 +51,8 @@ export class UnitOfWork {
     { streamId: string; expectedVersion: number; events: NewEvent[] }
   >();
   private readonly stateRows = new Map<string, Sql>();
+  private readonly writes: Sql[] = [];
+  private readonly guards: { statement: Sql; refusal: Failure }[] = [];
 
   /** This unit of work as a `Queryable`, for code that takes one (the vault, lookups). */
   readonly db: Queryable = {
@@ -156,14 +158,44 @@ export class UnitOfWork {
     return { ok: true, state: next, events };
   }
 
-  /** Writes every queued append and state row in one statement (its own, when nothing was read). */
-  async flush(): Promise<void> {
-    if (this.appends.size === 0) return;
-    this.appended = await this.store.write(
+  /** A statement that runs within the append's statement (a row the command writes besides). */
+  also(statement: Sql): void {
+    this.writes.push(statement);
+  }
+
+  /**
+   * A statement (with a RETURNING clause) that runs within the append's statement and must
+   * return a row; when it returns none, nothing commits and the command answers `refusal`.
+   */
+  guard(statement: Sql, refusal: Failure): void {
+    this.guards.push({ statement, refusal });
+  }
+
+  /**
+   * Writes every queued append, state row and statement in one statement (its own, when nothing
+   * was read and nothing is guarded). Answers the refusal of a guard that returned no row; the
+   * caller rolls back.
+   */
+  async flush(): Promise<Failure | undefined> {
+    if (this.appends.size === 0) {
+      for (const statement of this.writes) await this.db.query(statement.text, statement.values);
+      for (const { statement, refusal } of this.guards) {
+        const { rows } = await this.db.query(statement.text, statement.values);
+        if (rows.length === 0) return refusal;
+      }
+      return undefined;
+    }
+    if (this.guards.length > 0 && !this.begun) await this.read();
+    const stored = await this.store.write(
       [...this.appends.values()],
-      [...this.stateRows.values()],
+      [...this.stateRows.values(), ...this.writes],
       this.client,
+      this.guards.map((g) => g.statement),
     );
+    const refused = stored.guarded?.findIndex((rows) => rows === 0) ?? -1;
+    if (refused >= 0) return this.guards[refused]!.refusal;
+    this.appended = stored;
+    return undefined;
   }
 
   /** Position of the last event this command appended: what the gateway waits for. */

@@ -116,7 +116,7 @@ export class IntegrationHandlers {
       }
       const decided = await uow.decide(integrations, state, { kind: 'disconnect', reason });
       if (!decided.ok) return decided;
-      await this.github.release(uow.db, uow.workspaceId, state.id);
+      uow.also(this.github.release(uow.workspaceId, state.id));
       const disabledRuleIds = await disableDependentRules(uow, uow.states(rules, found!), {
         provider: state.provider,
         integrationId: state.id,
@@ -200,7 +200,7 @@ export class IntegrationHandlers {
       });
       if (!decided.ok) return decided;
       await this.vault.shred(uow.db, state.id);
-      await this.github.release(uow.db, uow.workspaceId, state.id);
+      uow.also(this.github.release(uow.workspaceId, state.id));
       const disabledRuleIds = await disableDependentRules(uow, uow.states(rules, found!), {
         provider: state.provider,
         integrationId: state.id,
@@ -267,13 +267,16 @@ export class IntegrationHandlers {
     config: Record<string, unknown>,
   ): Promise<Failure | undefined> {
     if (provider !== 'github') return undefined;
-    const refused = await this.github.admit(
-      uow.db,
+    const github = config as unknown as GithubConnectConfig;
+    const refused = await this.github.check(uow.db, uow.workspaceId, github);
+    if (refused) return refused;
+    const { statement, refusal } = this.github.hold(
       uow.workspaceId,
       integrationId,
-      config as unknown as GithubConnectConfig,
+      github.installationId,
     );
-    return refused && !refused.ok ? refused : undefined;
+    uow.guard(statement, refusal);
+    return undefined;
   }
 }
 
