@@ -223,6 +223,7 @@ export class UnitOfWork {
         correlationId: this.command.correlationId,
         causationId: causationId ?? this.command.id,
         actor: this.command.actor ?? null,
+        actorKeyId: this.command.actorKeyId ?? null,
       },
     };
   }
