@@ -17,13 +17,35 @@ function resolvedCompose(): any {
   return loadCompose(OPERATOR_ENV);
 }
 
+const NATS_NODES = ['nats', 'nats-2', 'nats-3'];
+
 describe('docker-compose.yml', () => {
   const compose = resolvedCompose();
   const apps = ['api-gateway', 'integration-service', 'scanner-service'];
 
   test('names NATS with JetStream, PostgreSQL and the three services', () => {
-    expect(Object.keys(compose.services).sort()).toEqual([...apps, 'nats', 'postgres'].sort());
+    expect(Object.keys(compose.services).sort()).toEqual(
+      [...apps, ...NATS_NODES, 'postgres'].sort(),
+    );
     expect(compose.services.nats.command).toContain('-js');
+  });
+
+  test('runs NATS as a three-node JetStream cluster the apps list, streams at three replicas', () => {
+    const routes = 'nats://nats:6222,nats://nats-2:6222,nats://nats-3:6222';
+    for (const node of NATS_NODES) {
+      const command: string[] = compose.services[node].command;
+      expect(command).toContain('-js');
+      expect(command[command.indexOf('--server_name') + 1]).toBe(node);
+      expect(command[command.indexOf('--cluster_name') + 1]).toBe('integrations');
+      expect(command[command.indexOf('--routes') + 1]).toBe(routes);
+    }
+    const volumes = NATS_NODES.map((node) => compose.services[node].volumes[0].split(':')[0]);
+    expect(new Set(volumes).size).toBe(3);
+    for (const app of apps) {
+      const env = compose.services[app].environment;
+      expect(env.NATS_URL.split(',')).toEqual(NATS_NODES.map((n) => `nats://${n}:4222`));
+      expect(env.NATS_STREAM_REPLICAS).toBe('3');
+    }
   });
 
   test('gives every service a health check, and the apps probe their readiness endpoint', () => {
