@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
 import { GatewaySubjects, Streams } from '#libs/contracts/src/index.js';
 import { port } from '#libs/config/src/index.js';
 import type { ServiceSpec } from '#libs/service-kit/src/index.js';
@@ -7,6 +8,8 @@ import { AuthModule } from './auth/index.js';
 import { BusModule } from './bus/index.js';
 import { ErrorsModule } from './errors/index.js';
 import { configureHttp } from './http/configure-http.js';
+import { addSecurityHeaders } from './http/security-headers.js';
+import { limitRequests, limitsEnv, LimitsModule, RateLimits } from './limits/index.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { gatewayMigrations } from './migrations/index.js';
 import { WorkspaceModule } from './workspace/workspace.module.js';
@@ -17,12 +20,13 @@ import { RulesModule } from './rules/rules.module.js';
 import { GithubInstallations1764000006000, WebhooksModule, webhookEnv } from './webhooks/index.js';
 import { GithubScans1764000009000, ScansModule } from './scans/index.js';
 
-const env = { PORT: port(3000), ...webhookEnv, ...restEnv };
+const env = { PORT: port(3000), ...webhookEnv, ...restEnv, ...limitsEnv };
 
 /** Feature modules: add yours here, one line each. */
 @Module({
   imports: [
     ErrorsModule,
+    LimitsModule,
     AuthModule,
     BusModule,
     WorkspaceModule,
@@ -53,8 +57,12 @@ export const apiGateway: ServiceSpec<typeof env> = {
   env,
   rootModule: () => ApiGatewayModule,
   extraReadinessChecks: ({ bus }) => downstreamReadinessChecks(bus),
-  configureApp: (app) => {
+  configureApp: async (app) => {
     configureHttp(app);
+    const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+    // Hook order matters: headers on every answer, then the address limit before any route.
+    await addSecurityHeaders(fastify);
+    limitRequests(fastify, app.get(RateLimits));
     setupOpenApi(app);
     serveIntegrationListFast(app);
   },

@@ -6,6 +6,7 @@ import type { Bus } from '#libs/messaging/src/index.js';
 import { BUS, DATA_SOURCE, LOGGER } from '#libs/service-kit/src/index.js';
 import { IntegrationsModule } from '../integrations/integrations.module.js';
 import { ProjectionRunner } from '../projections/projection-runner.js';
+import { ScanProgressFeed } from './scan-progress-feed.js';
 import { ScanReadModel } from './scan-read-model.js';
 import { applyScannerEvent, SCANNER_EVENTS_PROJECTION } from './scanner-events.projection.js';
 import { ScansController } from './scans.controller.js';
@@ -23,6 +24,7 @@ import { ScansController } from './scans.controller.js';
       inject: [DATA_SOURCE],
       useFactory: (dataSource: DataSource) => new ScanReadModel(dataSource),
     },
+    ScanProgressFeed,
   ],
 })
 export class ScansModule implements OnApplicationBootstrap, OnModuleDestroy {
