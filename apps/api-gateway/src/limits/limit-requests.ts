@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toApiError } from '../errors/to-api-error.js';
 import { sendApiError } from '../errors/render.js';
-import { sendJsonApiError } from '../rest-v2/jsonapi-exception.filter.js';
+import { sendJsonApiError } from '../rest/jsonapi-exception.filter.js';
 import type { RateLimits } from './rate-limits.js';
 
 /**
