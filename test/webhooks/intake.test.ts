@@ -152,16 +152,29 @@ describe('POST /api/webhooks/github (intake)', () => {
   });
 
   test('the same delivery twice is stored once; the second answer says duplicate', async () => {
-    const delivery = await signedDelivery(
-      SECRET,
-      'repository',
-      payloadFor(INSTALLATION, 'repository', 'renamed'),
-    );
+    const renamed = payloadFor(INSTALLATION, 'repository', 'renamed');
+    renamed.repository.updated_at = new Date().toISOString();
+    const delivery = await signedDelivery(SECRET, 'repository', renamed);
     const before = await storedCount();
     expect((await post(gateway.url, delivery)).body.status).toBe('accepted');
     const again = await post(gateway.url, delivery);
     expect(again.status).toBe(202);
     expect(again.body.status).toBe('duplicate');
+    expect(await storedCount()).toBe(before + 1);
+  });
+
+  test('a captured body replayed under a new delivery id is a duplicate and is not stored', async () => {
+    const payload = payloadFor(INSTALLATION, 'repository', 'publicized');
+    payload.repository.updated_at = new Date().toISOString();
+    const original = await signedDelivery(SECRET, 'repository', payload);
+    const before = await storedCount();
+    expect((await post(gateway.url, original)).body.status).toBe('accepted');
+    // The attacker keeps the signed body and changes only X-GitHub-Delivery.
+    const replayed = await signedDelivery(SECRET, 'repository', original.body);
+    expect(replayed.deliveryId).not.toBe(original.deliveryId);
+    const answer = await post(gateway.url, replayed);
+    expect(answer.status).toBe(202);
+    expect(answer.body).toMatchObject({ status: 'duplicate', reason: 'body_already_accepted' });
     expect(await storedCount()).toBe(before + 1);
   });
 
@@ -253,11 +266,9 @@ describe('POST /api/webhooks/github (intake)', () => {
       serviceEnv(nats, db, { GITHUB_WEBHOOK_SECRET: SECRET }),
     );
     try {
-      const known = await signedDelivery(
-        SECRET,
-        'star',
-        payloadFor(INSTALLATION, 'star', 'created'),
-      );
+      const starred = payloadFor(INSTALLATION, 'star', 'created');
+      starred.starred_at = new Date().toISOString();
+      const known = await signedDelivery(SECRET, 'star', starred);
       expect((await post(second.url, known)).body.status).toBe('accepted');
       const unknown = await signedDelivery(SECRET, 'star', payloadFor(31337, 'star', 'created'));
       const answer = await post(second.url, unknown);
@@ -269,11 +280,9 @@ describe('POST /api/webhooks/github (intake)', () => {
   });
 
   test('with the bus down a delivery gets 503 with Retry-After (never 202); GitHub redelivers once it is back', async () => {
-    const delivery = await signedDelivery(
-      SECRET,
-      'repository',
-      payloadFor(INSTALLATION, 'repository', 'archived'),
-    );
+    const archived = payloadFor(INSTALLATION, 'repository', 'archived');
+    archived.repository.updated_at = new Date().toISOString();
+    const delivery = await signedDelivery(SECRET, 'repository', archived);
     await nats.stop();
     try {
       const response = await post(gateway.url, delivery);

@@ -12,6 +12,7 @@ import {
 } from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
 import { BUS, DATA_SOURCE, LOGGER } from '#libs/service-kit/src/index.js';
+import { InstallationConfirmation } from './installation-confirmation.js';
 import { planDelivery, type Plan, type RepoChange } from './plan.js';
 import { WEBHOOK_INVENTORY, type WebhookInventory } from './webhook-inventory.js';
 
@@ -32,6 +33,7 @@ export class DeliveryProcessor {
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(BUS) private readonly bus: Bus,
     @Inject(WEBHOOK_INVENTORY) private readonly inventory: WebhookInventory,
+    @Inject(InstallationConfirmation) private readonly confirmation: InstallationConfirmation,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -97,9 +99,18 @@ export class DeliveryProcessor {
     switch (plan.kind) {
       case 'ignore':
         return 'ignored';
-      case 'disconnect':
+      case 'disconnect': {
+        const installationId = envelope.data.installationId;
+        if (installationId === null || !(await this.confirmation.confirms(installationId))) {
+          this.logger.warn(
+            { deliveryId: envelope.data.deliveryId, installationId, reason: plan.reason },
+            'GitHub does not confirm this uninstall or suspension: nothing disconnected',
+          );
+          return 'unconfirmed';
+        }
         await this.disconnect(envelope, plan.reason);
         return 'disconnected';
+      }
       case 'recompute-permissions':
         await this.inventory.recomputePermissions(workspaceId);
         return 'recomputed';
