@@ -365,8 +365,10 @@ describe('webhook processing in the scanner (real deliveries through the real in
     });
     const before = disconnects.length;
 
-    // When GitHub says the app was uninstalled
-    const d = await send('installation', payloadFor(INSTALLATION, 'installation', 'deleted'));
+    // When GitHub says the app was uninstalled (a delivery of its own: another body)
+    const payload = payloadFor(INSTALLATION, 'installation', 'deleted');
+    payload.installation.updated_at = new Date().toISOString();
+    const d = await send('installation', payload);
 
     // Then the delivery is tried again and the disconnect is taken on the second try
     expect(await processed(d.deliveryId)).toEqual({ outcome: 'disconnected', attempts: 2 });
@@ -384,8 +386,10 @@ describe('webhook processing in the scanner (real deliveries through the real in
       message: 'github is not connected',
     });
 
-    // When GitHub says the app was uninstalled
-    const d = await send('installation', payloadFor(INSTALLATION, 'installation', 'deleted'));
+    // When GitHub says the app was uninstalled (a delivery of its own: another body)
+    const payload = payloadFor(INSTALLATION, 'installation', 'deleted');
+    payload.installation.updated_at = new Date(Date.now() + 1).toISOString();
+    const d = await send('installation', payload);
 
     // Then the delivery is done on its first try
     expect(await processed(d.deliveryId)).toEqual({ outcome: 'disconnected', attempts: 1 });
