@@ -524,7 +524,7 @@ describe('the audit trail over HTTP', () => {
     const theirPath = `/rest/orgs/${globex.workspaceId}/integrations/${githubId}/events`;
     expect((await rest('GET', theirPath, { token: globex.owner })).status).toBe(404);
     // And both routes are in the OpenAPI document
-    const doc = await (await fetch(`${stack.gateway.url}/api/docs-json`)).json();
+    const doc = (await (await fetch(`${stack.gateway.url}/api/docs-json`)).json()) as any;
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
         '/rest/orgs/{org_id}/integrations/{integration_id}/events',
@@ -533,6 +533,20 @@ describe('the audit trail over HTTP', () => {
         '/api/rules/{id}/history',
       ]),
     );
+  });
+
+  test('a scan started is in the log, with who started it', async () => {
+    const started = await call('POST', '/api/integrations/github/scan-org', { token: acme.admin });
+    expect(started.status).toBe(202);
+    const entry = await waitFor(
+      async () => (await json('/api/audit-log?resource_type=scan', acme.owner)).body.entries[0],
+      { what: 'the scan in the audit log' },
+    );
+    expect(entry).toMatchObject({
+      action: 'scan_started',
+      resource: { type: 'scan', id: started.body.scanId },
+      actor: { type: 'member', id: acme.memberIds.admin, email: 'admin@acme.io' },
+    });
   });
 
   test('an uninstall delivery disconnects GitHub with a system actor', async () => {
