@@ -12,6 +12,8 @@ import {
 import { localMasterKey } from './stack/master-key.js';
 import { startGithubSandbox } from './stack/github-sandbox.js';
 import { DATA_DIR, DEFAULT_DATABASE_URL, DEFAULT_NATS_URL } from './stack/paths.js';
+import { showServiceOutput } from './stack/service-output.js';
+import { Supervisor } from './stack/supervisor.js';
 
 /**
  * `npm start`: NATS and PostgreSQL (the local ones, or started here when unreachable), the GitHub
@@ -34,6 +36,7 @@ const NODE_FLAGS: Record<string, string[]> = {
 const say = (line: string) => process.stdout.write(`[stack] ${line}\n`);
 const started: { stop(): Promise<void> }[] = [];
 const children: ChildProcess[] = [];
+const supervisors: Supervisor[] = [];
 let stopping = false;
 
 async function reachablePostgres(url: string): Promise<boolean> {
@@ -57,7 +60,8 @@ async function main() {
   const natsUrl = process.env.NATS_URL ?? DEFAULT_NATS_URL;
   const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
 
-  const nats = new URL(natsUrl);
+  // A cluster's list: the stack checks (and may start) the first server.
+  const nats = new URL(natsUrl.split(',')[0]!.trim());
   if (!(await isListening(nats.hostname, Number(nats.port || 4222)))) {
     say(
       `NATS not reachable at ${natsUrl}: starting nats-server with its store in ${DATA_DIR}/nats`,
@@ -92,17 +96,21 @@ async function main() {
 
   for (const service of SERVICES) {
     const entry = `dist/apps/${service.name}/src/main.js`;
-    const child = spawn(process.execPath, [...(NODE_FLAGS[service.name] ?? []), entry], {
-      env: { ...env, PORT: service.port },
-      stdio: ['ignore', 'inherit', 'inherit'],
+    // A service that crashes is started again; the others keep serving meanwhile.
+    const supervisor = new Supervisor({
+      name: service.name,
+      say,
+      spawn: () => {
+        const child = spawn(process.execPath, [...(NODE_FLAGS[service.name] ?? []), entry], {
+          env: { ...env, PORT: service.port },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        showServiceOutput(child);
+        return child;
+      },
     });
-    children.push(child);
-    child.once('exit', (code) => {
-      if (!stopping) {
-        say(`${service.name} exited with ${code}; stopping the stack`);
-        void stop(1);
-      }
-    });
+    supervisors.push(supervisor);
+    supervisor.start();
   }
   const gateway = `http://127.0.0.1:${SERVICES[2].port}`;
   for (let i = 0; i < 150 && !stopping; i++) {
@@ -111,9 +119,11 @@ async function main() {
       () => false,
     );
     if (ready) {
+      say(`ready: gateway at ${gateway}, API docs at ${gateway}/api/docs`);
       say(
-        `ready: gateway at ${gateway} (API docs at ${gateway}/api/docs); Ctrl-C stops everything`,
+        'a first workspace and key: npm run admin -- create-workspace acme --owner you@example.com',
       );
+      say('Ctrl-C stops everything');
       return;
     }
     await new Promise((r) => setTimeout(r, 200));
@@ -127,6 +137,7 @@ async function stop(code: number) {
   if (stopping) return;
   stopping = true;
   say('stopping');
+  await Promise.all(supervisors.map((supervisor) => supervisor.stop()));
   await Promise.all(
     children.map(
       (child) =>
