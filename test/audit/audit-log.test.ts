@@ -551,6 +551,8 @@ describe('the audit trail over HTTP', () => {
 
   test('an uninstall delivery disconnects GitHub with a system actor', async () => {
     await untilInstallationMapped(stack.gateway.url, SECRET, sim.installationId);
+    // GitHub really removes the App (the scanner asks it before believing a delivery), and says so
+    sim.deleteInstallation();
     const delivery = await signedDelivery(
       SECRET,
       'installation',
