@@ -1,3 +1,4 @@
+import { RulesEngineSubjects } from './rule-runs.js';
 import { GithubSubjects, IntegrationSubjects, RuleSubjects, ScannerSubjects } from './subjects.js';
 
 /**
@@ -45,5 +46,13 @@ export const Streams = {
     subjects: [`${GithubSubjects.deadLetters}.>`],
     retention: 'limits',
     duplicateWindowMs: 2 * MINUTE,
+  },
+  /** Scheduled and polled evaluations that rules-engine replicas share; one per rule and due time. */
+  ruleJobs: {
+    name: 'RULE_JOBS',
+    subjects: [`${RulesEngineSubjects.jobs}.>`],
+    retention: 'workqueue',
+    // A due time is published by every replica that sees it; the id (rule + due time) absorbs the rest.
+    duplicateWindowMs: 24 * 60 * MINUTE,
   },
 } as const satisfies Record<string, StreamDefinition>;

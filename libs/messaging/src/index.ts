@@ -1,2 +1,3 @@
 export * from './nats-connection.js';
 export * from './bus.js';
+export * from './request-reply.js';
