@@ -27,7 +27,12 @@ export const rulesEngine: ServiceSpec<typeof engineEnv> = {
   name: 'rules-engine',
   schema: 'rules',
   migrations: [RulesEngine1764200000000],
-  streams: [Streams.integrationEvents, Streams.githubWebhooks, Streams.ruleJobs],
+  streams: [
+    Streams.integrationEvents,
+    Streams.githubWebhooks,
+    Streams.ruleJobs,
+    Streams.deadLetters,
+  ],
   healthSubject: RulesEngineSubjects.health,
   env: engineEnv,
   rootModule: (infra) => RulesEngineModule.forRoot(infra as Infrastructure<EngineConfig>),

@@ -1,7 +1,7 @@
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import type { Bus } from '#libs/messaging/src/index.js';
+import { parkAndAck, replayedForAnother, type Bus } from '#libs/messaging/src/index.js';
 
 export interface DurableConsumerOptions {
   stream: string;
@@ -20,7 +20,7 @@ export interface DurableConsumerOptions {
 /**
  * One durable JetStream consumer shared by every engine replica: each message goes to one of
  * them, a failure is retried with a growing delay (`nak`), and after `maxDeliver` tries it is
- * terminated and logged with its error. What a message does must be idempotent: a replica that
+ * parked in DEAD_LETTERS with its error (ops list, replay and discard it there). What a message does must be idempotent: a replica that
  * dies mid-message gives it back after `ackWaitMs`.
  */
 export class DurableConsumer {
@@ -84,6 +84,10 @@ export class DurableConsumer {
   }
 
   private async one(msg: JsMsg): Promise<void> {
+    if (replayedForAnother(msg, this.options.durable)) {
+      msg.ack();
+      return;
+    }
     try {
       await this.handle(msg);
       msg.ack();
@@ -93,9 +97,11 @@ export class DurableConsumer {
       if (attempt >= this.options.maxDeliver) {
         this.logger.error(
           { consumer: this.options.durable, seq: msg.seq, attempt, reason },
-          'message given up after its last delivery',
+          'message parked in dead letters after its last delivery',
         );
-        msg.term(reason.slice(0, 200));
+        await parkAndAck(this.bus.js, msg, this.options.durable, attempt, error).catch(() =>
+          msg.nak(30_000),
+        );
         return;
       }
       this.logger.warn(
