@@ -21,9 +21,9 @@ const NATS_NODES = ['nats', 'nats-2', 'nats-3'];
 
 describe('docker-compose.yml', () => {
   const compose = resolvedCompose();
-  const apps = ['api-gateway', 'integration-service', 'scanner-service'];
+  const apps = ['api-gateway', 'integration-service', 'scanner-service', 'rules-engine'];
 
-  test('names NATS with JetStream, PostgreSQL and the three services', () => {
+  test('names NATS with JetStream, PostgreSQL and the four services', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
       [...apps, ...NATS_NODES, 'postgres'].sort(),
     );
