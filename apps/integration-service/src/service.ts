@@ -8,6 +8,7 @@ import { RuleCommandsModule } from './rules/rules.module.js';
 import { ProviderHealthModule } from './health/provider-health.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { GithubInstallationsModule } from './github-installations/github-installations.module.js';
+import { OutboundModule } from './outbound/outbound.module.js';
 import { GithubInstallationHolds1764100002000 } from './github-installations/github-installations.migration.js';
 import { WriteSide1764100000000 } from './migrations/1764100000000-write-side.js';
 import { IntegrationSnapshots1764100001000 } from './migrations/1764100001000-integration-snapshots.js';
@@ -36,6 +37,10 @@ const env = {
    * a bare `{installationId, accountLogin}` connect (the sandbox and tests), other checks stay.
    */
   GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: flag(true),
+  /** Registry URLs users supply may use http (default: https only). */
+  PROVIDER_URL_ALLOW_HTTP: flag(false),
+  /** ...and may point at private, loopback or link-local addresses: on-premise registries. */
+  PROVIDER_URL_ALLOW_PRIVATE_ADDRESSES: flag(false),
   ...providerApiUrls,
 };
 
@@ -53,6 +58,7 @@ class IntegrationServiceModule {
       imports: [
         WriteSideModule.forRoot(writeSide),
         GithubInstallationsModule,
+        OutboundModule,
         IntegrationCommandsModule,
         RuleCommandsModule,
         ProviderHealthModule,

@@ -41,6 +41,8 @@ import {
   type GithubConnectConfig,
   type GithubInstallations,
 } from '../github-installations/github-installations.js';
+import type { OutboundGuard } from '../outbound/outbound-guard.js';
+import { OUTBOUND_GUARD, refuseForbiddenUrls } from '../outbound/url-fields.js';
 
 const notFound = (id: string) =>
   fail('not_found', 'integration_not_found', `integration ${id} does not exist`);
@@ -51,6 +53,7 @@ export class IntegrationHandlers {
   constructor(
     @Inject(WRITE_SIDE) private readonly w: WriteSide,
     @Inject(GITHUB_INSTALLATIONS) private readonly github: GithubInstallations,
+    @Inject(OUTBOUND_GUARD) private readonly outbound: OutboundGuard,
   ) {}
 
   @MessagePattern(IntegrationSubjects.connect)
@@ -59,6 +62,11 @@ export class IntegrationHandlers {
       const parsed = parseConnect(data);
       if (!parsed.ok) return parsed;
       const { provider, integrationId } = parsed.value;
+      const forbidden = await refuseForbiddenUrls(this.outbound, provider, {
+        ...parsed.value.config,
+        ...parsed.value.credentials,
+      });
+      if (forbidden) return forbidden;
       const state = integrationId
         ? await loadIntegration(this.w.store, uow.client, integrationId)
         : await integrationForProvider(this.w.store, uow.client, uow.workspaceId, provider.name);
@@ -110,6 +118,13 @@ export class IntegrationHandlers {
     return this.w.runner.run(message, 'integrations.create', async (uow, data) => {
       const parsed = parseCreate(data);
       if (!parsed.ok) return parsed;
+      const forbidden = await refuseForbiddenUrls(
+        this.outbound,
+        parsed.value.provider,
+        parsed.value.credentials ?? {},
+        'credentials',
+      );
+      if (forbidden) return forbidden;
       const state = await loadIntegration(this.w.store, uow.client, randomUUID());
       const decision = decideIntegration(state, { kind: 'create', ...parsed.value }, uow.now);
       if (!decision.ok) return { ok: false, error: decision.error };
@@ -135,6 +150,13 @@ export class IntegrationHandlers {
       const provider = findProvider(state.provider)!;
       let merged: Record<string, unknown> | undefined;
       if (credentials !== undefined) {
+        const forbidden = await refuseForbiddenUrls(
+          this.outbound,
+          provider,
+          credentials,
+          'credentials',
+        );
+        if (forbidden) return forbidden;
         const current = await currentCredentials(this.w.store, this.w.vault, uow.client, state.id);
         merged = { ...current, ...credentials };
       }
