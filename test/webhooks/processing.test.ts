@@ -36,6 +36,8 @@ describe('webhook processing in the scanner (real deliveries through the real in
   let workspaceId: string;
   let integrationId: string;
   const disconnects: Envelope[] = [];
+  /** Replies the integration-service stand-in gives before it answers ok, one per request. */
+  const disconnectRefusals: Array<{ kind: string; code: string; message: string }> = [];
 
   const send = async (event: string, payload: Record<string, any>, deliveryId?: string) => {
     const delivery = await signedDelivery(SECRET, event, payload, deliveryId);
@@ -79,11 +81,14 @@ describe('webhook processing in the scanner (real deliveries through the real in
       callback: (_err, msg) => {
         const frame = msg.json<{ id: string; data: Envelope }>();
         disconnects.push(frame.data);
+        const refusal = disconnectRefusals.shift();
         msg.respond(
           JSON.stringify({
             id: frame.id,
             isDisposed: true,
-            response: { ok: true, value: { disabledRuleIds: [] } },
+            response: refusal
+              ? { ok: false, error: refusal }
+              : { ok: true, value: { disabledRuleIds: [] } },
           }),
         );
       },
@@ -349,5 +354,40 @@ describe('webhook processing in the scanner (real deliveries through the real in
       data: { provider: 'github', integrationId, reason: 'github_app_uninstalled' },
     });
     expect(second!.data).toMatchObject({ reason: 'github_app_suspended' });
+  });
+
+  test('an uninstall whose disconnect loses a write race is retried, not dropped as done', async () => {
+    // Given the integration service answers the first disconnect with a write-race conflict
+    disconnectRefusals.push({
+      kind: 'conflict',
+      code: 'concurrent_modification',
+      message: 'the resource kept changing while this command ran; retry it',
+    });
+    const before = disconnects.length;
+
+    // When GitHub says the app was uninstalled
+    const d = await send('installation', payloadFor(INSTALLATION, 'installation', 'deleted'));
+
+    // Then the delivery is tried again and the disconnect is taken on the second try
+    expect(await processed(d.deliveryId)).toEqual({ outcome: 'disconnected', attempts: 2 });
+    expect(disconnects.slice(before).map((e) => e.causationId)).toEqual([
+      d.deliveryId,
+      d.deliveryId,
+    ]);
+  });
+
+  test('an uninstall for an integration already disconnected is done at once', async () => {
+    // Given the integration service says GitHub is not connected
+    disconnectRefusals.push({
+      kind: 'not_found',
+      code: 'not_connected',
+      message: 'github is not connected',
+    });
+
+    // When GitHub says the app was uninstalled
+    const d = await send('installation', payloadFor(INSTALLATION, 'installation', 'deleted'));
+
+    // Then the delivery is done on its first try
+    expect(await processed(d.deliveryId)).toEqual({ outcome: 'disconnected', attempts: 1 });
   });
 });

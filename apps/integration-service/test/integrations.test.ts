@@ -15,8 +15,13 @@ import {
   CredentialVault,
   type SealedCredentials,
 } from '../src/credentials/credential-vault.js';
-import { foldIntegration, loadIntegration } from '../src/write-side/repositories.js';
+import { foldStream, loadAggregate, type StoredEvent } from '#libs/event-store/src/index.js';
+import { integrations } from '../src/integrations/integration.decider.js';
+import { initialIntegration } from '../src/integrations/integration.state.js';
 import { errorOf, startHarness, value, type Harness } from './harness.js';
+
+const foldIntegration = (id: string, events: readonly StoredEvent[]) =>
+  foldStream(integrations, initialIntegration(id), events);
 
 let h: Harness & { workspaceId: string };
 const github = { installationId: '12345678', accountLogin: 'acme-org' };
@@ -120,7 +125,7 @@ describe('connect and disconnect by provider', () => {
 describe('concurrency', () => {
   test('concurrent connects and disconnects on one integration: a clean alternating history', async () => {
     const workspaceId = randomUUID();
-    const retriedBefore = h.writeSide.runner.versionConflictsRetried;
+    const retriedBefore = h.writeSide.commands.versionConflictsRetried;
     const commands = Array.from({ length: 32 }, (_, i) =>
       i % 2 === 0
         ? h.send(S.connect, { provider: 'github', payload: githubOf(workspaceId) }, { workspaceId })
@@ -136,7 +141,7 @@ describe('concurrency', () => {
     const succeeded = replies.filter((r) => r.ok).length;
     expect(succeeded).toBeGreaterThan(0);
     // The race really happened: appends collided on the stream and were retried on fresh state.
-    expect(h.writeSide.runner.versionConflictsRetried).toBeGreaterThan(retriedBefore);
+    expect(h.writeSide.commands.versionConflictsRetried).toBeGreaterThan(retriedBefore);
 
     const [integration] = value(await h.send<IntegrationView[]>(S.list, {}, { workspaceId }));
     const history = value(
@@ -493,7 +498,7 @@ describe('snapshots', () => {
     );
     const stream = () => h.writeSide.store.readStream(`integration-${view.id}`);
     const fullFold = async () => foldIntegration(view.id, await stream());
-    const load = () => loadIntegration(h.writeSide.store, h.writeSide.pool, view.id);
+    const load = () => loadAggregate(h.writeSide.store, integrations, view.id);
     const [row] = await h.db.query<{ snapshot: { version: number } }>(
       'SELECT snapshot FROM integration.integrations WHERE id = $1',
       [view.id],
@@ -621,10 +626,32 @@ describe('publisher outage', () => {
 
 describe('idle publisher keeps up', () => {
   test('every appended event reaches JetStream', async () => {
-    const last = (await h.db.query(`SELECT max(position)::text AS p FROM integration.events`))[0]!
-      .p;
+    // Given every event the tests above appended
+    const appended = await h.db.query<{ id: string; position: string }>(
+      `SELECT event_id::text AS id, position::text FROM integration.events ORDER BY position`,
+    );
+    const last = appended.at(-1)!.position;
+
+    // When the idle publisher has caught up with the log
     await waitFor(() =>
       BigInt(h.writeSide.publisher.position) >= BigInt(last) ? true : undefined,
     );
+
+    // Then the stream holds each of them, under its own id and log position
+    const nc = await connect({ servers: h.nats.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const { state } = await jsm.streams.info(Streams.integrationEvents.name);
+      const onStream = new Map<string, string>();
+      for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
+        const msg = await jsm.streams.getMessage(Streams.integrationEvents.name, { seq });
+        const envelope = msg!.json<{ id: string; position: string }>();
+        onStream.set(envelope.id, envelope.position);
+      }
+      expect(appended.length).toBeGreaterThan(0);
+      for (const event of appended) expect(onStream.get(event.id)).toBe(event.position);
+    } finally {
+      await nc.close();
+    }
   });
 });

@@ -1,13 +1,15 @@
 import { Module } from '@nestjs/common';
 import { PROVIDERS } from '#libs/contracts/src/index.js';
 import { SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
-import type { IntegrationServiceConfig } from '../service.js';
+import type { IntegrationServiceConfig } from '../config.js';
+import { WriteSideModule } from '../write-side/write-side.module.js';
 import { HEALTH_CHECKER, ProviderHealthHandlers } from './provider-health.handlers.js';
 import { ProviderHealthChecker, readGithubPrivateKey } from './provider-health-checker.js';
 import type { OutboundGuard } from '../outbound/outbound-guard.js';
 import { OUTBOUND_GUARD } from '../outbound/url-fields.js';
 
 @Module({
+  imports: [WriteSideModule],
   controllers: [ProviderHealthHandlers],
   providers: [
     {

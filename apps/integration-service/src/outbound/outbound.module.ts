@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
-import type { IntegrationServiceConfig } from '../service.js';
+import type { IntegrationServiceConfig } from '../config.js';
 import { OutboundGuard } from './outbound-guard.js';
 import { OUTBOUND_GUARD } from './url-fields.js';
 

@@ -192,7 +192,8 @@ export class DeliveryProcessor {
   /**
    * Uninstall or suspension: the integration service disconnects the workspace's GitHub
    * integration, with this delivery as cause, and disables the rules that depend on it exactly as
-   * a manual disconnect does. Already disconnected counts as done.
+   * a manual disconnect does. Already disconnected (not found) counts as done; anything else
+   * is retried.
    */
   private async disconnect(envelope: GithubWebhookEnvelope, reason: string): Promise<void> {
     const data: DisconnectIntegrationCommand = {
@@ -225,7 +226,9 @@ export class DeliveryProcessor {
       throw new DisconnectNotTaken(error instanceof Error ? error.message : String(error));
     }
     if (reply.ok) return;
-    if (reply.error.kind === 'not_found' || reply.error.kind === 'conflict') {
+    // Only "not connected" means done. A conflict is a write race (or a reused key) that the
+    // integration service did not resolve: retried with the delivery's backoff, then parked.
+    if (reply.error.kind === 'not_found') {
       this.logger.info(
         { deliveryId: envelope.data.deliveryId, code: reply.error.code },
         'GitHub uninstall: the integration was already disconnected',
