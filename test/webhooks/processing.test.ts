@@ -4,6 +4,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { IntegrationSubjects, Streams, type Envelope } from '#libs/contracts/src/index.js';
 import { startService, type RunningService } from '#libs/service-kit/src/index.js';
+import { decodeRequest, encodeReply } from '#libs/messaging/src/index.js';
 import { NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
 import { WebhookCounters } from '../../apps/scanner-service/src/webhooks/index.js';
 import { webhooksDeadLetters, webhooksReplay } from '../../scripts/admin/webhooks-dead-letters.js';
@@ -63,15 +64,9 @@ describe('webhook processing in the scanner (real deliveries through the real in
     // Stands in for the integration service's disconnect handler, answering as Nest would.
     nc.subscribe(IntegrationSubjects.disconnect, {
       callback: (_err, msg) => {
-        const frame = msg.json<{ id: string; data: Envelope }>();
+        const frame = decodeRequest(msg.string());
         disconnects.push(frame.data);
-        msg.respond(
-          JSON.stringify({
-            id: frame.id,
-            isDisposed: true,
-            response: { ok: true, value: { disabledRuleIds: [] } },
-          }),
-        );
+        msg.respond(encodeReply(frame, { ok: true, value: { disabledRuleIds: [] } }));
       },
     });
     events = await IntegrationEventsPublisher.connect(nats.url);

@@ -1,2 +1,4 @@
 export * from './nats-connection.js';
+export * from './nest-wire.js';
+export * from './bus-client.js';
 export * from './bus.js';
