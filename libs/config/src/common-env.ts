@@ -29,6 +29,11 @@ export const commonEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Bound on every request/reply hop, in ms. */
   BUS_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /** `false` drops `GET /metrics` and the per-request HTTP timing (benchmarks compare both). */
+  METRICS_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
 };
 
 export type CommonEnv = z.infer<z.ZodObject<typeof commonEnv>>;

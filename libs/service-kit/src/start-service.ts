@@ -9,6 +9,12 @@ import { commonEnv, loadConfig, type CommonEnv } from '#libs/config/src/index.js
 import { createDataSource, migrate, type MigrationClass } from '#libs/database/src/index.js';
 import { createLogger, PinoNestLogger, withCorrelation } from '#libs/logging/src/index.js';
 import { Bus, connectToBus, ensureStreams, jetstreamManager } from '#libs/messaging/src/index.js';
+import {
+  collectProcessMetrics,
+  instrumentHttp,
+  serveMetrics,
+  watchJetStream,
+} from '#libs/observability/src/index.js';
 import { coreReadinessChecks } from './core-checks.js';
 import { InfrastructureModule, type Infrastructure } from './infrastructure.module.js';
 import type { ReadinessCheck } from './readiness-check.js';
@@ -148,6 +154,14 @@ export async function startService<TShape extends z.ZodRawShape>(
     );
     done();
   });
+  // Before the app's own hooks, so requests a hook answers early (the list fast path) are timed.
+  let unwatchJetStream = () => {};
+  if (config.METRICS_ENABLED) {
+    collectProcessMetrics();
+    instrumentHttp(fastify);
+    serveMetrics(fastify);
+    unwatchJetStream = watchJetStream(bus);
+  }
   await spec.configureApp?.(app, infra);
 
   app.connectMicroservice<MicroserviceOptions>(
@@ -182,6 +196,7 @@ export async function startService<TShape extends z.ZodRawShape>(
       closing ??= (async () => {
         logger.info('shutting down: no new work, finishing what is in flight');
         healthResponder.unsubscribe();
+        unwatchJetStream();
         await app.close();
         await bus.nc.drain().catch(() => undefined);
         await dataSource.destroy().catch(() => undefined);
