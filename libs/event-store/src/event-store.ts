@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import { eventStoreTables, type EventStoreTables } from './schema.js';
+import { eventStoreAppendDuration } from '#libs/observability/src/metrics/event-store.js';
+import { traceFields } from '#libs/observability/src/trace-context.js';
 import { VersionConflictError, type NewEvent, type StoredEvent } from './types.js';
 import { Upcasters, type Upcaster } from './upcasting.js';
 
@@ -56,6 +58,8 @@ export class EventStore {
     on: Queryable = this.pool,
   ): Promise<StoredEvent[]> {
     if (events.length === 0) return [];
+    const started = performance.now();
+    const trace = traceFields();
     const values: unknown[] = [];
     const rows = events.map((event, i) => {
       const base = values.length;
@@ -66,7 +70,7 @@ export class EventStore {
         event.type,
         event.schemaVersion,
         JSON.stringify(event.data),
-        JSON.stringify(event.metadata),
+        JSON.stringify(trace ? { ...event.metadata, trace } : event.metadata),
         event.sealed === undefined ? null : JSON.stringify(event.sealed),
         event.occurredAt,
       );
@@ -81,6 +85,10 @@ export class EventStore {
          VALUES ${rows.join(', ')} RETURNING position, recorded_at`,
         values,
       );
+      eventStoreAppendDuration.observe(
+        { schema: this.tables.schema },
+        (performance.now() - started) / 1000,
+      );
       return events.map((event, i) => ({
         position: result.rows[i]!.position,
         streamId,
@@ -89,7 +97,7 @@ export class EventStore {
         type: event.type,
         schemaVersion: event.schemaVersion,
         data: event.data,
-        metadata: event.metadata,
+        metadata: trace ? { ...event.metadata, trace } : event.metadata,
         sealed: event.sealed ?? null,
         occurredAt: event.occurredAt,
         recordedAt: result.rows[i]!.recorded_at.toISOString(),

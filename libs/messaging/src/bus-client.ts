@@ -2,7 +2,13 @@ import { errors, headers as natsHeaders, type NatsConnection } from '@nats-io/tr
 import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Envelope, Reply } from '#libs/contracts/src/index.js';
-import { traceFields, tracer } from '#libs/observability/src/trace-context.js';
+import {
+  linkFromHeaders,
+  traceFields,
+  tracer,
+  type HeaderCarrier,
+} from '#libs/observability/src/trace-context.js';
+import { tracingEnabled } from '#libs/observability/src/tracing-state.js';
 import { busRequestDuration, type BusOutcome } from '#libs/observability/src/metrics/bus.js';
 import { decodeReply, encodeRequest } from './nest-wire.js';
 
@@ -114,4 +120,41 @@ function transportFailure(error: unknown): BusFailure {
     return 'no_responders';
   if (error instanceof errors.TimeoutError) return 'timeout';
   return 'disconnected';
+}
+
+/** Most links one span carries: a batch of hundreds would make a span of mostly links. */
+const MAX_LINKS = 32;
+
+/**
+ * Runs `work` (applying messages taken from JetStream) in a consumer span linked to the traces
+ * the messages carry: the work happens later than, and for more than one, request, so each
+ * request's trace points at it as a link rather than owning it. Without tracing it only runs
+ * `work`.
+ */
+export async function withLinksTo<T>(
+  name: string,
+  messages: readonly { headers?: HeaderCarrier }[],
+  work: () => Promise<T>,
+): Promise<T> {
+  if (!tracingEnabled()) return work();
+  const links = messages.slice(-MAX_LINKS).flatMap((m) => linkFromHeaders(m.headers));
+  return tracer.startActiveSpan(
+    name,
+    {
+      kind: SpanKind.CONSUMER,
+      links,
+      attributes: { 'messaging.batch.message_count': messages.length },
+    },
+    async (span) => {
+      try {
+        return await work();
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }

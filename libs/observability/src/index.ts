@@ -3,3 +3,4 @@ export * from './tracing-state.js';
 export * from './http-metrics.js';
 export * from './metrics/registry.js';
 export * from './metrics/jetstream.js';
+export * from './metrics/readiness.js';

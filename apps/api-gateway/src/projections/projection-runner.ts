@@ -3,7 +3,8 @@ import { nanos } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import type { Envelope } from '#libs/contracts/src/index.js';
-import type { Bus } from '#libs/messaging/src/index.js';
+import { withLinksTo, type Bus } from '#libs/messaging/src/index.js';
+import { projectionBatchApplied } from '#libs/observability/src/metrics/projections.js';
 
 export interface ProjectionSpec {
   /** Checkpoint name, also the durable consumer's name. */
@@ -203,16 +204,24 @@ export class ProjectionRunner {
       };
     }
     const checkpoint = next;
-    if (this.spec.writeBatch) {
-      await this.spec.writeBatch(this.dataSource, fresh, {
-        projection: this.spec.name,
-        position: checkpoint.position.toString(),
-        streamSeq: checkpoint.streamSeq,
-      });
-    } else {
-      await this.transaction(checkpoint, fresh);
-    }
+    await withLinksTo(`${this.spec.name} apply`, batch, async () => {
+      if (this.spec.writeBatch) {
+        await this.spec.writeBatch(this.dataSource, fresh, {
+          projection: this.spec.name,
+          position: checkpoint.position.toString(),
+          streamSeq: checkpoint.streamSeq,
+        });
+      } else {
+        await this.transaction(checkpoint, fresh);
+      }
+    });
     this.applied = checkpoint;
+    projectionBatchApplied(
+      this.spec.name,
+      fresh.length,
+      batch.at(-1)!.info.pending,
+      fresh.at(-1)?.occurredAt,
+    );
     await this.onApplied(checkpoint.position, [...workspaceIds]);
   }
 

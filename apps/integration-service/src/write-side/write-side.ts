@@ -39,7 +39,7 @@ export class WriteSide {
     this.pool = (dataSource.driver as unknown as { master: pg.Pool }).master;
     this.store = new EventStore(this.pool, 'integration', integrationUpcasters);
     this.vault = new CredentialVault(options.masterKey, 'integration.data_keys');
-    this.publisher = new EventPublisher(this.store, jetStreamSink(bus.js, subjectFor), {
+    this.publisher = new EventPublisher(this.store, jetStreamSink(bus, subjectFor), {
       name: 'jetstream',
       pollIntervalMs: options.pollIntervalMs,
       logger,
