@@ -1,3 +1,4 @@
+import { tracingNodeArgs } from '#libs/observability/src/node-args.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
@@ -90,10 +91,14 @@ async function main() {
 
   for (const service of SERVICES) {
     const entry = `dist/apps/${service.name}/src/main.js`;
-    const child = spawn(process.execPath, [...(NODE_FLAGS[service.name] ?? []), entry], {
-      env: { ...env, PORT: service.port },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...tracingNodeArgs(), ...(NODE_FLAGS[service.name] ?? []), entry],
+      {
+        env: { ...env, PORT: service.port },
+        stdio: ['ignore', 'inherit', 'inherit'],
+      },
+    );
     children.push(child);
     child.once('exit', (code) => {
       if (!stopping) {

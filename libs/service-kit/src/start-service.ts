@@ -11,9 +11,11 @@ import { createLogger, PinoNestLogger, withCorrelation } from '#libs/logging/src
 import { Bus, connectToBus, ensureStreams, jetstreamManager } from '#libs/messaging/src/index.js';
 import {
   collectProcessMetrics,
+  flushTracing,
   instrumentHttp,
   serveMetrics,
   watchJetStream,
+  watchReadiness,
 } from '#libs/observability/src/index.js';
 import { coreReadinessChecks } from './core-checks.js';
 import { InfrastructureModule, type Infrastructure } from './infrastructure.module.js';
@@ -155,12 +157,12 @@ export async function startService<TShape extends z.ZodRawShape>(
     done();
   });
   // Before the app's own hooks, so requests a hook answers early (the list fast path) are timed.
-  let unwatchJetStream = () => {};
+  const unwatch: Array<() => void> = [];
   if (config.METRICS_ENABLED) {
     collectProcessMetrics();
     instrumentHttp(fastify);
     serveMetrics(fastify);
-    unwatchJetStream = watchJetStream(bus);
+    unwatch.push(watchJetStream(bus), watchReadiness(spec.name, checks));
   }
   await spec.configureApp?.(app, infra);
 
@@ -196,7 +198,7 @@ export async function startService<TShape extends z.ZodRawShape>(
       closing ??= (async () => {
         logger.info('shutting down: no new work, finishing what is in flight');
         healthResponder.unsubscribe();
-        unwatchJetStream();
+        for (const stop of unwatch) stop();
         await app.close();
         await bus.nc.drain().catch(() => undefined);
         await dataSource.destroy().catch(() => undefined);
@@ -228,6 +230,7 @@ export async function runServiceMain<TShape extends z.ZodRawShape>(spec: Service
     const forced = setTimeout(() => process.exit(1), 15_000).unref();
     service!
       .close()
+      .then(() => flushTracing())
       .then(() => {
         clearTimeout(forced);
         process.exit(0);
