@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Makes sure this machine has PostgreSQL, nats-server (with JetStream) and docker-compose (used to
-# validate docker-compose.yml without an engine), installing them from Debian's packages if absent,
-# and that PostgreSQL and NATS are running on their default local ports.
+# Makes sure this machine has PostgreSQL, nats-server (with JetStream), docker-compose (used to
+# validate docker-compose.yml without an engine) and prometheus (with promtool), installing them
+# from Debian's packages if absent, and that PostgreSQL and NATS are running on their default
+# local ports.
 set -euo pipefail
 
 need=()
 command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
 ls /etc/postgresql/*/main >/dev/null 2>&1 || need+=(postgresql)
 command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+# prometheus and promtool: the observability tests scrape with a real Prometheus and lint with promtool.
+{ command -v prometheus && command -v promtool; } >/dev/null 2>&1 || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
