@@ -67,6 +67,7 @@ const env = serviceEnv(nats, db, {
   GITHUB_APP_ID: String(sim.appId),
   GITHUB_APP_PRIVATE_KEY_PATH: sim.privateKeyPath,
   GITHUB_WEBHOOK_SECRET: SECRET,
+  GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false',
 });
 const children: ChildProcess[] = [];
 /** Waits until the scanner has processed every stored delivery; the seconds it took. */

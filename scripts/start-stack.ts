@@ -78,7 +78,9 @@ async function main() {
     CREDENTIALS_MASTER_KEY: process.env.CREDENTIALS_MASTER_KEY ?? localMasterKey(DATA_DIR),
   };
   if (!process.env.GITHUB_APP_ID) {
-    const sandbox = await startGithubSandbox();
+    const sandbox = await startGithubSandbox(
+      `http://127.0.0.1:${SERVICES[2].port}/api/integrations/github/setup`,
+    );
     if (sandbox) {
       children.push(sandbox.process);
       Object.assign(env, sandbox.env);

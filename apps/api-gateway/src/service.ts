@@ -10,14 +10,15 @@ import { configureHttp } from './http/configure-http.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { gatewayMigrations } from './migrations/index.js';
 import { WorkspaceModule } from './workspace/workspace.module.js';
-import { restEnv, RestV2Module, RestV21764000002000 } from './rest-v2/index.js';
+import { restEnv, RestModule, Rest1764000002000 } from './rest/index.js';
 import { ProjectionsModule } from './projections/index.js';
-import { IntegrationsModule, serveIntegrationListFast } from './integrations/index.js';
-import { RulesModule } from './rules/rules.module.js';
+import { GatewayIntegrationsModule, serveIntegrationListFast } from './integrations/index.js';
+import { GatewayRulesModule } from './rules/rules.module.js';
 import { GithubInstallations1764000006000, WebhooksModule, webhookEnv } from './webhooks/index.js';
-import { GithubScans1764000009000, ScansModule } from './scans/index.js';
+import { GithubScans1764000009000, GatewayScansModule } from './scans/index.js';
+import { githubInstallEnv, GithubInstallModule } from './github-install/index.js';
 
-const env = { PORT: port(3000), ...webhookEnv, ...restEnv };
+const env = { PORT: port(3000), ...webhookEnv, ...restEnv, ...githubInstallEnv };
 
 /** Feature modules: add yours here, one line each. */
 @Module({
@@ -27,12 +28,13 @@ const env = { PORT: port(3000), ...webhookEnv, ...restEnv };
     BusModule,
     WorkspaceModule,
     ProjectionsModule,
-    IntegrationsModule,
-    RulesModule,
+    GatewayIntegrationsModule,
+    GatewayRulesModule,
     // one line per feature module below
-    ScansModule,
+    GatewayScansModule,
     WebhooksModule,
-    RestV2Module,
+    RestModule,
+    GithubInstallModule,
   ],
 })
 class ApiGatewayModule {}
@@ -44,7 +46,7 @@ export const apiGateway: ServiceSpec<typeof env> = {
   // Gateway migrations in timestamp order; add yours to the array (the admin CLI runs these too).
   migrations: [
     ...gatewayMigrations,
-    RestV21764000002000,
+    Rest1764000002000,
     GithubInstallations1764000006000,
     GithubScans1764000009000,
   ],

@@ -15,6 +15,13 @@ const urlWithProtocols = (protocols: string[], example: string) =>
 export const port = (fallback: number) =>
   z.coerce.number().int().min(0).max(65535).default(fallback);
 
+/** `true` or `false` (anything else is an error naming the variable). */
+export const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'], { message: 'expected true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true');
+
 /** Variables every service reads. */
 export const commonEnv = {
   NATS_URL: urlWithProtocols(['nats:', 'tls:'], 'nats://127.0.0.1:4222').default(

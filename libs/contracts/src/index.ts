@@ -6,5 +6,6 @@ export * from './streams.js';
 export * from './providers/index.js';
 export * from './integrations.js';
 export * from './rules.js';
+export * from './rule-format.js';
 export * from './webhooks.js';
 export * from './scanner.js';

@@ -13,6 +13,8 @@ export const IntegrationSubjects = {
   list: 'integrations.q.list',
   history: 'integrations.q.history',
   health: 'integrations.q.health',
+  /** The install flow proved this workspace's member can access a GitHub installation. */
+  verifyGithubInstallation: 'integrations.cmd.verify-github-installation',
   /** `:provider/health`: calls the provider with the stored credentials. */
   checkHealth: 'integrations.q.check-health',
   /** Prefix of every integration event: `integrations.evt.<event-name>`. */
@@ -28,6 +30,13 @@ export const RuleSubjects = {
   list: 'rules.q.list',
   history: 'rules.q.history',
   events: 'rules.evt',
+} as const;
+
+/** Provider calls made for the rules engine by the integration service (credentials stay there). */
+export const ProviderSubjects = {
+  check: 'providers.cmd.check',
+  checkPulls: 'providers.cmd.check-pulls',
+  act: 'providers.cmd.act',
 } as const;
 
 export const ScannerSubjects = {

@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { Streams } from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
 import { BUS, DATA_SOURCE, LOGGER } from '#libs/service-kit/src/index.js';
-import { IntegrationsModule } from '../integrations/integrations.module.js';
+import { GatewayIntegrationsModule } from '../integrations/integrations.module.js';
 import { ProjectionRunner } from '../projections/projection-runner.js';
 import { ScanReadModel } from './scan-read-model.js';
 import { applyScannerEvent, SCANNER_EVENTS_PROJECTION } from './scanner-events.projection.js';
@@ -15,7 +15,7 @@ import { ScansController } from './scans.controller.js';
  * SCANNER_EVENTS (one replica projects at a time; see ProjectionRunner).
  */
 @Module({
-  imports: [IntegrationsModule],
+  imports: [GatewayIntegrationsModule],
   controllers: [ScansController],
   providers: [
     {
@@ -25,7 +25,7 @@ import { ScansController } from './scans.controller.js';
     },
   ],
 })
-export class ScansModule implements OnApplicationBootstrap, OnModuleDestroy {
+export class GatewayScansModule implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly runner: ProjectionRunner;
 
   constructor(

@@ -1,7 +1,7 @@
 /**
  * The repository inventory's API for the rest of the scanner, notably the webhooks processor
  * (apps/scanner-service/src/webhooks/, issue 6). Inject `InventoryService` (exported by
- * `ScansModule`, global) and call:
+ * `ScannerScansModule`, global) and call:
  *
  * - `upsertRepo(workspaceId, repo)`: a repository created, edited, publicized/privatized,
  *   archived/unarchived or transferred in: stores the basic facts, publishes `ReposUpdated`, and

@@ -196,4 +196,4 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   ],
   exports: [InventoryService, InstallationStore, InventoryStore, GithubApp, ScannerEvents],
 })
-export class ScansModule {}
+export class ScannerScansModule {}

@@ -11,7 +11,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - a record of hard deletions with the targets each one orphaned (the deleted integration is
  *   gone from every read model; this is what a follow-up list reports in its meta).
  */
-export class RestV21764000002000 implements MigrationInterface {
+export class Rest1764000002000 implements MigrationInterface {
+  /** The name databases recorded when this ran first (the folder was `rest-v2` then). */
   name = 'RestV21764000002000';
 
   async up(runner: QueryRunner): Promise<void> {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { decodeCursor, encodeCursor } from '../../apps/api-gateway/src/rest-v2/cursor.js';
-import { parsePageRequest } from '../../apps/api-gateway/src/rest-v2/page-request.js';
+import { decodeCursor, encodeCursor } from '../../apps/api-gateway/src/rest/cursor.js';
+import { parsePageRequest } from '../../apps/api-gateway/src/rest/page-request.js';
 
 const secret = randomBytes(32);
 const org = '6b1d2c3e-0000-4000-8000-000000000001';

@@ -18,7 +18,7 @@ import { CURSOR_SECRET } from './tokens.js';
 
 /**
  * The versioned JSON:API REST API of seeds/002 under `/rest`. Needs the gateway's auth, bus and
- * projections modules (global) and the `RestV2` migration.
+ * projections modules (global) and the `Rest` migration.
  */
 @Module({
   controllers: [RestIntegrationsController, RestIntegrationSettingsController],
@@ -37,7 +37,7 @@ import { CURSOR_SECRET } from './tokens.js';
     },
   ],
 })
-export class RestV2Module implements OnModuleInit {
+export class RestModule implements OnModuleInit {
   constructor(@Inject(HttpAdapterHost) private readonly http: HttpAdapterHost) {}
 
   onModuleInit(): void {

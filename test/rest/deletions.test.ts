@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { createEnvelope } from '#libs/contracts/src/index.js';
-import { deletionRecord } from '../../apps/api-gateway/src/rest-v2/deletions.projection.js';
+import { deletionRecord } from '../../apps/api-gateway/src/rest/deletions.projection.js';
 
 describe('the deletions read model', () => {
   const deleted = createEnvelope({

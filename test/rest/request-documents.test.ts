@@ -3,9 +3,9 @@ import {
   parseCreateDocument,
   parseSettingsDocument,
   parseUpdateDocument,
-} from '../../apps/api-gateway/src/rest-v2/request-documents.js';
-import { JsonApiError } from '../../apps/api-gateway/src/rest-v2/jsonapi.js';
-import { MalformedBody, mediaTypeProblem } from '../../apps/api-gateway/src/rest-v2/media-type.js';
+} from '../../apps/api-gateway/src/rest/request-documents.js';
+import { JsonApiError } from '../../apps/api-gateway/src/rest/jsonapi.js';
+import { MalformedBody, mediaTypeProblem } from '../../apps/api-gateway/src/rest/media-type.js';
 
 const ID = '0f0e0d0c-0000-4000-8000-000000000002';
 const errorsOf = (fn: () => unknown) => {

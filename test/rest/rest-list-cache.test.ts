@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { RestListCache } from '../../apps/api-gateway/src/rest-v2/rest-list-cache.js';
+import { RestListCache } from '../../apps/api-gateway/src/rest/rest-list-cache.js';
 import type { ReadModelChanges } from '../../apps/api-gateway/src/projections/index.js';
 
 /** A change source like the projection's: listeners get the orgs whose rows changed. */

@@ -9,6 +9,6 @@
  * - Reads from the gateway's integration read model; writes over the bus, answered once the read
  *   model shows them.
  */
-export * from './rest-v2.module.js';
-export * from './rest-v2.migration.js';
+export * from './rest.module.js';
+export * from './rest.migration.js';
 export * from './rest.config.js';

@@ -2,8 +2,8 @@ import { describe, expect, test } from '@jest/globals';
 import {
   resolveVersion,
   versionHeaders,
-} from '../../apps/api-gateway/src/rest-v2/version-resolution.js';
-import type { ReleasedVersion } from '../../apps/api-gateway/src/rest-v2/api-versions.js';
+} from '../../apps/api-gateway/src/rest/version-resolution.js';
+import type { ReleasedVersion } from '../../apps/api-gateway/src/rest/api-versions.js';
 
 const TABLE: ReleasedVersion[] = [
   { date: '2024-10-15', stability: 'beta', deprecatedOn: '2025-04-22', sunsetOn: '2025-07-22' },
