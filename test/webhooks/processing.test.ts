@@ -7,7 +7,7 @@ import { startService, type RunningService } from '#libs/service-kit/src/index.j
 import { decodeRequest, encodeReply } from '#libs/messaging/src/index.js';
 import { NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
 import { WebhookCounters } from '../../apps/scanner-service/src/webhooks/index.js';
-import { webhooksDeadLetters, webhooksReplay } from '../../scripts/admin/webhooks-dead-letters.js';
+import { deadLetters } from '../../scripts/admin/dead-letters.js';
 import { webhooksStats } from '../../scripts/admin/webhooks-stats.js';
 import { serviceEnv } from '../support/service-env.js';
 import { payloadFor, post, signedDelivery, untilInstallationMapped } from './support/deliveries.js';
@@ -231,14 +231,15 @@ describe('webhook processing in the scanner (real deliveries through the real in
     const env = { NATS_URL: nats.url };
     const listed = await waitFor(
       async () => {
-        const { deadLetters } = (await webhooksDeadLetters.run([], env)) as any;
-        return deadLetters.find((x: any) => x.deliveryId === d.deliveryId);
+        const listed = (await deadLetters.run(['list'], env)) as any;
+        return listed.deadLetters.find((x: any) => x.messageId === d.deliveryId);
       },
       { what: 'the delivery to be dead-lettered' },
     );
     expect(listed).toMatchObject({
-      event: 'repository',
-      action: 'created',
+      consumer: 'scanner-github-webhooks',
+      stream: 'GITHUB_WEBHOOKS',
+      subject: 'github.webhook.repository',
       workspaceId,
       attempts: 3,
       lastError: expect.stringContaining('GitHub answered 502'),
@@ -250,14 +251,14 @@ describe('webhook processing in the scanner (real deliveries through the real in
     ).toEqual([]);
 
     inventory.failAlways = false;
-    const { replayed } = (await webhooksReplay.run([d.deliveryId], env)) as any;
-    expect(replayed.deliveryId).toBe(d.deliveryId);
+    const { replayed } = (await deadLetters.run(['replay', d.deliveryId], env)) as any;
+    expect(replayed.messageId).toBe(d.deliveryId);
     expect((await processed(d.deliveryId)).outcome).toBe('applied');
     expect(inventory.repos.get(workspaceId)!.has(616161)).toBe(true);
-    const after = (await webhooksDeadLetters.run([], env)) as any;
-    expect(after.deadLetters.find((x: any) => x.deliveryId === d.deliveryId)).toBeUndefined();
-    await expect(webhooksReplay.run(['no-such-delivery'], env)).rejects.toThrow(
-      /no dead-lettered delivery/,
+    const after = (await deadLetters.run(['list'], env)) as any;
+    expect(after.deadLetters.find((x: any) => x.messageId === d.deliveryId)).toBeUndefined();
+    await expect(deadLetters.run(['replay', 'no-such-delivery'], env)).rejects.toThrow(
+      /no dead letter no-such-delivery/,
     );
   });
 

@@ -17,8 +17,9 @@ import { GatewayRulesModule } from './rules/rules.module.js';
 import { GithubInstallations1764000006000, WebhooksModule, webhookEnv } from './webhooks/index.js';
 import { GithubScans1764000009000, GatewayScansModule } from './scans/index.js';
 import { githubInstallEnv, GithubInstallModule } from './github-install/index.js';
+import { AuditLog1764000018000, auditEnv, AuditModule } from './audit/index.js';
 
-const env = { PORT: port(3000), ...webhookEnv, ...restEnv, ...githubInstallEnv };
+const env = { PORT: port(3000), ...webhookEnv, ...restEnv, ...githubInstallEnv, ...auditEnv };
 
 /** Feature modules: add yours here, one line each. */
 @Module({
@@ -35,6 +36,7 @@ const env = { PORT: port(3000), ...webhookEnv, ...restEnv, ...githubInstallEnv }
     WebhooksModule,
     RestModule,
     GithubInstallModule,
+    AuditModule,
   ],
 })
 class ApiGatewayModule {}
@@ -49,8 +51,14 @@ export const apiGateway: ServiceSpec<typeof env> = {
     Rest1764000002000,
     GithubInstallations1764000006000,
     GithubScans1764000009000,
+    AuditLog1764000018000,
   ],
-  streams: [Streams.integrationEvents, Streams.scannerEvents, Streams.githubWebhooks],
+  streams: [
+    Streams.integrationEvents,
+    Streams.scannerEvents,
+    Streams.githubWebhooks,
+    Streams.workspaceEvents,
+  ],
   healthSubject: GatewaySubjects.health,
   env,
   rootModule: () => ApiGatewayModule,

@@ -31,7 +31,7 @@ export const scannerService: ServiceSpec<typeof env> = {
     Streams.scannerEvents,
     Streams.integrationEvents,
     Streams.githubWebhooks,
-    Streams.githubWebhookDeadLetters,
+    Streams.deadLetters,
   ],
   healthSubject: ScannerSubjects.health,
   env,

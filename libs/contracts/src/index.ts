@@ -9,3 +9,5 @@ export * from './rules.js';
 export * from './rule-format.js';
 export * from './webhooks.js';
 export * from './scanner.js';
+export * from './workspace.js';
+export * from './dead-letters.js';

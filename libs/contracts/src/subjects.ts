@@ -52,11 +52,20 @@ export const ScannerSubjects = {
 export const GithubSubjects = {
   /** `github.webhook.<event>`: verified deliveries, one message per delivery. */
   webhooks: 'github.webhook',
-  deadLetters: 'github.webhook-dead',
+} as const;
+
+export const DeadLetterSubjects = {
+  /** `dead-letters.<consumer>`: what that consumer parked (stream DEAD_LETTERS). */
+  prefix: 'dead-letters',
 } as const;
 
 export const GatewaySubjects = {
   health: 'gateway.q.health',
+} as const;
+
+/** Workspaces, members and API keys: events of the gateway's own log. */
+export const WorkspaceSubjects = {
+  events: 'workspace.evt',
 } as const;
 
 /** `integrations.evt` + `IntegrationConnected` -> `integrations.evt.integration-connected`. */

@@ -4,3 +4,4 @@ export * from './http-metrics.js';
 export * from './metrics/registry.js';
 export * from './metrics/jetstream.js';
 export * from './metrics/readiness.js';
+export * from './metrics/projections.js';

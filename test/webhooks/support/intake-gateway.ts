@@ -7,6 +7,7 @@ import {
   WebhooksModule,
   webhookEnv,
 } from '../../../apps/api-gateway/src/webhooks/index.js';
+import { Projections1764000001000 } from '../../../apps/api-gateway/src/migrations/1764000001000-projections.js';
 
 const env = { PORT: port(0), ...webhookEnv };
 
@@ -17,7 +18,8 @@ class IntakeOnlyModule {}
 export const intakeGateway: ServiceSpec<typeof env> = {
   name: 'api-gateway',
   schema: 'gateway',
-  migrations: [GithubInstallations1764000006000],
+  // Projections: the checkpoint table the installation map's projection records its place in.
+  migrations: [Projections1764000001000, GithubInstallations1764000006000],
   streams: [Streams.integrationEvents, Streams.githubWebhooks],
   healthSubject: `${GatewaySubjects.health}.webhooks-test`,
   env,

@@ -88,7 +88,7 @@ export const processingScanner: ServiceSpec<typeof env> = {
   name: 'scanner-service',
   schema: 'scanner',
   migrations: [WebhookProcessing1764100006000],
-  streams: [Streams.githubWebhooks, Streams.githubWebhookDeadLetters],
+  streams: [Streams.githubWebhooks, Streams.deadLetters],
   healthSubject: `${ScannerSubjects.health}.webhooks-test`,
   env,
   rootModule: () => ProcessingOnlyModule,

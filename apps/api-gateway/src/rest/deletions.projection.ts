@@ -1,20 +1,15 @@
-import {
-  Inject,
-  Injectable,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
-import type { Logger } from 'pino';
-import type { DataSource, EntityManager } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import {
   IntegrationEventTypes,
+  IntegrationSubjects,
   Streams,
   type Envelope,
   type IntegrationDeletedData,
 } from '#libs/contracts/src/index.js';
-import type { Bus } from '#libs/messaging/src/index.js';
-import { BUS, DATA_SOURCE, LOGGER } from '#libs/service-kit/src/index.js';
-import { ProjectionRunner, ProjectionWaiter } from '../projections/index.js';
+import { Projections, type Db, type Projection } from '#libs/projections/src/index.js';
+import { DATA_SOURCE } from '#libs/service-kit/src/index.js';
+import { ProjectionWaiter } from '../projections/index.js';
 import { RestListCache } from './rest-list-cache.js';
 
 export const REST_DELETIONS_PROJECTION = 'gateway-rest-deletions';
@@ -33,7 +28,7 @@ export function deletionRecord(event: Envelope<string, unknown>) {
 }
 
 async function applyDeletion(
-  tx: EntityManager,
+  tx: Db,
   record: NonNullable<ReturnType<typeof deletionRecord>>,
 ): Promise<void> {
   await tx.query(
@@ -55,48 +50,32 @@ async function applyDeletion(
  * this projection keeps each IntegrationDeleted event's count per org, from the events themselves
  * (whoever deleted it), checkpointed and rebuildable like the gateway's other read models.
  */
-@Injectable()
-export class DeletionsProjection implements OnApplicationBootstrap, OnModuleDestroy {
-  readonly waiter: ProjectionWaiter;
-  private readonly runner: ProjectionRunner;
+export const deletionsProjection: Projection = {
+  name: REST_DELETIONS_PROJECTION,
+  stream: Streams.integrationEvents.name,
+  subject: `${IntegrationSubjects.events}.>`,
+  canHandle: (event) => deletionRecord(event) !== undefined,
+  async apply(tx, events) {
+    for (const event of events) await applyDeletion(tx, deletionRecord(event)!);
+  },
+};
 
-  /** Orgs whose deletions the transaction in flight records; their list pages go once it commits. */
-  private readonly changedOrgs = new Set<string>();
+/** Runs the projection; the orgs whose deletions it recorded lose their cached list pages. */
+@Injectable()
+export class DeletionsProjection {
+  readonly waiter: ProjectionWaiter;
 
   constructor(
     @Inject(DATA_SOURCE) dataSource: DataSource,
-    @Inject(BUS) bus: Bus,
-    @Inject(LOGGER) logger: Logger,
+    @Inject(Projections) projections: Projections,
     @Inject(RestListCache) cache: RestListCache,
   ) {
     this.waiter = new ProjectionWaiter(dataSource, REST_DELETIONS_PROJECTION);
-    this.runner = new ProjectionRunner(
-      {
-        name: REST_DELETIONS_PROJECTION,
-        stream: Streams.integrationEvents.name,
-        apply: async (tx, event) => {
-          const record = deletionRecord(event);
-          if (!record) return;
-          this.changedOrgs.add(record.workspaceId);
-          await applyDeletion(tx, record);
-        },
+    projections.run(deletionsProjection, {
+      onApplied: ({ checkpoint, events }) => {
+        for (const event of events) if (event.workspaceId) cache.invalidate(event.workspaceId);
+        this.waiter.applied(checkpoint.position);
       },
-      dataSource,
-      bus,
-      logger,
-      (position) => {
-        for (const orgId of this.changedOrgs) cache.invalidate(orgId);
-        this.changedOrgs.clear();
-        this.waiter.applied(position);
-      },
-    );
-  }
-
-  onApplicationBootstrap(): void {
-    this.runner.start();
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.runner.stop();
+    });
   }
 }

@@ -105,8 +105,8 @@ export class WebhookIntakeRoute implements OnModuleInit {
     const owner =
       delivery.installationId === null
         ? undefined
-        : this.installations.ownerOf(delivery.installationId);
-    if (owner === undefined && !this.installations.current) {
+        : await this.installations.ownerOf(delivery.installationId);
+    if (owner === undefined && !(await this.installations.current())) {
       this.counters.count('map_not_current');
       return sendError(
         reply,

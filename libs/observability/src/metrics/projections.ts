@@ -1,13 +1,51 @@
 import { Counter, Gauge } from 'prom-client';
 import { family } from './registry.js';
 
+/** What the projection runners say of themselves (libs/projections: `Projections.statuses`). */
+export interface ProjectionFigures {
+  name: string;
+  lag: number;
+  parked: number;
+}
+
+const sources = new Set<() => Promise<ProjectionFigures[]>>();
+let inFlight: Promise<ProjectionFigures[]> | undefined;
+
+/** One read per scrape serves both families; each source falls back to its last known figures. */
+function figures(): Promise<ProjectionFigures[]> {
+  inFlight ??= Promise.all([...sources].map((read) => read().catch(() => [])))
+    .then((lists) => lists.flat())
+    .finally(() => (inFlight = undefined));
+  return inFlight;
+}
+
 export const projectionLagPositions = family(
   'projection_lag_positions',
   () =>
     new Gauge({
       name: 'projection_lag_positions',
-      help: 'Messages on the stream the projection has not applied yet (its consumer backlog).',
+      help: 'Messages on its stream the projection has not applied yet (pending and unacknowledged).',
       labelNames: ['projection'] as const,
+      async collect() {
+        const list = await figures();
+        this.reset();
+        for (const p of list) this.set({ projection: p.name }, p.lag);
+      },
+    }),
+);
+
+export const projectionParked = family(
+  'projection_events_parked',
+  () =>
+    new Gauge({
+      name: 'projection_events_parked',
+      help: 'Events the projection could not apply, parked in DEAD_LETTERS for ops to replay or discard.',
+      labelNames: ['projection'] as const,
+      async collect() {
+        const list = await figures();
+        this.reset();
+        for (const p of list) this.set({ projection: p.name }, p.parked);
+      },
     }),
 );
 
@@ -16,7 +54,7 @@ export const projectionLagSeconds = family(
   () =>
     new Gauge({
       name: 'projection_lag_seconds',
-      help: 'Age of the last event the projection applied when it applied it (0 when idle).',
+      help: 'Age of the last event the projection applied, when more were waiting (0 once caught up).',
       labelNames: ['projection'] as const,
     }),
 );
@@ -31,17 +69,13 @@ export const projectionApplied = family(
     }),
 );
 
-export const projectionParked = family(
-  'projection_events_parked',
-  () =>
-    new Gauge({
-      name: 'projection_events_parked',
-      help: 'Events a projection could not apply and parked for ops to replay or discard.',
-      labelNames: ['projection'] as const,
-    }),
-);
+/** Shows a service's projections' lag and parked counts; the returned function stops it. */
+export function watchProjections(read: () => Promise<ProjectionFigures[]>): () => void {
+  sources.add(read);
+  return () => sources.delete(read);
+}
 
-/** After a projection committed a batch: what it applied and how far behind it still is. */
+/** After a projection committed a batch: what it applied and how old that was. */
 export function projectionBatchApplied(
   projection: string,
   applied: number,
@@ -49,7 +83,6 @@ export function projectionBatchApplied(
   lastOccurredAt: string | undefined,
 ): void {
   if (applied > 0) projectionApplied.inc({ projection }, applied);
-  projectionLagPositions.set({ projection }, pending);
   const at = lastOccurredAt === undefined ? NaN : Date.parse(lastOccurredAt);
   projectionLagSeconds.set(
     { projection },
