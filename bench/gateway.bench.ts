@@ -103,7 +103,7 @@ try {
   await untilReady(`${bareUrl}/api/integrations`, bare, { ready: answers });
 
   console.log(
-    `bench:gateway: ${DURATION} s per measurement, ${CONNECTIONS} connections (pairs: ${PAIR_CONNECTIONS}), loopback; list body ${body.length} bytes`,
+    `bench:gateway (node ${process.version}): ${DURATION} s per measurement, ${CONNECTIONS} connections (pairs: ${PAIR_CONNECTIONS}), loopback; list body ${body.length} bytes`,
   );
   // A short warm-up of each, so neither side pays for JIT compilation in its measurement.
   const warm = { connections: 10, duration: 2 };

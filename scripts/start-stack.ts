@@ -13,6 +13,7 @@ import {
 import { localMasterKey } from './stack/master-key.js';
 import { startGithubSandbox } from './stack/github-sandbox.js';
 import { DATA_DIR, DEFAULT_DATABASE_URL, DEFAULT_NATS_URL } from './stack/paths.js';
+import { showServiceOutput } from './stack/service-output.js';
 
 /**
  * `npm start`: NATS and PostgreSQL (the local ones, or started here when unreachable), the GitHub
@@ -98,9 +99,10 @@ async function main() {
       [...tracingNodeArgs(), ...(NODE_FLAGS[service.name] ?? []), entry],
       {
         env: { ...env, PORT: service.port },
-        stdio: ['ignore', 'inherit', 'inherit'],
+        stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
+    showServiceOutput(child);
     children.push(child);
     child.once('exit', (code) => {
       if (!stopping) {
@@ -116,9 +118,11 @@ async function main() {
       () => false,
     );
     if (ready) {
+      say(`ready: gateway at ${gateway}, API docs at ${gateway}/api/docs`);
       say(
-        `ready: gateway at ${gateway} (API docs at ${gateway}/api/docs); Ctrl-C stops everything`,
+        'a first workspace and key: npm run admin -- create-workspace acme --owner you@example.com',
       );
+      say('Ctrl-C stops everything');
       return;
     }
     await new Promise((r) => setTimeout(r, 200));

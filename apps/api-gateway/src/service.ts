@@ -14,7 +14,12 @@ import { restEnv, RestModule, Rest1764000002000 } from './rest/index.js';
 import { ProjectionsModule } from './projections/index.js';
 import { GatewayIntegrationsModule, serveIntegrationListFast } from './integrations/index.js';
 import { GatewayRulesModule } from './rules/rules.module.js';
-import { GithubInstallations1764000006000, WebhooksModule, webhookEnv } from './webhooks/index.js';
+import {
+  GithubInstallations1764000006000,
+  GithubWebhookBodies1764000013700,
+  WebhooksModule,
+  webhookEnv,
+} from './webhooks/index.js';
 import { GithubScans1764000009000, GatewayScansModule } from './scans/index.js';
 import { githubInstallEnv, GithubInstallModule } from './github-install/index.js';
 import { AuditLog1764000018000, auditEnv, AuditModule } from './audit/index.js';
@@ -51,6 +56,7 @@ export const apiGateway: ServiceSpec<typeof env> = {
     Rest1764000002000,
     GithubInstallations1764000006000,
     GithubScans1764000009000,
+    GithubWebhookBodies1764000013700,
     AuditLog1764000018000,
   ],
   streams: [

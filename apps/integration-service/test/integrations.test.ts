@@ -621,10 +621,32 @@ describe('publisher outage', () => {
 
 describe('idle publisher keeps up', () => {
   test('every appended event reaches JetStream', async () => {
-    const last = (await h.db.query(`SELECT max(position)::text AS p FROM integration.events`))[0]!
-      .p;
+    // Given every event the tests above appended
+    const appended = await h.db.query<{ id: string; position: string }>(
+      `SELECT event_id::text AS id, position::text FROM integration.events ORDER BY position`,
+    );
+    const last = appended.at(-1)!.position;
+
+    // When the idle publisher has caught up with the log
     await waitFor(() =>
       BigInt(h.writeSide.publisher.position) >= BigInt(last) ? true : undefined,
     );
+
+    // Then the stream holds each of them, under its own id and log position
+    const nc = await connect({ servers: h.nats.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const { state } = await jsm.streams.info(Streams.integrationEvents.name);
+      const onStream = new Map<string, string>();
+      for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
+        const msg = await jsm.streams.getMessage(Streams.integrationEvents.name, { seq });
+        const envelope = msg!.json<{ id: string; position: string }>();
+        onStream.set(envelope.id, envelope.position);
+      }
+      expect(appended.length).toBeGreaterThan(0);
+      for (const event of appended) expect(onStream.get(event.id)).toBe(event.position);
+    } finally {
+      await nc.close();
+    }
   });
 });

@@ -44,4 +44,12 @@ export const GITHUB_WEBHOOK_CONSUMER = 'scanner-github-webhooks';
 
 /** What processing did with a delivery; counted per event type. */
 export type GithubWebhookOutcome =
-  'applied' | 'stale' | 'duplicate' | 'ignored' | 'disconnected' | 'recomputed' | 'no_workspace';
+  | 'applied'
+  | 'stale'
+  | 'duplicate'
+  | 'ignored'
+  | 'disconnected'
+  /** An uninstall or suspension GitHub does not confirm: nothing was disconnected. */
+  | 'unconfirmed'
+  | 'recomputed'
+  | 'no_workspace';

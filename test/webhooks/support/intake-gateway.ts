@@ -4,6 +4,7 @@ import { port } from '#libs/config/src/index.js';
 import type { ServiceSpec } from '#libs/service-kit/src/index.js';
 import {
   GithubInstallations1764000006000,
+  GithubWebhookBodies1764000013700,
   WebhooksModule,
   webhookEnv,
 } from '../../../apps/api-gateway/src/webhooks/index.js';
@@ -19,7 +20,11 @@ export const intakeGateway: ServiceSpec<typeof env> = {
   name: 'api-gateway',
   schema: 'gateway',
   // Projections: the checkpoint table the installation map's projection records its place in.
-  migrations: [Projections1764000001000, GithubInstallations1764000006000],
+  migrations: [
+    Projections1764000001000,
+    GithubInstallations1764000006000,
+    GithubWebhookBodies1764000013700,
+  ],
   streams: [Streams.integrationEvents, Streams.githubWebhooks],
   healthSubject: `${GatewaySubjects.health}.webhooks-test`,
   env,

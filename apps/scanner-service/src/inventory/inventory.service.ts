@@ -120,8 +120,9 @@ export class InventoryService {
       teams: await fresh.repositoryTeams(listed.fullName).catch(() => []),
       scanState: 'scanned',
     };
+    let cacheSaved = () => undefined as void;
     await this.deps.dataSource.transaction(async (tx) => {
-      await fresh.flushCache(tx);
+      cacheSaved = await fresh.flushCache(tx);
       await this.deps.inventory.saveScanned(
         workspaceId,
         record,
@@ -129,6 +130,7 @@ export class InventoryService {
         tx,
       );
     });
+    cacheSaved();
     await this.publishRepos(workspaceId, [record.githubId]);
     return record;
   }

@@ -68,6 +68,7 @@ export class ResultWriter {
     const { dataSource, inventory, scans, cache, baseline, reporter } = this.deps;
     const workspaceId = this.scan.workspaceId;
     try {
+      let cacheSaved = () => undefined as void;
       const result = await dataSource.transaction(async (tx) => {
         const scanned = batch.filter((o) => o.record);
         await inventory.saveScannedBatch(
@@ -80,7 +81,7 @@ export class ResultWriter {
           batch.filter((o) => !o.record).map((o) => o.githubId),
           tx,
         );
-        await cache.flush(tx);
+        cacheSaved = await cache.flush(tx);
         return scans.finishRepos(
           tx,
           this.scan.id,
@@ -91,6 +92,7 @@ export class ResultWriter {
           })),
         );
       });
+      cacheSaved();
       reporter.reposFinished(result.counters, result.counted);
     } catch (error) {
       // Put the batch back: a later flush (or a resume after restart) stores it.
