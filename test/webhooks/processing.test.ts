@@ -2,7 +2,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { IntegrationSubjects, Streams, type Envelope } from '#libs/contracts/src/index.js';
+import {
+  IntegrationSubjects,
+  Streams,
+  type Envelope,
+  type ReplyError,
+} from '#libs/contracts/src/index.js';
 import { startService, type RunningService } from '#libs/service-kit/src/index.js';
 import { decodeRequest, encodeReply } from '#libs/messaging/src/index.js';
 import { NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
@@ -38,7 +43,7 @@ describe('webhook processing in the scanner (real deliveries through the real in
   let integrationId: string;
   const disconnects: Envelope[] = [];
   /** Replies the integration-service stand-in gives before it answers ok, one per request. */
-  const disconnectRefusals: Array<{ kind: string; code: string; message: string }> = [];
+  const disconnectRefusals: ReplyError[] = [];
 
   const send = async (event: string, payload: Record<string, any>, deliveryId?: string) => {
     const delivery = await signedDelivery(SECRET, event, payload, deliveryId);
