@@ -14,6 +14,7 @@ import { localMasterKey } from './stack/master-key.js';
 import { startGithubSandbox } from './stack/github-sandbox.js';
 import { DATA_DIR, DEFAULT_DATABASE_URL, DEFAULT_NATS_URL } from './stack/paths.js';
 import { showServiceOutput } from './stack/service-output.js';
+import { Supervisor } from './stack/supervisor.js';
 
 /**
  * `npm start`: NATS and PostgreSQL (the local ones, or started here when unreachable), the GitHub
@@ -36,6 +37,7 @@ const NODE_FLAGS: Record<string, string[]> = {
 const say = (line: string) => process.stdout.write(`[stack] ${line}\n`);
 const started: { stop(): Promise<void> }[] = [];
 const children: ChildProcess[] = [];
+const supervisors: Supervisor[] = [];
 let stopping = false;
 
 async function reachablePostgres(url: string): Promise<boolean> {
@@ -59,7 +61,8 @@ async function main() {
   const natsUrl = process.env.NATS_URL ?? DEFAULT_NATS_URL;
   const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
 
-  const nats = new URL(natsUrl);
+  // A cluster's list: the stack checks (and may start) the first server.
+  const nats = new URL(natsUrl.split(',')[0]!.trim());
   if (!(await isListening(nats.hostname, Number(nats.port || 4222)))) {
     say(
       `NATS not reachable at ${natsUrl}: starting nats-server with its store in ${DATA_DIR}/nats`,
@@ -94,22 +97,25 @@ async function main() {
 
   for (const service of SERVICES) {
     const entry = `dist/apps/${service.name}/src/main.js`;
-    const child = spawn(
-      process.execPath,
-      [...tracingNodeArgs(), ...(NODE_FLAGS[service.name] ?? []), entry],
-      {
-        env: { ...env, PORT: service.port },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    // A service that crashes is started again; the others keep serving meanwhile.
+    const supervisor = new Supervisor({
+      name: service.name,
+      say,
+      spawn: () => {
+        const child = spawn(
+          process.execPath,
+          [...tracingNodeArgs(), ...(NODE_FLAGS[service.name] ?? []), entry],
+          {
+            env: { ...env, PORT: service.port },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        showServiceOutput(child);
+        return child;
       },
-    );
-    showServiceOutput(child);
-    children.push(child);
-    child.once('exit', (code) => {
-      if (!stopping) {
-        say(`${service.name} exited with ${code}; stopping the stack`);
-        void stop(1);
-      }
     });
+    supervisors.push(supervisor);
+    supervisor.start();
   }
   const gateway = `http://127.0.0.1:${SERVICES[2].port}`;
   for (let i = 0; i < 150 && !stopping; i++) {
@@ -136,6 +142,7 @@ async function stop(code: number) {
   if (stopping) return;
   stopping = true;
   say('stopping');
+  await Promise.all(supervisors.map((supervisor) => supervisor.stop()));
   await Promise.all(
     children.map(
       (child) =>

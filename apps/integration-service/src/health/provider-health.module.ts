@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { PROVIDERS } from '#libs/contracts/src/index.js';
 import { SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
-import type { IntegrationServiceConfig } from '../service.js';
+import type { IntegrationServiceConfig } from '../config.js';
+import { WriteSideModule } from '../write-side/write-side.module.js';
 import { HEALTH_CHECKER, ProviderHealthHandlers } from './provider-health.handlers.js';
 import { ProviderHealthChecker, readGithubPrivateKey } from './provider-health-checker.js';
 
 @Module({
+  imports: [WriteSideModule],
   controllers: [ProviderHealthHandlers],
   providers: [
     {
