@@ -26,7 +26,7 @@ const breakerState = family(
   () =>
     new Gauge({
       name: 'policy_circuit_breaker_state',
-      help: 'Circuit breaker per policy: 0 closed, 1 half-open, 2 open.',
+      help: 'Circuit breakers not closed, per policy id: 2 open, 1 half-open (closed ones drop out).',
       labelNames: ['policy'] as const,
     }),
 );
@@ -34,8 +34,9 @@ const breakerState = family(
 const BREAKER = { closed: 0, half_open: 1, open: 2 } as const;
 
 /**
- * What the rules engine reports. `policy` is the policy's slug (the `<prefix>/<slug>` of its
- * commit status): set by people, few per deployment, and what ops read in an alert.
+ * What the rules engine reports. A breaker's series exists only while it is not closed: the
+ * policy id is what ops need to act on an open breaker, and open breakers are few, so the label
+ * stays bounded although policies grow with workspaces.
  */
 export const rulesMetrics = {
   runFinished(outcome: string): void {
@@ -45,6 +46,7 @@ export const rulesMetrics = {
     ruleActions.inc({ provider, outcome });
   },
   breakerChanged(policy: string, state: keyof typeof BREAKER): void {
-    breakerState.set({ policy }, BREAKER[state]);
+    if (state === 'closed') breakerState.remove({ policy });
+    else breakerState.set({ policy }, BREAKER[state]);
   },
 };
