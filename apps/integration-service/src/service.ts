@@ -7,16 +7,20 @@ import { RuleCommandsModule } from './rules/rules.module.js';
 import { ProviderHealthModule } from './health/provider-health.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { GithubInstallationsModule } from './github-installations/github-installations.module.js';
+import { OutboundModule } from './outbound/outbound.module.js';
 import { GithubInstallationHolds1764100002000 } from './github-installations/github-installations.migration.js';
 import { WriteSide1764100000000 } from './migrations/1764100000000-write-side.js';
 import { IntegrationSnapshots1764100001000 } from './migrations/1764100001000-integration-snapshots.js';
 import { RuleSnapshots1764100002500 } from './migrations/1764100002500-rule-snapshots.js';
+import { DataKeyIds1764100004700 } from './migrations/1764100004700-data-key-ids.js';
+import { MasterKeyring } from './credentials/master-keyring.js';
 
 export type { IntegrationServiceConfig } from './config.js';
 
 @Module({
   imports: [
     GithubInstallationsModule,
+    OutboundModule,
     IntegrationCommandsModule,
     RuleCommandsModule,
     ProviderHealthModule,
@@ -34,9 +38,11 @@ export const integrationService: ServiceSpec<typeof integrationServiceEnv> = {
     IntegrationSnapshots1764100001000,
     GithubInstallationHolds1764100002000,
     RuleSnapshots1764100002500,
+    DataKeyIds1764100004700,
   ],
   streams: [Streams.integrationEvents],
   healthSubject: IntegrationSubjects.health,
   env: integrationServiceEnv,
+  checkConfig: (config) => void MasterKeyring.fromConfig(config),
   rootModule: () => IntegrationServiceModule,
 };
