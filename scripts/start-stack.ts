@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
@@ -11,19 +12,23 @@ import {
 } from './stack/local-infra.js';
 import { localMasterKey } from './stack/master-key.js';
 import { startGithubSandbox } from './stack/github-sandbox.js';
+import { startSlackSandbox } from './stack/slack-sandbox.js';
 import { DATA_DIR, DEFAULT_DATABASE_URL, DEFAULT_NATS_URL } from './stack/paths.js';
 import { showServiceOutput } from './stack/service-output.js';
 import { Supervisor } from './stack/supervisor.js';
 
 /**
  * `npm start`: NATS and PostgreSQL (the local ones, or started here when unreachable), the GitHub
- * simulator when no GitHub App is configured, then the three services; Ctrl-C stops it all.
+ * simulator when no GitHub App is configured (and the Slack simulator when SLACK_API_URL is unset),
+ * then the four services; Ctrl-C stops it all.
  */
 const SERVICES = [
   { name: 'integration-service', port: process.env.INTEGRATION_SERVICE_PORT ?? '3001' },
   { name: 'scanner-service', port: process.env.SCANNER_SERVICE_PORT ?? '3002' },
+  { name: 'rules-engine', port: process.env.RULES_ENGINE_PORT ?? '3003' },
   { name: 'api-gateway', port: process.env.PORT ?? '3000' },
 ] as const;
+const GATEWAY_PORT = SERVICES.find((s) => s.name === 'api-gateway')!.port;
 
 /**
  * V8 keeps garbage around while memory is plentiful; a large org scan peaked at 323 MB without
@@ -82,7 +87,12 @@ async function main() {
   };
   if (!process.env.GITHUB_APP_ID) {
     const sandbox = await startGithubSandbox(
-      `http://127.0.0.1:${SERVICES[2].port}/api/integrations/github/setup`,
+      `http://127.0.0.1:${GATEWAY_PORT}/api/integrations/github/setup`,
+      60,
+      {
+        url: `http://127.0.0.1:${GATEWAY_PORT}/api/webhooks/github`,
+        secret: process.env.GITHUB_WEBHOOK_SECRET ?? randomBytes(16).toString('hex'),
+      },
     );
     if (sandbox) {
       children.push(sandbox.process);
@@ -91,6 +101,15 @@ async function main() {
         `no GitHub App configured (GITHUB_APP_ID): using the local GitHub simulator at ${sandbox.url} ` +
           `with demo org "${sandbox.org}"; connect it with {"installationId": "${sandbox.installationId}", "accountLogin": "${sandbox.org}"}`,
       );
+    }
+  }
+
+  if (!process.env.SLACK_API_URL) {
+    const slack = await startSlackSandbox();
+    if (slack) {
+      children.push(slack.process);
+      env.SLACK_API_URL = slack.url;
+      say(`no SLACK_API_URL: using the local Slack simulator at ${slack.url} (any xoxb- token)`);
     }
   }
 
@@ -112,7 +131,7 @@ async function main() {
     supervisors.push(supervisor);
     supervisor.start();
   }
-  const gateway = `http://127.0.0.1:${SERVICES[2].port}`;
+  const gateway = `http://127.0.0.1:${GATEWAY_PORT}`;
   for (let i = 0; i < 150 && !stopping; i++) {
     const ready = await fetch(`${gateway}/health/ready`).then(
       (r) => r.ok,

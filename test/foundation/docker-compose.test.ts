@@ -19,9 +19,9 @@ function resolvedCompose(): any {
 
 describe('docker-compose.yml', () => {
   const compose = resolvedCompose();
-  const apps = ['api-gateway', 'integration-service', 'scanner-service'];
+  const apps = ['api-gateway', 'integration-service', 'scanner-service', 'rules-engine'];
 
-  test('names NATS with JetStream, PostgreSQL and the three services', () => {
+  test('names NATS with JetStream, PostgreSQL and the four services', () => {
     expect(Object.keys(compose.services).sort()).toEqual([...apps, 'nats', 'postgres'].sort());
     expect(compose.services.nats.command).toContain('-js');
   });

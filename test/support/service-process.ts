@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-export type ServiceName = 'api-gateway' | 'integration-service' | 'scanner-service';
+export type ServiceName =
+  'api-gateway' | 'integration-service' | 'scanner-service' | 'rules-engine';
 
 /** The built entry point of a service; `npm test` builds before Jest runs. */
 export function serviceEntry(service: ServiceName): string {

@@ -27,6 +27,10 @@ export const integrationServiceEnv = {
    * a bare `{installationId, accountLogin}` connect (the sandbox and tests), other checks stay.
    */
   GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: flag(true),
+  /** Registry URLs users supply may use http (default: https only). */
+  PROVIDER_URL_ALLOW_HTTP: flag(false),
+  /** ...and may point at private, loopback or link-local addresses: on-premise registries. */
+  PROVIDER_URL_ALLOW_PRIVATE_ADDRESSES: flag(false),
   ...providerApiUrls,
 };
 

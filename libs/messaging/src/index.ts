@@ -1,4 +1,5 @@
 export * from './nats-connection.js';
 export * from './bus.js';
+export * from './request-reply.js';
 export * from './streams.js';
 export * from './dead-letters.js';

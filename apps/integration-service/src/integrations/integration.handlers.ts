@@ -50,6 +50,8 @@ import {
   parseUpdate,
   parseUpdateSettings,
 } from './parse-commands.js';
+import type { OutboundGuard } from '../outbound/outbound-guard.js';
+import { OUTBOUND_GUARD, refuseForbiddenUrls } from '../outbound/url-fields.js';
 
 const notFound = (id: string) =>
   fail('not_found', 'integration_not_found', `integration ${id} does not exist`);
@@ -70,6 +72,7 @@ export class IntegrationHandlers {
     private readonly vault: CredentialVault,
     @Inject(PG_POOL) private readonly pool: pg.Pool,
     @Inject(GITHUB_INSTALLATIONS) private readonly github: GithubInstallations,
+    @Inject(OUTBOUND_GUARD) private readonly outbound: OutboundGuard,
   ) {}
 
   @MessagePattern(IntegrationSubjects.connect)
@@ -78,6 +81,11 @@ export class IntegrationHandlers {
       const parsed = parseConnect(data);
       if (!parsed.ok) return parsed;
       const { provider, integrationId } = parsed.value;
+      const forbidden = await refuseForbiddenUrls(this.outbound, provider, {
+        ...parsed.value.config,
+        ...parsed.value.credentials,
+      });
+      if (forbidden) return forbidden;
       const [state] = integrationId
         ? [await uow.load(integrations, integrationId)]
         : await ofProvider(uow, provider.name, false);
@@ -132,6 +140,13 @@ export class IntegrationHandlers {
     return this.commands.run(message, 'integrations.create', async (uow, data) => {
       const parsed = parseCreate(data);
       if (!parsed.ok) return parsed;
+      const forbidden = await refuseForbiddenUrls(
+        this.outbound,
+        parsed.value.provider,
+        parsed.value.credentials ?? {},
+        'credentials',
+      );
+      if (forbidden) return forbidden;
       // A fresh id has no stream to read; were it taken, the append would conflict and retry.
       const state = integrations.initialState(randomUUID());
       const decided = await uow.decide(integrations, state, { kind: 'create', ...parsed.value });
@@ -153,6 +168,13 @@ export class IntegrationHandlers {
       const provider = findProvider(state.provider)!;
       let merged: Record<string, unknown> | undefined;
       if (credentials !== undefined) {
+        const forbidden = await refuseForbiddenUrls(
+          this.outbound,
+          provider,
+          credentials,
+          'credentials',
+        );
+        if (forbidden) return forbidden;
         const current = await currentCredentials(this.store, this.vault, uow.db, state.id);
         merged = { ...current, ...credentials };
       }
