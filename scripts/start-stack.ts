@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { tracingNodeArgs } from '#libs/observability/src/node-args.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
@@ -120,10 +121,14 @@ async function main() {
       name: service.name,
       say,
       spawn: () => {
-        const child = spawn(process.execPath, [...(NODE_FLAGS[service.name] ?? []), entry], {
-          env: { ...env, PORT: service.port },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
+        const child = spawn(
+          process.execPath,
+          [...tracingNodeArgs(), ...(NODE_FLAGS[service.name] ?? []), entry],
+          {
+            env: { ...env, PORT: service.port },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
         showServiceOutput(child);
         return child;
       },

@@ -87,6 +87,11 @@ export const commonEnv = {
   /** A connection with no bytes either way for this long is closed (event streams send a
    * keep-alive every 15 s, so they stay open). */
   HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  /** `false` drops `GET /metrics` and the per-request HTTP timing (benchmarks compare both). */
+  METRICS_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
 };
 
 export type CommonEnv = z.infer<z.ZodObject<typeof commonEnv>>;

@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import { eventStoreTables, type EventStoreTables } from './schema.js';
+import { eventStoreAppendDuration } from '#libs/observability/src/metrics/event-store.js';
+import { traceFields } from '#libs/observability/src/trace-context.js';
 import { join, sql, type Sql } from './sql.js';
 import { VersionConflictError, type NewEvent, type StoredEvent } from './types.js';
 import { Upcasters, type Upcaster } from './upcasting.js';
@@ -77,12 +79,16 @@ export class EventStore {
       events.map((event, i) => ({ streamId, streamVersion: expectedVersion + i + 1, event })),
     );
     if (rows.length === 0) return [];
+    const started = performance.now();
+    // The trace that appended it travels on with the event (see jetStreamSink).
+    const trace = traceFields();
+    const metadataOf = (event: NewEvent) => (trace ? { ...event.metadata, trace } : event.metadata);
     const values = rows.map(
       ({ streamId, streamVersion, event }) =>
         // pg_current_xact_id() before nextval(): see `append`.
         sql`(pg_current_xact_id(), nextval(${this.tables.positions}::regclass), ${streamId},
           ${streamVersion}::int, ${event.id}::uuid, ${event.type}, ${event.schemaVersion}::int,
-          ${JSON.stringify(event.data)}::jsonb, ${JSON.stringify(event.metadata)}::jsonb,
+          ${JSON.stringify(event.data)}::jsonb, ${JSON.stringify(metadataOf(event))}::jsonb,
           ${event.sealed === undefined ? null : JSON.stringify(event.sealed)}::jsonb,
           ${event.occurredAt}::timestamptz)`,
     );
@@ -107,6 +113,10 @@ export class EventStore {
     >;
     try {
       result = await on.query(statement.text, statement.values);
+      eventStoreAppendDuration.observe(
+        { schema: this.tables.schema },
+        (performance.now() - started) / 1000,
+      );
     } catch (error) {
       const { constraint, detail } = error as { constraint?: string; detail?: string };
       if (constraint === 'events_stream_version_unique') {
@@ -128,7 +138,7 @@ export class EventStore {
           type: event.type,
           schemaVersion: event.schemaVersion,
           data: event.data,
-          metadata: event.metadata,
+          metadata: metadataOf(event),
           sealed: event.sealed ?? null,
           occurredAt: event.occurredAt,
           recordedAt: row.recorded_at.toISOString(),
