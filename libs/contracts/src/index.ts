@@ -8,3 +8,4 @@ export * from './integrations.js';
 export * from './rules.js';
 export * from './webhooks.js';
 export * from './scanner.js';
+export * from './scanner-checks.js';

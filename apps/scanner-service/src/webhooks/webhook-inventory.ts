@@ -9,7 +9,7 @@ export interface WebhookInventory {
   /** Stores the repository's facts at once, then (by default) rescans it on its own. */
   upsertRepo(
     workspaceId: string,
-    repo: RepoFacts & { protection: undefined },
+    repo: RepoFacts,
     options?: { rescan?: boolean },
   ): Promise<void>;
   removeRepo(workspaceId: string, githubId: number): Promise<boolean>;
