@@ -250,8 +250,7 @@ export const SCAN_CHECKS = {
     id: 'org_actions_token_permissions',
     scope: 'organization',
     title: 'Read-only GITHUB_TOKEN by default',
-    description:
-      "Workflows' GITHUB_TOKEN defaults to read-only and cannot approve pull requests.",
+    description: "Workflows' GITHUB_TOKEN defaults to read-only and cannot approve pull requests.",
     remediation:
       'Set "Workflow permissions" to "Read repository contents and packages permissions" and untick "Allow GitHub Actions to create and approve pull requests".',
     reference: `${DOCS}/organizations/managing-organization-settings/disabling-or-limiting-github-actions-for-your-organization#setting-the-permissions-of-the-github_token-for-your-organization`,

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthFailure, generateAppKeys, publicKeyOf, TokenIssuer, verifyAppJwt } from './auth.js';
+import { governanceRoutes } from './governance.js';
 import { loadGithubSchema, runGraphql } from './graphql.js';
 import { generateOrg, seededRandom, type SimOrg, type SimRepo } from './org.js';
 import { RateBudget } from './rate-limit.js';
@@ -94,6 +95,8 @@ export const DEFAULT_PERMISSIONS: AppPermissions = {
   administration: 'read',
   members: 'read',
   contents: 'read',
+  organization_administration: 'read',
+  organization_hooks: 'read',
 };
 
 const DOCS = 'https://docs.github.com/rest';
@@ -230,19 +233,6 @@ export async function startGithubSimulator(
       },
     ],
     [
-      /^\/orgs\/([^/]+)$/,
-      (m) => {
-        if (m[1]!.toLowerCase() !== org.login.toLowerCase()) throw notFound();
-        return {
-          body: {
-            login: org.login,
-            id: org.id,
-            public_repos: org.repos.filter((r) => !r.private).length,
-          },
-        };
-      },
-    ],
-    [
       /^\/orgs\/([^/]+)\/repos$/,
       (m) => {
         if (m[1]!.toLowerCase() !== org.login.toLowerCase()) throw notFound();
@@ -290,17 +280,6 @@ export async function startGithubSimulator(
       },
     ],
     [
-      /^\/repos\/([^/]+)\/([^/]+)$/,
-      (m) => {
-        const repo = repoByName(m[1]!, m[2]!);
-        if (!repo) throw notFound();
-        needs('metadata');
-        return {
-          body: minimalRepository(base, org, repo, permissions.administration !== undefined),
-        };
-      },
-    ],
-    [
       /^\/repos\/([^/]+)\/([^/]+)\/collaborators$/,
       (m, url) => {
         const repo = repoByName(m[1]!, m[2]!);
@@ -330,6 +309,16 @@ export async function startGithubSimulator(
         };
       },
     ],
+    ...governanceRoutes({
+      org,
+      base: () => base,
+      permissions: () => permissions,
+      repoByName,
+      needs,
+      fail: (status, message) => {
+        throw new HttpError(status, { message, documentation_url: DOCS, status: String(status) });
+      },
+    }),
   ];
 
   function rateLimitOverview(): RateLimitOverview {

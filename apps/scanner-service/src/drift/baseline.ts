@@ -1,9 +1,5 @@
 import { z } from 'zod';
-import {
-  SCAN_CHECKS,
-  type ScanCheckKey,
-  type Severity,
-} from '#libs/contracts/src/index.js';
+import { SCAN_CHECKS, type ScanCheckKey, type Severity } from '#libs/contracts/src/index.js';
 
 /**
  * The policy repositories and the organization are compared with. Every check of

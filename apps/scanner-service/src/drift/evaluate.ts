@@ -124,8 +124,10 @@ export function evaluateOrg(
   );
   const rank = ['none', 'read', 'write', 'admin'];
   const maximum = baseline.defaultRepositoryPermission.maximum;
-  judge.check('defaultRepositoryPermission', settings?.defaultRepositoryPermission ?? undefined, (p) =>
-    rank.indexOf(p) > rank.indexOf(maximum) ? fails(maximum, p) : null,
+  judge.check(
+    'defaultRepositoryPermission',
+    settings?.defaultRepositoryPermission ?? undefined,
+    (p) => (rank.indexOf(p) > rank.indexOf(maximum) ? fails(maximum, p) : null),
   );
   judge.check(
     'publicRepositoryCreation',
@@ -155,7 +157,10 @@ export function evaluateOrg(
       : null,
   );
   const hookUrls = (pick: (h: NonNullable<OrgFacts['hooks']>[number]) => boolean) =>
-    org.hooks!.filter(pick).map((h) => h.url).sort();
+    org
+      .hooks!.filter(pick)
+      .map((h) => h.url)
+      .sort();
   judge.check('webhookSecret', org.hooks, () => {
     const without = hookUrls((h) => !h.hasSecret);
     return without.length > 0 ? fails([], without) : null;

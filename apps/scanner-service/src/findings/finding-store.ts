@@ -138,20 +138,22 @@ export class FindingStore {
     at: string,
   ): Promise<Array<{ type: string; finding: TrackedFinding }>> {
     if (findings.length === 0) return [];
-    const rows: Array<Record<string, any>> = await db.query(
-      `UPDATE scanner.findings f SET state = 'resolved', resolved_at = $3
+    const rows: Array<Record<string, any>> = await db
+      .query(
+        `UPDATE scanner.findings f SET state = 'resolved', resolved_at = $3
        FROM jsonb_to_recordset($2::jsonb) AS x(github_id bigint, "check" text)
        WHERE f.workspace_id = $1 AND f.github_id = x.github_id AND f.check_name = x."check"
        RETURNING f.*`,
-      [
-        workspaceId,
-        JSON.stringify(findings.map((f) => ({ github_id: f.githubId, check: f.check }))),
-        at,
-      ],
-    ).then((result: unknown) => {
-      const value = result as unknown[];
-      return (Array.isArray(value[0]) ? value[0] : value) as Array<Record<string, any>>;
-    });
+        [
+          workspaceId,
+          JSON.stringify(findings.map((f) => ({ github_id: f.githubId, check: f.check }))),
+          at,
+        ],
+      )
+      .then((result: unknown) => {
+        const value = result as unknown[];
+        return (Array.isArray(value[0]) ? value[0] : value) as Array<Record<string, any>>;
+      });
     return rows.map((r) => ({
       type: ScannerEventTypes.findingResolved,
       finding: rowToTracked(r),

@@ -29,7 +29,9 @@ export class FindingLifecycle1764100007000 implements MigrationInterface {
     await runner.query(
       `CREATE INDEX finding_events_unpublished ON scanner.finding_events (position) WHERE published_at IS NULL`,
     );
-    await runner.query(`ALTER TABLE scanner.repos ADD COLUMN listing jsonb, ADD COLUMN security jsonb`);
+    await runner.query(
+      `ALTER TABLE scanner.repos ADD COLUMN listing jsonb, ADD COLUMN security jsonb`,
+    );
   }
 
   async down(runner: QueryRunner): Promise<void> {

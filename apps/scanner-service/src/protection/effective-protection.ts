@@ -56,8 +56,7 @@ export function effectiveProtection(
       ...pullRequest.map((p) => Number(p.required_approving_review_count ?? 0)),
     ),
     requiresStatusChecks: Boolean(classic?.requiresStatusChecks) || has('required_status_checks'),
-    enforceAdmins:
-      Boolean(classic?.enforceAdmins) || enforcing.some((r) => !adminsMayBypass(r)),
+    enforceAdmins: Boolean(classic?.enforceAdmins) || enforcing.some((r) => !adminsMayBypass(r)),
     dismissStaleReviews:
       Boolean(classic?.dismissStaleReviews) ||
       pullRequest.some((p) => p.dismiss_stale_reviews_on_push === true),

@@ -57,7 +57,8 @@ export async function readOrgContext(
             : {
                 twoFactorRequired: o.two_factor_requirement_enabled ?? null,
                 defaultRepositoryPermission: o.default_repository_permission ?? null,
-                membersCanCreatePublicRepositories: o.members_can_create_public_repositories ?? null,
+                membersCanCreatePublicRepositories:
+                  o.members_can_create_public_repositories ?? null,
               },
         ),
       ),
@@ -76,7 +77,10 @@ export async function readOrgContext(
       optional('workflow permissions', () =>
         reader.cachedGet(
           `${org}/actions/permissions/workflow`,
-          (w: { default_workflow_permissions: string; can_approve_pull_request_reviews: boolean }) => ({
+          (w: {
+            default_workflow_permissions: string;
+            can_approve_pull_request_reviews: boolean;
+          }) => ({
             defaultWorkflowPermissions: w.default_workflow_permissions,
             canApprovePullRequestReviews: w.can_approve_pull_request_reviews,
           }),
@@ -85,7 +89,10 @@ export async function readOrgContext(
       optional('organization webhooks', () =>
         reader.cachedList(
           `${org}/hooks`,
-          (h: { id: number; config: { url?: string; secret?: string; insecure_ssl?: string | number } }) => ({
+          (h: {
+            id: number;
+            config: { url?: string; secret?: string; insecure_ssl?: string | number };
+          }) => ({
             id: h.id,
             url: h.config.url ?? '',
             // GitHub masks a secret as "********" and leaves the field out when there is none.

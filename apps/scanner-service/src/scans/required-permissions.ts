@@ -1,8 +1,4 @@
-import {
-  SCAN_CHECKS,
-  type ScanCheckKey,
-  type SkippedCheck,
-} from '#libs/contracts/src/index.js';
+import { SCAN_CHECKS, type ScanCheckKey, type SkippedCheck } from '#libs/contracts/src/index.js';
 import { enabledChecks, type Baseline } from '../drift/baseline.js';
 import type { GithubApp } from '../github/github-app.js';
 
@@ -54,10 +50,7 @@ export function runnableChecks(
 }
 
 /** The enabled checks that cannot run, each with the first permission it lacks. */
-export function skippedChecks(
-  granted: Record<string, string>,
-  baseline: Baseline,
-): SkippedCheck[] {
+export function skippedChecks(granted: Record<string, string>, baseline: Baseline): SkippedCheck[] {
   return enabledChecks(baseline).flatMap((key) => {
     const lacking = SCAN_CHECKS[key].needs.find((n) => !grants(granted, n.permission, n.level));
     return lacking
