@@ -15,7 +15,11 @@ import { ProjectionsModule } from './projections/index.js';
 import { IntegrationsModule, serveIntegrationListFast } from './integrations/index.js';
 import { RulesModule } from './rules/rules.module.js';
 import { GithubInstallations1764000006000, WebhooksModule, webhookEnv } from './webhooks/index.js';
-import { GithubScans1764000009000, ScansModule } from './scans/index.js';
+import {
+  GithubFindingLifecycle1764000011000,
+  GithubScans1764000009000,
+  ScansModule,
+} from './scans/index.js';
 
 const env = { PORT: port(3000), ...webhookEnv, ...restEnv };
 
@@ -47,6 +51,7 @@ export const apiGateway: ServiceSpec<typeof env> = {
     RestV21764000002000,
     GithubInstallations1764000006000,
     GithubScans1764000009000,
+    GithubFindingLifecycle1764000011000,
   ],
   streams: [Streams.integrationEvents, Streams.scannerEvents, Streams.githubWebhooks],
   healthSubject: GatewaySubjects.health,

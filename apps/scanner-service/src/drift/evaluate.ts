@@ -20,6 +20,10 @@ class Judge {
     private readonly runnable: Runnable,
   ) {}
 
+  result(): Evaluation {
+    return { findings: this.findings, evaluated: this.evaluated };
+  }
+
   /**
    * Judges one check when the baseline enables it, the permissions let it run and its input was
    * read (`input` not undefined); `failure` returns expected/actual when it fails.
@@ -56,7 +60,7 @@ export function evaluateDrift(
   runnable: Runnable = new Set(Object.keys(Checks) as ScanCheckKey[]),
 ): Evaluation {
   const judge = new Judge(repo.fullName, baseline, runnable);
-  if (baseline.skipArchived && repo.archived) return judge;
+  if (baseline.skipArchived && repo.archived) return judge.result();
 
   const protection = repo.defaultBranch === null ? undefined : repo.protection;
   judge.check('defaultBranchProtected', protection, (p) => (p ? null : fails(true, false)));
@@ -108,7 +112,7 @@ export function evaluateDrift(
     const writers = logins(['write', 'maintain']);
     return writers.length > 0 ? fails([], writers) : null;
   });
-  return judge;
+  return judge.result();
 }
 
 /** Drift of the organization's own settings; `repo` of its findings is the organization login. */
@@ -177,5 +181,5 @@ export function evaluateOrg(
       .sort((a, b) => a.team.localeCompare(b.team));
     return broad.length > 0 ? fails(`<= ${breadth} repositories`, broad) : null;
   });
-  return judge;
+  return judge.result();
 }
