@@ -108,6 +108,13 @@ export class GithubApp {
       baseUrl: this.baseUrl,
       authStrategy: createAppAuth,
       auth: { appId: Number(this.config.GITHUB_APP_ID), privateKey: this.privateKey! },
+      // Failures surface as errors to the caller; Octokit's own console lines would be noise.
+      log: {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: (message: string) => this.logger.debug({ octokit: message }, 'octokit warning'),
+        error: (message: string) => this.logger.debug({ octokit: message }, 'octokit error'),
+      },
       throttle: {
         id: 'app',
         onRateLimit: () => false,
