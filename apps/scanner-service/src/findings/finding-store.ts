@@ -6,6 +6,7 @@ import {
   type FindingChangedData,
   type TrackedFinding,
 } from '#libs/contracts/src/index.js';
+import { returnedRows } from '../scans/scan.store.js';
 
 type Queryable = Pick<DataSource | EntityManager, 'query'>;
 
@@ -138,22 +139,19 @@ export class FindingStore {
     at: string,
   ): Promise<Array<{ type: string; finding: TrackedFinding }>> {
     if (findings.length === 0) return [];
-    const rows: Array<Record<string, any>> = await db
-      .query(
+    const rows = returnedRows<FindingRow>(
+      await db.query(
         `UPDATE scanner.findings f SET state = 'resolved', resolved_at = $3
-       FROM jsonb_to_recordset($2::jsonb) AS x(github_id bigint, "check" text)
-       WHERE f.workspace_id = $1 AND f.github_id = x.github_id AND f.check_name = x."check"
-       RETURNING f.*`,
+         FROM jsonb_to_recordset($2::jsonb) AS x(github_id bigint, "check" text)
+         WHERE f.workspace_id = $1 AND f.github_id = x.github_id AND f.check_name = x."check"
+         RETURNING f.*`,
         [
           workspaceId,
           JSON.stringify(findings.map((f) => ({ github_id: f.githubId, check: f.check }))),
           at,
         ],
-      )
-      .then((result: unknown) => {
-        const value = result as unknown[];
-        return (Array.isArray(value[0]) ? value[0] : value) as Array<Record<string, any>>;
-      });
+      ),
+    );
     return rows.map((r) => ({
       type: ScannerEventTypes.findingResolved,
       finding: rowToTracked(r),
@@ -188,8 +186,22 @@ export class FindingStore {
   }
 }
 
-export function rowToTracked(r: Record<string, any>): TrackedFinding {
-  const iso = (value: unknown) => (value ? new Date(value as string).toISOString() : null);
+/** A `scanner.findings` row as Postgres (or `to_jsonb`) gives it. */
+export interface FindingRow {
+  github_id: string | number;
+  repo: string;
+  check_name: string;
+  expected: unknown;
+  actual: unknown;
+  severity: TrackedFinding['severity'];
+  state: TrackedFinding['state'];
+  first_seen_at: Date | string;
+  last_seen_at: Date | string;
+  resolved_at: Date | string | null;
+}
+
+export function rowToTracked(r: FindingRow): TrackedFinding {
+  const iso = (value: Date | string | null) => (value ? new Date(value).toISOString() : null);
   return {
     githubId: Number(r.github_id),
     repo: r.repo,

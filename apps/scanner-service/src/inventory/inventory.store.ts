@@ -1,6 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RepoRecord, TrackedFinding } from '#libs/contracts/src/index.js';
-import { rowToTracked } from '../findings/finding-store.js';
+import { rowToTracked, type FindingRow } from '../findings/finding-store.js';
 import type { ListedRepo, RepoListing } from '../github/github-reader.js';
 import { returnedRows } from '../scans/scan.store.js';
 
@@ -213,15 +213,14 @@ export class InventoryStore {
     githubIds: number[],
   ): Promise<Array<RepoRecord & { findings: TrackedFinding[] | null }>> {
     if (githubIds.length === 0) return [];
-    const rows: Array<RepoRow & { findings: Array<Record<string, unknown>> | null }> =
-      await this.dataSource.query(
-        `SELECT r.*, (SELECT jsonb_agg(to_jsonb(f) ORDER BY f.check_name)
+    const rows: Array<RepoRow & { findings: FindingRow[] | null }> = await this.dataSource.query(
+      `SELECT r.*, (SELECT jsonb_agg(to_jsonb(f) ORDER BY f.check_name)
                  FROM scanner.findings f
                  WHERE f.workspace_id = r.workspace_id AND f.github_id = r.github_id
                    AND f.state = 'open') AS findings
          FROM scanner.repos r WHERE r.workspace_id = $1 AND r.github_id = ANY($2::bigint[])`,
-        [workspaceId, githubIds],
-      );
+      [workspaceId, githubIds],
+    );
     return rows.map(({ findings, listing: _listing, ...row }) => ({
       ...rowToRecord(row),
       findings: row.scan_state === 'scanned' ? (findings ?? []).map(rowToTracked) : null,
