@@ -55,7 +55,8 @@ const line = (name: string, r: Result) =>
 
 const nats = await NatsServerFixture.start();
 const db = await PostgresFixture.create('bench_gateway');
-const env = serviceEnv(nats, db);
+// Connects name installations without the install flow (and without a GitHub App to ask).
+const env = serviceEnv(nats, db, { GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false' });
 /** The gateway and the bare server count as up on any answer below 500. */
 const answers = (status: number) => status < 500;
 const children: ChildProcess[] = [];
@@ -102,7 +103,7 @@ try {
   await untilReady(`${bareUrl}/api/integrations`, bare, { ready: answers });
 
   console.log(
-    `bench:gateway: ${DURATION} s per measurement, ${CONNECTIONS} connections (pairs: ${PAIR_CONNECTIONS}), loopback; list body ${body.length} bytes`,
+    `bench:gateway (node ${process.version}): ${DURATION} s per measurement, ${CONNECTIONS} connections (pairs: ${PAIR_CONNECTIONS}), loopback; list body ${body.length} bytes`,
   );
   // A short warm-up of each, so neither side pays for JIT compilation in its measurement.
   const warm = { connections: 10, duration: 2 };
@@ -169,19 +170,24 @@ try {
       setupClient: (client: {
         requestIterator: { initialContext: object; context: object; rebuildRequest(): void };
       }) => {
-        const token = pairTokens[nextToken++ % pairTokens.length];
-        client.requestIterator.initialContext = { token };
-        client.requestIterator.context = { token };
+        const index = nextToken++ % pairTokens.length;
+        // An installation belongs to one workspace: each workspace connects its own.
+        const context = { token: pairTokens[index], installationId: String(1_000 + index) };
+        client.requestIterator.initialContext = context;
+        client.requestIterator.context = { ...context };
         client.requestIterator.rebuildRequest();
       },
       requests: [
         {
           method: 'POST',
-          setupRequest: (request: Record<string, unknown>, context: { token: string }) => ({
+          setupRequest: (
+            request: Record<string, unknown>,
+            context: { token: string; installationId: string },
+          ) => ({
             ...request,
             path: '/api/integrations/github/connect',
             headers: { ...json, authorization: `Token ${context.token}` },
-            body: JSON.stringify({ installationId: '42', accountLogin: 'pairs' }),
+            body: JSON.stringify({ installationId: context.installationId, accountLogin: 'pairs' }),
           }),
         },
         {
@@ -215,15 +221,17 @@ try {
   });
   const latencies: number[] = [];
   const until = performance.now() + DURATION * 1_000;
-  const commands = [
+  const commandsFor = (installationId: string) =>
     [
-      IntegrationSubjects.connect,
-      { provider: 'github', payload: { installationId: '42', accountLogin: 'pairs' } },
-    ],
-    [IntegrationSubjects.disconnect, { provider: 'github' }],
-  ] as const;
+      [
+        IntegrationSubjects.connect,
+        { provider: 'github', payload: { installationId, accountLogin: 'pairs' } },
+      ],
+      [IntegrationSubjects.disconnect, { provider: 'github' }],
+    ] as const;
   await Promise.all(
-    pairWorkspaces.map(async (workspaceId) => {
+    pairWorkspaces.map(async (workspaceId, index) => {
+      const commands = commandsFor(String(2_000 + index));
       const context = { correlationId: 'bench', workspaceId, actor: 'bench' };
       while (performance.now() < until) {
         for (const [subject, data] of commands) {

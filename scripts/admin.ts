@@ -1,7 +1,7 @@
 import { addMember, createWorkspace } from './admin/workspace-commands.js';
 import { runAdmin } from './admin/run-admin.js';
 import type { AdminCommand } from './admin/command.js';
-import { webhooksDeadLetters, webhooksReplay } from './admin/webhooks-dead-letters.js';
+import { deadLetters } from './admin/dead-letters.js';
 import { webhooksStats } from './admin/webhooks-stats.js';
 
 /**
@@ -12,8 +12,7 @@ const COMMANDS: AdminCommand[] = [
   createWorkspace,
   addMember,
   // one line per further command
-  webhooksDeadLetters,
-  webhooksReplay,
+  deadLetters,
   webhooksStats,
 ];
 

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Makes sure this machine has PostgreSQL, nats-server (with JetStream) and docker-compose (used to
-# validate docker-compose.yml without an engine), installing them from Debian's packages if absent,
-# and that PostgreSQL and NATS are running on their default local ports.
+# Makes sure this machine has what the test suite talks to: PostgreSQL and nats-server (with
+# JetStream), installing them from Debian's packages if absent, and running on their default local
+# ports. `npm test` runs it first, so the test command alone sets up a fresh machine.
 set -euo pipefail
 
 need=()
 command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
 ls /etc/postgresql/*/main >/dev/null 2>&1 || need+=(postgresql)
-command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
 if [ ${#need[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "missing: ${need[*]} (Debian: apt-get install ${need[*]}; macOS: brew install ${need[*]})" >&2
+    exit 1
+  fi
   echo "installing: ${need[*]}"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi

@@ -12,6 +12,7 @@ import {
 import { localMasterKey } from './stack/master-key.js';
 import { startGithubSandbox } from './stack/github-sandbox.js';
 import { DATA_DIR, DEFAULT_DATABASE_URL, DEFAULT_NATS_URL } from './stack/paths.js';
+import { showServiceOutput } from './stack/service-output.js';
 
 /**
  * `npm start`: NATS and PostgreSQL (the local ones, or started here when unreachable), the GitHub
@@ -77,7 +78,9 @@ async function main() {
     CREDENTIALS_MASTER_KEY: process.env.CREDENTIALS_MASTER_KEY ?? localMasterKey(DATA_DIR),
   };
   if (!process.env.GITHUB_APP_ID) {
-    const sandbox = await startGithubSandbox();
+    const sandbox = await startGithubSandbox(
+      `http://127.0.0.1:${SERVICES[2].port}/api/integrations/github/setup`,
+    );
     if (sandbox) {
       children.push(sandbox.process);
       Object.assign(env, sandbox.env);
@@ -92,8 +95,9 @@ async function main() {
     const entry = `dist/apps/${service.name}/src/main.js`;
     const child = spawn(process.execPath, [...(NODE_FLAGS[service.name] ?? []), entry], {
       env: { ...env, PORT: service.port },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    showServiceOutput(child);
     children.push(child);
     child.once('exit', (code) => {
       if (!stopping) {
@@ -109,9 +113,11 @@ async function main() {
       () => false,
     );
     if (ready) {
+      say(`ready: gateway at ${gateway}, API docs at ${gateway}/api/docs`);
       say(
-        `ready: gateway at ${gateway} (API docs at ${gateway}/api/docs); Ctrl-C stops everything`,
+        'a first workspace and key: npm run admin -- create-workspace acme --owner you@example.com',
       );
+      say('Ctrl-C stops everything');
       return;
     }
     await new Promise((r) => setTimeout(r, 200));

@@ -14,11 +14,17 @@ const SIMULATOR = 'dist/tools/github-simulator/src/main.js';
 
 /**
  * With no GitHub App configured, the local GitHub simulator stands in for api.github.com with a
- * demo org, so a new user can connect GitHub and scan something at once.
+ * demo org, so a new user can connect GitHub and scan something at once: with the bare
+ * `{installationId, accountLogin}` body (GITHUB_CONNECT_REQUIRES_INSTALL_FLOW=false here), or
+ * through the install flow, whose Setup URL is the gateway's `setupUrl`.
  */
-export async function startGithubSandbox(repos = 60): Promise<GithubSandbox | undefined> {
+export async function startGithubSandbox(
+  setupUrl: string,
+  repos = 60,
+): Promise<GithubSandbox | undefined> {
   if (!existsSync(SIMULATOR)) return undefined;
-  const child = spawn(process.execPath, [SIMULATOR, '--repos', String(repos), '--port', '0'], {
+  const args = ['--repos', String(repos), '--port', '0', '--setup-url', setupUrl];
+  const child = spawn(process.execPath, [SIMULATOR, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const firstLine = await new Promise<string>((resolve, reject) => {
@@ -32,6 +38,9 @@ export async function startGithubSandbox(repos = 60): Promise<GithubSandbox | un
     appId: string | number;
     privateKeyPath: string;
     installationId: string | number;
+    appSlug: string;
+    clientId: string;
+    clientSecret: string;
   };
   return {
     org: info.org,
@@ -42,6 +51,11 @@ export async function startGithubSandbox(repos = 60): Promise<GithubSandbox | un
       GITHUB_API_URL: info.url,
       GITHUB_APP_ID: String(info.appId),
       GITHUB_APP_PRIVATE_KEY_PATH: info.privateKeyPath,
+      GITHUB_WEB_URL: info.url,
+      GITHUB_APP_SLUG: info.appSlug,
+      GITHUB_APP_CLIENT_ID: info.clientId,
+      GITHUB_APP_CLIENT_SECRET: info.clientSecret,
+      GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false',
     },
   };
 }

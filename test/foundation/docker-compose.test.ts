@@ -1,21 +1,20 @@
 import { describe, expect, test } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { parse } from 'yaml';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadCompose } from '../support/compose-file.js';
 
-/**
- * No Docker engine runs here, but `docker-compose config` (Debian's docker-compose, installed by
- * scripts/ensure-services.sh) validates and resolves the file without one.
- */
+/** The secrets an operator must supply; compose has no defaults for them. */
+const OPERATOR_ENV = {
+  CREDENTIALS_MASTER_KEY: 'b3BlcmF0b3Itc3VwcGxpZWQta2V5LWZvci10aGUtdGVzdA==',
+  POSTGRES_PASSWORD: 'operator-supplied',
+  GITHUB_APP_ID: '1',
+  GITHUB_WEBHOOK_SECRET: 'operator-supplied',
+  GITHUB_APP_PRIVATE_KEY: 'pem',
+};
+
 function resolvedCompose(): any {
-  try {
-    return parse(execFileSync('docker-compose', ['config'], { encoding: 'utf8', stdio: 'pipe' }));
-  } catch (error: any) {
-    if (error.code === 'ENOENT') {
-      throw new Error('docker-compose is not installed: run scripts/ensure-services.sh');
-    }
-    throw new Error(`docker-compose.yml does not validate: ${error.stderr ?? error.message}`);
-  }
+  return loadCompose(OPERATOR_ENV);
 }
 
 describe('docker-compose.yml', () => {
@@ -48,6 +47,33 @@ describe('docker-compose.yml', () => {
       expect(service.depends_on.nats.condition).toBe('service_healthy');
       expect(service.depends_on.postgres.condition).toBe('service_healthy');
       expect(service.environment.HOST).toBe('0.0.0.0');
+    }
+  });
+});
+
+describe('the compose file check', () => {
+  test('refuses a file that the Compose Specification does not allow', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compose-'));
+    const file = join(dir, 'docker-compose.yml');
+    writeFileSync(file, 'services:\n  app:\n    image: x\n    comand: ["node"]\n');
+    try {
+      expect(() => loadCompose({}, file)).toThrow(/does not validate.*comand/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('refuses to resolve a file whose required variable is unset', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'compose-'));
+    const file = join(dir, 'docker-compose.yml');
+    writeFileSync(file, 'services:\n  app:\n    image: "x:${TAG:?set TAG}"\n');
+    try {
+      expect(() => loadCompose({}, file)).toThrow(
+        'required variable TAG is missing a value: set TAG',
+      );
+      expect(loadCompose({ TAG: '1' }, file).services.app.image).toBe('x:1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -5,6 +5,13 @@ import { spawnService, type ServiceName } from '../support/service-process.js';
 
 const SERVICES: ServiceName[] = ['integration-service', 'scanner-service', 'api-gateway'];
 
+describe('the runtime', () => {
+  test('is Node.js 24 LTS, from node_modules/.bin, for the runner and the services it spawns', () => {
+    expect(process.version).toMatch(/^v24\./);
+    expect(process.execPath).toContain('node_modules');
+  });
+});
+
 describe('a service process', () => {
   let nats: NatsServerFixture;
   let db: PostgresFixture;

@@ -55,6 +55,44 @@ describe('readiness follows the bus and the downstream services', () => {
     expect(schemas.map((s) => s.table_schema)).toEqual(['gateway', 'integration', 'scanner']);
   });
 
+  test('each projection shows its lag and parked count in readiness, and a parked event does not fail it', async () => {
+    // Given the stack is ready, with every projection caught up
+    const gateway = services[2]!;
+    const before = await readiness(gateway.url);
+    expect(before.body.details.projections.status).toBe('up');
+    for (const name of [
+      'gateway-integration-events',
+      'gateway-rest-deletions',
+      'gateway-scanner-events',
+      'gateway-github-installations',
+    ]) {
+      expect(before.body.details.projections[name]).toEqual(
+        expect.objectContaining({ lag: expect.any(Number), parked: 0 }),
+      );
+    }
+    const scanner = await readiness(services[1]!.url);
+    expect(scanner.body.details.projections['scanner-integrations']).toMatchObject({ parked: 0 });
+
+    // When a message no projection can read lands on SCANNER_EVENTS
+    await gateway.infra.bus.js.publish('scanner.evt.garbage', 'not an envelope');
+
+    // Then the scanner-events projection parks it and moves on; readiness stays 200 and says so
+    const after = await waitFor(
+      async () => {
+        const r = await readiness(gateway.url);
+        const status = r.body.details.projections['gateway-scanner-events'];
+        return status.parked === 1 && status.lag === 0 ? r : undefined;
+      },
+      { what: 'the projection to report the parked message' },
+    );
+    expect(after.status).toBe(200);
+    expect(after.body.details.projections['gateway-scanner-events']).toMatchObject({
+      state: 'projecting',
+      lag: 0,
+      parked: 1,
+    });
+  });
+
   test('readiness answers 503 naming nats while the bus is gone, and 200 once it is back', async () => {
     await nats.stop();
     const down = await waitFor(

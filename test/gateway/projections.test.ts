@@ -87,7 +87,7 @@ describe('projections of INTEGRATION_EVENTS', () => {
     const row = (await integrations(acme.owner)).find((i) => i.id === id);
     expect(row.status).toBe('disconnected');
     const [checkpoint] = await stack.db.query(
-      `SELECT position FROM gateway.projection_checkpoints`,
+      `SELECT position FROM gateway.projection_checkpoints WHERE projection = 'gateway-integration-events'`,
     );
     expect(checkpoint.position).toBe(log['position'].toString());
   });
@@ -227,7 +227,7 @@ describe('projections of INTEGRATION_EVENTS', () => {
     });
     expect(list).toHaveLength(2);
     const [checkpoint] = await stack.db.query(
-      `SELECT position FROM gateway.projection_checkpoints`,
+      `SELECT position FROM gateway.projection_checkpoints WHERE projection = 'gateway-integration-events'`,
     );
     expect(checkpoint.position).toBe(log['position'].toString());
   });

@@ -139,6 +139,29 @@ describe('GitHub webhooks end to end', () => {
     expect(githubRule.status).toBe(201);
     const ruleId = githubRule.body.rule.id;
 
+    // A signed uninstall while the App is still installed (forged, or a stale one) is asked of
+    // GitHub, which still has the installation: nothing is disconnected.
+    const forgedPayload = payloadFor(sim.installationId, 'installation', 'deleted');
+    forgedPayload.sender = { ...forgedPayload.sender, login: 'mallory' };
+    const forged = await deliver('installation', forgedPayload);
+    const outcome = await waitFor(async () => {
+      const [row] = await stack.db.query(
+        `SELECT outcome FROM scanner.webhook_deliveries WHERE delivery_id = $1`,
+        [forged.deliveryId],
+      );
+      return row && row.outcome !== 'processing' ? row.outcome : undefined;
+    });
+    expect(outcome).toBe('unconfirmed');
+    const still = await api('GET', '/api/integrations', { token: team.viewer });
+    expect(still.body.integrations.find((i: any) => i.provider === 'github').status).toBe(
+      'connected',
+    );
+    expect(
+      (await api('GET', `/api/rules/${ruleId}`, { token: team.viewer })).body.rule.enabled,
+    ).toBe(true);
+
+    // Then GitHub really removes the App, and tells us.
+    sim.deleteInstallation();
     const uninstall = await deliver(
       'installation',
       payloadFor(sim.installationId, 'installation', 'deleted'),

@@ -16,6 +16,7 @@ import {
 } from './support/deliveries.js';
 import { IntegrationEventsPublisher } from './support/integration-events.js';
 import { intakeGateway } from './support/intake-gateway.js';
+import { deadLetters } from '../../scripts/admin/dead-letters.js';
 
 const SECRET = 'current-webhook-secret';
 const PREVIOUS = 'previous-webhook-secret';
@@ -152,16 +153,29 @@ describe('POST /api/webhooks/github (intake)', () => {
   });
 
   test('the same delivery twice is stored once; the second answer says duplicate', async () => {
-    const delivery = await signedDelivery(
-      SECRET,
-      'repository',
-      payloadFor(INSTALLATION, 'repository', 'renamed'),
-    );
+    const renamed = payloadFor(INSTALLATION, 'repository', 'renamed');
+    renamed.repository.updated_at = new Date().toISOString();
+    const delivery = await signedDelivery(SECRET, 'repository', renamed);
     const before = await storedCount();
     expect((await post(gateway.url, delivery)).body.status).toBe('accepted');
     const again = await post(gateway.url, delivery);
     expect(again.status).toBe(202);
     expect(again.body.status).toBe('duplicate');
+    expect(await storedCount()).toBe(before + 1);
+  });
+
+  test('a captured body replayed under a new delivery id is a duplicate and is not stored', async () => {
+    const payload = payloadFor(INSTALLATION, 'repository', 'publicized');
+    payload.repository.updated_at = new Date().toISOString();
+    const original = await signedDelivery(SECRET, 'repository', payload);
+    const before = await storedCount();
+    expect((await post(gateway.url, original)).body.status).toBe('accepted');
+    // The attacker keeps the signed body and changes only X-GitHub-Delivery.
+    const replayed = await signedDelivery(SECRET, 'repository', original.body);
+    expect(replayed.deliveryId).not.toBe(original.deliveryId);
+    const answer = await post(gateway.url, replayed);
+    expect(answer.status).toBe(202);
+    expect(answer.body).toMatchObject({ status: 'duplicate', reason: 'body_already_accepted' });
     expect(await storedCount()).toBe(before + 1);
   });
 
@@ -229,20 +243,98 @@ describe('POST /api/webhooks/github (intake)', () => {
   });
 
   test('after the workspace disconnects GitHub, its installation is unknown again', async () => {
+    // Given another workspace connects installation 5151
     const other = randomUUID();
     const otherIntegration = await events.connected(other, 5151);
     const delivery = () => signedDelivery(SECRET, 'star', payloadFor(5151, 'star', 'created'));
-    await waitFor(
-      async () =>
-        (await post(gateway.url, await delivery())).body.status === 'accepted' ? true : undefined,
+    const accepted = await waitFor(
+      async () => {
+        const answer = await post(gateway.url, await delivery());
+        return answer.body.status === 'accepted' ? answer : undefined;
+      },
       { what: 'connect to be seen' },
     );
+    expect(accepted.status).toBe(202);
+    const stored = await jsm.streams.getMessage(Streams.githubWebhooks.name, {
+      last_by_subj: 'github.webhook.star',
+    });
+    expect(stored!.json<any>()).toMatchObject({
+      workspaceId: other,
+      data: { installationId: 5151, integrationId: otherIntegration },
+    });
+
+    // When it disconnects
     await events.disconnected(other, otherIntegration);
-    await waitFor(
-      async () =>
-        (await post(gateway.url, await delivery())).body.status === 'ignored' ? true : undefined,
+
+    // Then deliveries for the installation are acknowledged as unknown and not stored
+    const ignored = await waitFor(
+      async () => {
+        const d = await delivery();
+        const answer = await post(gateway.url, d);
+        return answer.body.status === 'ignored' ? { d, answer } : undefined;
+      },
       { what: 'disconnect to be seen' },
     );
+    expect(ignored.answer.status).toBe(202);
+    expect(ignored.answer.body).toEqual({
+      deliveryId: ignored.d.deliveryId,
+      status: 'ignored',
+      reason: 'unknown_installation',
+    });
+    const last = await jsm.streams.getMessage(Streams.githubWebhooks.name, {
+      last_by_subj: 'github.webhook.star',
+    });
+    expect(last!.json<any>().id).not.toBe(ignored.d.deliveryId);
+  });
+
+  test('a connect the installation map cannot apply is parked, not skipped, and a replay applies it', async () => {
+    // Given the map's table is away (as a failed migration or a dropped grant would leave it)
+    await db.query(`ALTER TABLE gateway.github_installations RENAME TO github_installations_away`);
+    let parked: { seq: number; consumer: string };
+    const other = randomUUID();
+    try {
+      // When a workspace connects installation 6262
+      await events.connected(other, 6262);
+
+      // Then the map parks that event for itself, with the error, and says so in its status
+      parked = await waitFor(
+        async () => {
+          const listed = (await deadLetters.run(
+            ['list', '--consumer', 'gateway-github-installations'],
+            { NATS_URL: nats.url },
+          )) as {
+            deadLetters: Array<{
+              seq: number;
+              consumer: string;
+              workspaceId: string;
+              lastError: string;
+            }>;
+          };
+          return listed.deadLetters.find((d) => d.workspaceId === other);
+        },
+        { timeoutMs: 20_000, what: 'the connect to be parked' },
+      );
+      const readiness = (await (await fetch(`${gateway.url}/health/ready`)).json()) as any;
+      expect(readiness.details.projections['gateway-github-installations'].parked).toBe(1);
+    } finally {
+      await db.query(
+        `ALTER TABLE gateway.github_installations_away RENAME TO github_installations`,
+      );
+    }
+
+    // When ops replay it once the table is back
+    await deadLetters.run(['replay', String(parked.seq)], { NATS_URL: nats.url });
+
+    // Then deliveries for the installation reach the workspace that connected it
+    const answer = await waitFor(
+      async () => {
+        const d = await signedDelivery(SECRET, 'star', payloadFor(6262, 'star', 'created'));
+        const r = await post(gateway.url, d);
+        return r.body.status === 'accepted' ? r : undefined;
+      },
+      { what: 'the replayed connect to be applied' },
+    );
+    expect(answer.status).toBe(202);
   });
 
   test('a restarted gateway serves its installation map at once, however many rule events follow', async () => {
@@ -253,11 +345,9 @@ describe('POST /api/webhooks/github (intake)', () => {
       serviceEnv(nats, db, { GITHUB_WEBHOOK_SECRET: SECRET }),
     );
     try {
-      const known = await signedDelivery(
-        SECRET,
-        'star',
-        payloadFor(INSTALLATION, 'star', 'created'),
-      );
+      const starred = payloadFor(INSTALLATION, 'star', 'created');
+      starred.starred_at = new Date().toISOString();
+      const known = await signedDelivery(SECRET, 'star', starred);
       expect((await post(second.url, known)).body.status).toBe('accepted');
       const unknown = await signedDelivery(SECRET, 'star', payloadFor(31337, 'star', 'created'));
       const answer = await post(second.url, unknown);
@@ -269,11 +359,9 @@ describe('POST /api/webhooks/github (intake)', () => {
   });
 
   test('with the bus down a delivery gets 503 with Retry-After (never 202); GitHub redelivers once it is back', async () => {
-    const delivery = await signedDelivery(
-      SECRET,
-      'repository',
-      payloadFor(INSTALLATION, 'repository', 'archived'),
-    );
+    const archived = payloadFor(INSTALLATION, 'repository', 'archived');
+    archived.repository.updated_at = new Date().toISOString();
+    const delivery = await signedDelivery(SECRET, 'repository', archived);
     await nats.stop();
     try {
       const response = await post(gateway.url, delivery);

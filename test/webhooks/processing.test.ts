@@ -6,13 +6,17 @@ import { IntegrationSubjects, Streams, type Envelope } from '#libs/contracts/src
 import { startService, type RunningService } from '#libs/service-kit/src/index.js';
 import { NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
 import { WebhookCounters } from '../../apps/scanner-service/src/webhooks/index.js';
-import { webhooksDeadLetters, webhooksReplay } from '../../scripts/admin/webhooks-dead-letters.js';
+import { deadLetters } from '../../scripts/admin/dead-letters.js';
 import { webhooksStats } from '../../scripts/admin/webhooks-stats.js';
 import { serviceEnv } from '../support/service-env.js';
 import { payloadFor, post, signedDelivery, untilInstallationMapped } from './support/deliveries.js';
 import { IntegrationEventsPublisher } from './support/integration-events.js';
 import { intakeGateway } from './support/intake-gateway.js';
 import { processingScanner, RecordingInventory } from './support/processing-scanner.js';
+import {
+  startGithubSimulator,
+  type GithubSimulator,
+} from '../../tools/github-simulator/src/index.js';
 
 const SECRET = 'processing-secret';
 const INSTALLATION = 777;
@@ -20,6 +24,8 @@ const INSTALLATION = 777;
 describe('webhook processing in the scanner (real deliveries through the real intake)', () => {
   let nats: NatsServerFixture;
   let db: PostgresFixture;
+  let sim: GithubSimulator;
+  let github: Record<string, string>;
   let gateway: RunningService;
   let scanner: RunningService;
   let nc: NatsConnection;
@@ -30,6 +36,8 @@ describe('webhook processing in the scanner (real deliveries through the real in
   let workspaceId: string;
   let integrationId: string;
   const disconnects: Envelope[] = [];
+  /** Replies the integration-service stand-in gives before it answers ok, one per request. */
+  const disconnectRefusals: Array<{ kind: string; code: string; message: string }> = [];
 
   const send = async (event: string, payload: Record<string, any>, deliveryId?: string) => {
     const delivery = await signedDelivery(SECRET, event, payload, deliveryId);
@@ -53,7 +61,15 @@ describe('webhook processing in the scanner (real deliveries through the real in
   beforeAll(async () => {
     nats = await NatsServerFixture.start();
     db = await PostgresFixture.create('webhooks_processing');
-    const env = serviceEnv(nats, db, { GITHUB_WEBHOOK_SECRET: SECRET });
+    // GitHub itself, for confirming uninstalls and suspensions (its App has INSTALLATION).
+    sim = await startGithubSimulator({ repos: 2, installationId: INSTALLATION });
+    github = {
+      GITHUB_API_URL: sim.url,
+      GITHUB_APP_ID: String(sim.appId),
+      GITHUB_APP_PRIVATE_KEY_PATH: sim.privateKeyPath,
+      GITHUB_RETRY_BASE_MS: '20',
+    };
+    const env = serviceEnv(nats, db, { GITHUB_WEBHOOK_SECRET: SECRET, ...github });
     scanner = await startService(processingScanner as any, env);
     gateway = await startService(intakeGateway as any, env);
     inventory = scanner.app.get(RecordingInventory);
@@ -65,11 +81,14 @@ describe('webhook processing in the scanner (real deliveries through the real in
       callback: (_err, msg) => {
         const frame = msg.json<{ id: string; data: Envelope }>();
         disconnects.push(frame.data);
+        const refusal = disconnectRefusals.shift();
         msg.respond(
           JSON.stringify({
             id: frame.id,
             isDisposed: true,
-            response: { ok: true, value: { disabledRuleIds: [] } },
+            response: refusal
+              ? { ok: false, error: refusal }
+              : { ok: true, value: { disabledRuleIds: [] } },
           }),
         );
       },
@@ -87,6 +106,7 @@ describe('webhook processing in the scanner (real deliveries through the real in
     await scanner?.close();
     await nats?.dispose();
     await db?.dispose();
+    await sim?.close();
   });
 
   beforeEach(() => {
@@ -236,14 +256,15 @@ describe('webhook processing in the scanner (real deliveries through the real in
     const env = { NATS_URL: nats.url };
     const listed = await waitFor(
       async () => {
-        const { deadLetters } = (await webhooksDeadLetters.run([], env)) as any;
-        return deadLetters.find((x: any) => x.deliveryId === d.deliveryId);
+        const listed = (await deadLetters.run(['list'], env)) as any;
+        return listed.deadLetters.find((x: any) => x.messageId === d.deliveryId);
       },
       { what: 'the delivery to be dead-lettered' },
     );
     expect(listed).toMatchObject({
-      event: 'repository',
-      action: 'created',
+      consumer: 'scanner-github-webhooks',
+      stream: 'GITHUB_WEBHOOKS',
+      subject: 'github.webhook.repository',
       workspaceId,
       attempts: 3,
       lastError: expect.stringContaining('GitHub answered 502'),
@@ -255,19 +276,19 @@ describe('webhook processing in the scanner (real deliveries through the real in
     ).toEqual([]);
 
     inventory.failAlways = false;
-    const { replayed } = (await webhooksReplay.run([d.deliveryId], env)) as any;
-    expect(replayed.deliveryId).toBe(d.deliveryId);
+    const { replayed } = (await deadLetters.run(['replay', d.deliveryId], env)) as any;
+    expect(replayed.messageId).toBe(d.deliveryId);
     expect((await processed(d.deliveryId)).outcome).toBe('applied');
     expect(inventory.repos.get(workspaceId)!.has(616161)).toBe(true);
-    const after = (await webhooksDeadLetters.run([], env)) as any;
-    expect(after.deadLetters.find((x: any) => x.deliveryId === d.deliveryId)).toBeUndefined();
-    await expect(webhooksReplay.run(['no-such-delivery'], env)).rejects.toThrow(
-      /no dead-lettered delivery/,
+    const after = (await deadLetters.run(['list'], env)) as any;
+    expect(after.deadLetters.find((x: any) => x.messageId === d.deliveryId)).toBeUndefined();
+    await expect(deadLetters.run(['replay', 'no-such-delivery'], env)).rejects.toThrow(
+      /no dead letter no-such-delivery/,
     );
   });
 
   test('two scanner replicas share the consumer: each delivery is processed exactly once', async () => {
-    const second = await startService(processingScanner as any, serviceEnv(nats, db));
+    const second = await startService(processingScanner as any, serviceEnv(nats, db, github));
     try {
       const other = second.app.get(RecordingInventory);
       const ids: number[] = [];
@@ -295,22 +316,35 @@ describe('webhook processing in the scanner (real deliveries through the real in
     const payload = payloadFor(INSTALLATION, 'repository', 'created');
     payload.repository.id = 818181;
     const d = await send('repository', payload);
-    scanner = await startService(processingScanner as any, serviceEnv(nats, db));
+    scanner = await startService(processingScanner as any, serviceEnv(nats, db, github));
     inventory = scanner.app.get(RecordingInventory);
     counters = scanner.app.get(WebhookCounters);
     expect((await processed(d.deliveryId)).outcome).toBe('applied');
     expect(inventory.repos.get(workspaceId)!.has(818181)).toBe(true);
   });
 
-  test('installation deleted or suspended asks the integration service to disconnect, caused by the delivery', async () => {
-    const deleted = await send('installation', payloadFor(INSTALLATION, 'installation', 'deleted'));
-    expect((await processed(deleted.deliveryId)).outcome).toBe('disconnected');
+  test('an uninstall delivery for an installation GitHub still has disconnects nothing', async () => {
+    const before = disconnects.length;
+    // Signed and new (not a replay of an accepted body), but GitHub says the App is installed.
+    const forged = payloadFor(INSTALLATION, 'installation', 'deleted');
+    forged.sender = { ...forged.sender, login: 'mallory' };
+    const delivery = await send('installation', forged);
+    expect((await processed(delivery.deliveryId)).outcome).toBe('unconfirmed');
+    expect(disconnects.length).toBe(before);
+  });
+
+  test('installation suspended or deleted, as GitHub confirms, asks the integration service to disconnect, caused by the delivery', async () => {
+    // Given GitHub suspended, then removed, the App's installation.
+    sim.suspendInstallation();
     const suspended = await send(
       'installation',
       payloadFor(INSTALLATION, 'installation', 'suspend'),
     );
     expect((await processed(suspended.deliveryId)).outcome).toBe('disconnected');
-    const [first, second] = disconnects.slice(-2);
+    sim.deleteInstallation();
+    const deleted = await send('installation', payloadFor(INSTALLATION, 'installation', 'deleted'));
+    expect((await processed(deleted.deliveryId)).outcome).toBe('disconnected');
+    const [second, first] = disconnects.slice(-2);
     expect(first).toMatchObject({
       type: IntegrationSubjects.disconnect,
       workspaceId,
@@ -320,5 +354,40 @@ describe('webhook processing in the scanner (real deliveries through the real in
       data: { provider: 'github', integrationId, reason: 'github_app_uninstalled' },
     });
     expect(second!.data).toMatchObject({ reason: 'github_app_suspended' });
+  });
+
+  test('an uninstall whose disconnect loses a write race is retried, not dropped as done', async () => {
+    // Given the integration service answers the first disconnect with a write-race conflict
+    disconnectRefusals.push({
+      kind: 'conflict',
+      code: 'concurrent_modification',
+      message: 'the resource kept changing while this command ran; retry it',
+    });
+    const before = disconnects.length;
+
+    // When GitHub says the app was uninstalled
+    const d = await send('installation', payloadFor(INSTALLATION, 'installation', 'deleted'));
+
+    // Then the delivery is tried again and the disconnect is taken on the second try
+    expect(await processed(d.deliveryId)).toEqual({ outcome: 'disconnected', attempts: 2 });
+    expect(disconnects.slice(before).map((e) => e.causationId)).toEqual([
+      d.deliveryId,
+      d.deliveryId,
+    ]);
+  });
+
+  test('an uninstall for an integration already disconnected is done at once', async () => {
+    // Given the integration service says GitHub is not connected
+    disconnectRefusals.push({
+      kind: 'not_found',
+      code: 'not_connected',
+      message: 'github is not connected',
+    });
+
+    // When GitHub says the app was uninstalled
+    const d = await send('installation', payloadFor(INSTALLATION, 'installation', 'deleted'));
+
+    // Then the delivery is done on its first try
+    expect(await processed(d.deliveryId)).toEqual({ outcome: 'disconnected', attempts: 1 });
   });
 });

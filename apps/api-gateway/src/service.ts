@@ -10,18 +10,25 @@ import { configureHttp } from './http/configure-http.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { gatewayMigrations } from './migrations/index.js';
 import { WorkspaceModule } from './workspace/workspace.module.js';
-import { restEnv, RestV2Module, RestV21764000002000 } from './rest-v2/index.js';
+import { restEnv, RestModule, Rest1764000002000 } from './rest/index.js';
 import { ProjectionsModule } from './projections/index.js';
-import { IntegrationsModule, serveIntegrationListFast } from './integrations/index.js';
-import { RulesModule } from './rules/rules.module.js';
-import { GithubInstallations1764000006000, WebhooksModule, webhookEnv } from './webhooks/index.js';
+import { GatewayIntegrationsModule, serveIntegrationListFast } from './integrations/index.js';
+import { GatewayRulesModule } from './rules/rules.module.js';
 import {
-  GithubFindingLifecycle1764000011000,
+  GithubInstallations1764000006000,
+  GithubWebhookBodies1764000013700,
+  WebhooksModule,
+  webhookEnv,
+} from './webhooks/index.js';
+import {
+  GatewayScansModule,
+  GithubFindingLifecycle1764000019000,
   GithubScans1764000009000,
-  ScansModule,
 } from './scans/index.js';
+import { githubInstallEnv, GithubInstallModule } from './github-install/index.js';
+import { AuditLog1764000018000, auditEnv, AuditModule } from './audit/index.js';
 
-const env = { PORT: port(3000), ...webhookEnv, ...restEnv };
+const env = { PORT: port(3000), ...webhookEnv, ...restEnv, ...githubInstallEnv, ...auditEnv };
 
 /** Feature modules: add yours here, one line each. */
 @Module({
@@ -31,12 +38,14 @@ const env = { PORT: port(3000), ...webhookEnv, ...restEnv };
     BusModule,
     WorkspaceModule,
     ProjectionsModule,
-    IntegrationsModule,
-    RulesModule,
+    GatewayIntegrationsModule,
+    GatewayRulesModule,
     // one line per feature module below
-    ScansModule,
+    GatewayScansModule,
     WebhooksModule,
-    RestV2Module,
+    RestModule,
+    GithubInstallModule,
+    AuditModule,
   ],
 })
 class ApiGatewayModule {}
@@ -48,12 +57,19 @@ export const apiGateway: ServiceSpec<typeof env> = {
   // Gateway migrations in timestamp order; add yours to the array (the admin CLI runs these too).
   migrations: [
     ...gatewayMigrations,
-    RestV21764000002000,
+    Rest1764000002000,
     GithubInstallations1764000006000,
     GithubScans1764000009000,
-    GithubFindingLifecycle1764000011000,
+    GithubWebhookBodies1764000013700,
+    AuditLog1764000018000,
+    GithubFindingLifecycle1764000019000,
   ],
-  streams: [Streams.integrationEvents, Streams.scannerEvents, Streams.githubWebhooks],
+  streams: [
+    Streams.integrationEvents,
+    Streams.scannerEvents,
+    Streams.githubWebhooks,
+    Streams.workspaceEvents,
+  ],
   healthSubject: GatewaySubjects.health,
   env,
   rootModule: () => ApiGatewayModule,

@@ -1,11 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { z } from 'zod';
 import { IntegrationSubjects, PROVIDERS, Streams } from '#libs/contracts/src/index.js';
-import { base64Key32, port, type CommonEnv } from '#libs/config/src/index.js';
+import { base64Key32, flag, port, type CommonEnv } from '#libs/config/src/index.js';
 import type { Infrastructure, ServiceSpec } from '#libs/service-kit/src/index.js';
-import { IntegrationsModule } from './integrations/integrations.module.js';
-import { RulesModule } from './rules/rules.module.js';
+import { IntegrationCommandsModule } from './integrations/integrations.module.js';
+import { RuleCommandsModule } from './rules/rules.module.js';
 import { ProviderHealthModule } from './health/provider-health.module.js';
+import { ProvidersModule } from './providers/providers.module.js';
+import { GithubInstallationsModule } from './github-installations/github-installations.module.js';
+import { GithubInstallationHolds1764100002000 } from './github-installations/github-installations.migration.js';
 import { WriteSide1764100000000 } from './migrations/1764100000000-write-side.js';
 import { IntegrationSnapshots1764100001000 } from './migrations/1764100001000-integration-snapshots.js';
 import { WriteSide } from './write-side/write-side.js';
@@ -26,6 +29,13 @@ const env = {
   GITHUB_APP_PRIVATE_KEY: z.string().optional(),
   GITHUB_APP_PRIVATE_KEY_PATH: z.string().optional(),
   PROVIDER_HEALTH_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /** Bound on each provider call a rule's check or action makes. */
+  PROVIDER_CALL_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /**
+   * A GitHub connect names an installation this workspace's install flow verified. `false` lets
+   * a bare `{installationId, accountLogin}` connect (the sandbox and tests), other checks stay.
+   */
+  GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: flag(true),
   ...providerApiUrls,
 };
 
@@ -42,9 +52,11 @@ class IntegrationServiceModule {
       module: IntegrationServiceModule,
       imports: [
         WriteSideModule.forRoot(writeSide),
-        IntegrationsModule,
-        RulesModule,
+        GithubInstallationsModule,
+        IntegrationCommandsModule,
+        RuleCommandsModule,
         ProviderHealthModule,
+        ProvidersModule,
       ],
     };
   }
@@ -54,7 +66,11 @@ class IntegrationServiceModule {
 export const integrationService: ServiceSpec<typeof env> = {
   name: 'integration-service',
   schema: 'integration',
-  migrations: [WriteSide1764100000000, IntegrationSnapshots1764100001000],
+  migrations: [
+    WriteSide1764100000000,
+    IntegrationSnapshots1764100001000,
+    GithubInstallationHolds1764100002000,
+  ],
   streams: [Streams.integrationEvents],
   healthSubject: IntegrationSubjects.health,
   env,

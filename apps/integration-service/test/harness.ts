@@ -38,6 +38,8 @@ export async function startHarness(
     LOG_LEVEL: 'silent',
     CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
     EVENT_PUBLISH_POLL_MS: '10',
+    // Tests connect GitHub with a bare body; the install flow has its own suite.
+    GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false',
     ...env,
   };
   const service = await startService(integrationService, fullEnv);

@@ -20,6 +20,11 @@ import { errorOf, startHarness, value, type Harness } from './harness.js';
 
 let h: Harness & { workspaceId: string };
 const github = { installationId: '12345678', accountLogin: 'acme-org' };
+/** An installation of its own per workspace: one installation belongs to one workspace. */
+const githubOf = (workspaceId: string) => ({
+  installationId: String(parseInt(workspaceId.replace(/-/g, '').slice(0, 12), 16)),
+  accountLogin: 'acme-org',
+});
 const ECR = { region: 'us-east-1', role_arn: 'arn:aws:iam::123456789012:role/scanner-secret-role' };
 const SLACK_TOKEN = 'xoxb-1111-2222-supersecretslacktoken';
 
@@ -118,7 +123,7 @@ describe('concurrency', () => {
     const retriedBefore = h.writeSide.runner.versionConflictsRetried;
     const commands = Array.from({ length: 32 }, (_, i) =>
       i % 2 === 0
-        ? h.send(S.connect, { provider: 'github', payload: github }, { workspaceId })
+        ? h.send(S.connect, { provider: 'github', payload: githubOf(workspaceId) }, { workspaceId })
         : h.send(S.disconnect, { provider: 'github' }, { workspaceId }),
     );
     const replies = await Promise.all(commands);
@@ -153,7 +158,7 @@ describe('concurrency', () => {
       Array.from({ length: 6 }, () =>
         h.send<IntegrationView>(
           S.connect,
-          { provider: 'github', payload: github },
+          { provider: 'github', payload: githubOf(workspaceId) },
           { workspaceId },
         ),
       ),
@@ -188,12 +193,12 @@ describe('idempotency keys', () => {
     const key = randomUUID();
     const first = await h.send<IntegrationView>(
       S.connect,
-      { provider: 'github', payload: github },
+      { provider: 'github', payload: githubOf(workspaceId) },
       { workspaceId, idempotencyKey: key },
     );
     const second = await h.send<IntegrationView>(
       S.connect,
-      { provider: 'github', payload: github },
+      { provider: 'github', payload: githubOf(workspaceId) },
       { workspaceId, idempotencyKey: key },
     );
     expect(second).toEqual(first);
@@ -449,7 +454,7 @@ describe('connecting again after a hard delete', () => {
     const first = value(
       await h.send<IntegrationView>(
         S.connect,
-        { provider: 'github', payload: github },
+        { provider: 'github', payload: githubOf(workspaceId) },
         { workspaceId },
       ),
     );
@@ -457,7 +462,7 @@ describe('connecting again after a hard delete', () => {
     const second = value(
       await h.send<IntegrationView>(
         S.connect,
-        { provider: 'github', payload: github },
+        { provider: 'github', payload: githubOf(workspaceId) },
         { workspaceId },
       ),
     );
@@ -569,9 +574,21 @@ describe('publisher outage', () => {
         .messages;
 
       const workspaceId = randomUUID();
-      value(await h.send(S.connect, { provider: 'github', payload: github }, { workspaceId }));
+      value(
+        await h.send(
+          S.connect,
+          { provider: 'github', payload: githubOf(workspaceId) },
+          { workspaceId },
+        ),
+      );
       value(await h.send(S.disconnect, { provider: 'github' }, { workspaceId }));
-      value(await h.send(S.connect, { provider: 'github', payload: github }, { workspaceId }));
+      value(
+        await h.send(
+          S.connect,
+          { provider: 'github', payload: githubOf(workspaceId) },
+          { workspaceId },
+        ),
+      );
       await new Promise((r) => setTimeout(r, 100));
       expect((await jsm.streams.info(Streams.integrationEvents.name)).state.messages).toBe(
         messagesBefore,
@@ -604,10 +621,32 @@ describe('publisher outage', () => {
 
 describe('idle publisher keeps up', () => {
   test('every appended event reaches JetStream', async () => {
-    const last = (await h.db.query(`SELECT max(position)::text AS p FROM integration.events`))[0]!
-      .p;
+    // Given every event the tests above appended
+    const appended = await h.db.query<{ id: string; position: string }>(
+      `SELECT event_id::text AS id, position::text FROM integration.events ORDER BY position`,
+    );
+    const last = appended.at(-1)!.position;
+
+    // When the idle publisher has caught up with the log
     await waitFor(() =>
       BigInt(h.writeSide.publisher.position) >= BigInt(last) ? true : undefined,
     );
+
+    // Then the stream holds each of them, under its own id and log position
+    const nc = await connect({ servers: h.nats.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const { state } = await jsm.streams.info(Streams.integrationEvents.name);
+      const onStream = new Map<string, string>();
+      for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
+        const msg = await jsm.streams.getMessage(Streams.integrationEvents.name, { seq });
+        const envelope = msg!.json<{ id: string; position: string }>();
+        onStream.set(envelope.id, envelope.position);
+      }
+      expect(appended.length).toBeGreaterThan(0);
+      for (const event of appended) expect(onStream.get(event.id)).toBe(event.position);
+    } finally {
+      await nc.close();
+    }
   });
 });

@@ -60,7 +60,7 @@ describe('provider health check', () => {
     );
   });
 
-  test('GitHub: an installation the app does not have is unhealthy', async () => {
+  test('GitHub: an installation the app no longer has is unhealthy', async () => {
     const workspaceId = randomUUID();
     value(
       await h.send(
@@ -69,6 +69,7 @@ describe('provider health check', () => {
         { workspaceId },
       ),
     );
+    provider.uninstall('999');
     expect(value(await health('github', workspaceId))).toMatchObject({
       healthy: false,
       status: 'unhealthy',

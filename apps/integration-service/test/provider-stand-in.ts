@@ -15,6 +15,8 @@ export interface ProviderStandIn {
   slackToken: string;
   vercelToken: string;
   calls: string[];
+  /** The App is removed from an installation (it then answers 404 for it). */
+  uninstall(installationId: string): void;
   close(): Promise<void>;
 }
 
@@ -22,6 +24,11 @@ export async function startProviderStandIn(): Promise<ProviderStandIn> {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const appId = '4242';
   const installationId = '12345678';
+  // Installations the App has, by id: the account each belongs to.
+  const installations = new Map([
+    [installationId, 'acme'],
+    ['999', 'other'],
+  ]);
   const installationToken = 'ghs_standin_installation_token';
   const calls: string[] = [];
   const slackToken = 'xoxb-good-token';
@@ -37,12 +44,24 @@ export async function startProviderStandIn(): Promise<ProviderStandIn> {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(payload));
       };
+      const appMatch = /^\/github\/app\/installations\/(\d+)$/.exec(url.pathname);
+      if (req.method === 'GET' && appMatch) {
+        if (!verifyAppJwt(auth.replace(/^bearer /i, ''), publicKey, appId))
+          return json(401, { message: 'A JSON web token could not be decoded' });
+        const login = installations.get(appMatch[1]!);
+        if (!login) return json(404, { message: 'Not Found' });
+        return json(200, {
+          id: Number(appMatch[1]),
+          account: { login, type: 'Organization' },
+          suspended_at: null,
+        });
+      }
       const tokenMatch = /^\/github\/app\/installations\/(\d+)\/access_tokens$/.exec(url.pathname);
       if (req.method === 'POST' && tokenMatch) {
         const jwt = auth.replace(/^bearer /i, '');
         if (!verifyAppJwt(jwt, publicKey, appId))
           return json(401, { message: 'A JSON web token could not be decoded' });
-        if (tokenMatch[1] !== installationId) return json(404, { message: 'Not Found' });
+        if (!installations.has(tokenMatch[1]!)) return json(404, { message: 'Not Found' });
         return json(201, {
           token: installationToken,
           expires_at: new Date(Date.now() + 3_600_000).toISOString(),
@@ -81,6 +100,7 @@ export async function startProviderStandIn(): Promise<ProviderStandIn> {
     slackToken,
     vercelToken,
     calls,
+    uninstall: (id) => void installations.delete(id),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

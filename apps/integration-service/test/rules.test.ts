@@ -22,6 +22,11 @@ import { errorOf, startHarness, value, type Harness } from './harness.js';
 
 let h: Harness & { workspaceId: string };
 const githubPayload = { installationId: '12345678', accountLogin: 'acme-org' };
+/** An installation of its own per workspace: one installation belongs to one workspace. */
+const githubOf = (workspaceId: string) => ({
+  installationId: String(parseInt(workspaceId.replace(/-/g, '').slice(0, 12), 16)),
+  accountLogin: 'acme-org',
+});
 const slackPayload = { botToken: 'xoxb-123-abc' };
 
 const rule = (
@@ -217,7 +222,13 @@ describe('rules and policies', () => {
 
   test('enable racing a disconnect never leaves a rule enabled without its provider', async () => {
     const workspaceId = randomUUID();
-    value(await h.send(I.connect, { provider: 'github', payload: githubPayload }, { workspaceId }));
+    value(
+      await h.send(
+        I.connect,
+        { provider: 'github', payload: githubOf(workspaceId) },
+        { workspaceId },
+      ),
+    );
     const r = await create(rule('racy', ['github']), workspaceId);
     for (let round = 0; round < 8; round++) {
       value(await h.send(R.disable, { ruleId: r.id }, { workspaceId }));
@@ -228,7 +239,11 @@ describe('rules and policies', () => {
       const view = value(await h.send<RuleView>(R.get, { ruleId: r.id }, { workspaceId }));
       expect(view.enabled).toBe(false);
       value(
-        await h.send(I.connect, { provider: 'github', payload: githubPayload }, { workspaceId }),
+        await h.send(
+          I.connect,
+          { provider: 'github', payload: githubOf(workspaceId) },
+          { workspaceId },
+        ),
       );
     }
   });

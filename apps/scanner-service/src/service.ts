@@ -4,7 +4,7 @@ import { port } from '#libs/config/src/index.js';
 import type { ServiceSpec } from '#libs/service-kit/src/index.js';
 import { scannerMigrations } from './migrations/index.js';
 import { scanEnv } from './scans/scan.config.js';
-import { ScansModule } from './scans/scans.module.js';
+import { ScannerScansModule } from './scans/scans.module.js';
 import { InventoryService } from './inventory/inventory.service.js';
 import { WebhookProcessing1764100006000, WebhookProcessingModule } from './webhooks/index.js';
 
@@ -13,7 +13,7 @@ const env = { PORT: port(3002), ...scanEnv };
 /** Feature modules: one line each. */
 @Module({
   imports: [
-    ScansModule,
+    ScannerScansModule,
     // one line per feature module below
     WebhookProcessingModule.forRoot({ inventory: InventoryService }),
   ],
@@ -31,7 +31,7 @@ export const scannerService: ServiceSpec<typeof env> = {
     Streams.scannerEvents,
     Streams.integrationEvents,
     Streams.githubWebhooks,
-    Streams.githubWebhookDeadLetters,
+    Streams.deadLetters,
   ],
   healthSubject: ScannerSubjects.health,
   env,

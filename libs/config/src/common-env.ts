@@ -12,14 +12,63 @@ const urlWithProtocols = (protocols: string[], example: string) =>
     { message: `expected a URL like ${example}` },
   );
 
+/** One URL, or a comma-separated list of them (the servers of a cluster). */
+const urlListWithProtocols = (protocols: string[], example: string) =>
+  z.string().refine(
+    (value) =>
+      value.split(',').every((part) => {
+        try {
+          return protocols.includes(new URL(part.trim()).protocol);
+        } catch {
+          return false;
+        }
+      }),
+    { message: `expected a URL like ${example}` },
+  );
+
+/** `{"<STREAM>": {"maxAgeMs": ..., "maxBytes": ..., "maxMsgs": ...}}`: limits a new stream gets. */
+const streamLimits = z
+  .string()
+  .transform((value, ctx) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(
+      z.string().regex(/^[A-Z0-9_]+$/),
+      z
+        .object({
+          maxAgeMs: z.number().int().min(0).optional(),
+          maxBytes: z.number().int().min(-1).optional(),
+          maxMsgs: z.number().int().min(-1).optional(),
+        })
+        .strict(),
+    ),
+  );
+
 export const port = (fallback: number) =>
   z.coerce.number().int().min(0).max(65535).default(fallback);
 
+/** `true` or `false` (anything else is an error naming the variable). */
+export const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'], { message: 'expected true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true');
+
 /** Variables every service reads. */
 export const commonEnv = {
-  NATS_URL: urlWithProtocols(['nats:', 'tls:'], 'nats://127.0.0.1:4222').default(
+  NATS_URL: urlListWithProtocols(['nats:', 'tls:'], 'nats://127.0.0.1:4222').default(
     'nats://127.0.0.1:4222',
   ),
+  /** Copies of each JetStream stream a service creates: 3 on a three-node cluster. */
+  NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  /** Per-stream limits for streams created from now on; existing streams keep theirs. */
+  STREAM_LIMITS: streamLimits.default({}),
   DATABASE_URL: urlWithProtocols(
     ['postgres:', 'postgresql:'],
     'postgres://postgres@127.0.0.1:5432/postgres',

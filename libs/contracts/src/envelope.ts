@@ -13,8 +13,10 @@ export interface Envelope<TType extends string = string, TData = unknown> {
   workspaceId: string | null;
   correlationId: string;
   causationId: string | null;
-  /** Who asked: a member id, `system`, or `github-webhook`. */
+  /** Who asked: a member id, `system`, `admin-cli`, or `github-webhook`. */
   actor?: string;
+  /** The API key (its id) the member asked with; absent for other actors. */
+  actorKeyId?: string;
   /** The same key gives the same answer and appends nothing new. */
   idempotencyKey?: string;
   /** Events only: where the event sits in its source's log (a bigint as a string) and stream. */
@@ -32,6 +34,7 @@ export interface EnvelopeInit<TType extends string, TData> {
   correlationId?: string;
   causationId?: string | null;
   actor?: string;
+  actorKeyId?: string;
   idempotencyKey?: string;
   id?: string;
   occurredAt?: string;
@@ -50,6 +53,7 @@ export function createEnvelope<TType extends string, TData>(
     correlationId: init.correlationId ?? id,
     causationId: init.causationId ?? null,
     ...(init.actor === undefined ? {} : { actor: init.actor }),
+    ...(init.actorKeyId === undefined ? {} : { actorKeyId: init.actorKeyId }),
     ...(init.idempotencyKey === undefined ? {} : { idempotencyKey: init.idempotencyKey }),
     data: init.data,
   };
@@ -57,7 +61,7 @@ export function createEnvelope<TType extends string, TData>(
 
 /** A message caused by `cause`: same correlation, causation pointing at it. */
 export function envelopeCausedBy<TType extends string, TData>(
-  cause: Pick<Envelope, 'id' | 'correlationId' | 'workspaceId' | 'actor'>,
+  cause: Pick<Envelope, 'id' | 'correlationId' | 'workspaceId' | 'actor' | 'actorKeyId'>,
   init: Omit<EnvelopeInit<TType, TData>, 'correlationId' | 'causationId' | 'workspaceId'> & {
     workspaceId?: string | null;
   },
@@ -68,6 +72,9 @@ export function envelopeCausedBy<TType extends string, TData>(
     correlationId: cause.correlationId,
     causationId: cause.id,
     actor: init.actor ?? cause.actor,
+    ...(init.actor === undefined && cause.actorKeyId !== undefined
+      ? { actorKeyId: cause.actorKeyId }
+      : {}),
   });
 }
 

@@ -54,6 +54,15 @@ export interface ConnectIntegrationCommand {
   profileName?: string;
 }
 
+/**
+ * `integrations.cmd.verify-github-installation`: the gateway's install flow confirmed, with the
+ * member's own GitHub user token (`GET /user/installations`), that the member can access this
+ * installation. A GitHub connect of the workspace then may name it.
+ */
+export interface VerifyGithubInstallationCommand {
+  installationId: string;
+}
+
 /** `integrations.cmd.disconnect`: disables every enabled rule that depended on it. */
 export interface DisconnectIntegrationCommand {
   provider: string;

@@ -1,5 +1,8 @@
+import { Cron } from 'croner';
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 import type { Envelope } from './envelope.js';
+import { canonicalRule } from './rule-format.js';
 import {
   findAction,
   findCheck,
@@ -23,10 +26,37 @@ export type Enforcement = (typeof ENFORCEMENTS)[number];
 export type RuleKind = 'rule' | 'policy';
 
 export interface RuleTrigger {
-  /** What starts an evaluation, e.g. `pull_request.opened`, `deployment.created`, `schedule`. */
+  /**
+   * What starts an evaluation: a GitHub event (`pull_request.opened`, `push`, `issues.opened`),
+   * `schedule` or `poll`.
+   */
   event: string;
-  /** Cron expression when `event` is `schedule`. */
+  /** 5-field cron expression in UTC when `event` is `schedule`. */
   schedule?: string;
+  /** `5m`, `1h`, `1d` (at least one minute) when `event` is `poll`. */
+  interval?: string;
+}
+
+/** `5m`, `2h`, `1d`: the period of a poll trigger in milliseconds, or undefined when malformed. */
+export function pollIntervalMs(interval: string): number | undefined {
+  const match = /^(\d{1,6})([mhd])$/.exec(interval);
+  if (!match) return undefined;
+  const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'm' | 'h' | 'd'];
+  const ms = Number(match[1]) * unit;
+  return ms >= 60_000 ? ms : undefined;
+}
+
+/** A 5-field cron expression croner accepts, or the reason it does not. */
+export function cronIssue(expression: string): string | undefined {
+  if (expression.trim().split(/\s+/).length !== 5) {
+    return 'expected a 5-field cron expression (minute hour day-of-month month day-of-week)';
+  }
+  try {
+    new Cron(expression, { timezone: 'UTC', paused: true }).stop();
+    return undefined;
+  } catch (error) {
+    return `not a valid cron expression: ${error instanceof Error ? error.message : String(error)}`;
+  }
 }
 
 export interface RuleCondition {
@@ -36,6 +66,8 @@ export interface RuleCondition {
   value?: unknown;
   /** `owner/name` or a glob like `acme/*`. */
   repo?: string;
+  /** The Slack channel a channel check reads. */
+  channel?: string;
 }
 
 export interface RuleAction {
@@ -51,9 +83,10 @@ export interface RuleDefinition {
   /** Required for a policy, absent for a rule. */
   enforcement?: Enforcement;
   trigger: RuleTrigger;
-  /** `all` (default) or `any` of the conditions must hold. */
+  /** `all` (default) or `any` of the conditions must hold; no condition: every trigger matches. */
   match?: 'all' | 'any';
   conditions: RuleCondition[];
+  /** At least one for a rule; a policy's effect is its commit status, so it may have none. */
   actions: RuleAction[];
 }
 
@@ -67,6 +100,7 @@ export const ruleDefinitionSchema = z
     trigger: z.strictObject({
       event: z.string().trim().min(1).max(200),
       schedule: z.string().min(1).max(200).optional(),
+      interval: z.string().min(1).max(20).optional(),
     }),
     match: z.enum(['all', 'any']).default('all'),
     conditions: z
@@ -80,9 +114,9 @@ export const ruleDefinitionSchema = z
             .string()
             .regex(/^[\w.-]+\/[\w.*-]+$/, 'expected owner/name')
             .optional(),
+          channel: z.string().trim().min(1).max(80).optional(),
         }),
       )
-      .min(1)
       .max(50),
     actions: z
       .array(
@@ -92,10 +126,39 @@ export const ruleDefinitionSchema = z
           params: z.record(z.string(), z.unknown()).default({}),
         }),
       )
-      .min(1)
       .max(50),
   })
   .superRefine((def, ctx) => {
+    if (def.kind === 'rule' && def.actions.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['actions'], message: 'a rule needs an action' });
+    }
+    const { event, schedule, interval } = def.trigger;
+    if (event === 'schedule') {
+      const issue =
+        schedule === undefined ? 'a schedule needs a cron expression' : cronIssue(schedule);
+      if (issue) ctx.addIssue({ code: 'custom', path: ['trigger', 'schedule'], message: issue });
+    } else if (schedule !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['trigger', 'schedule'],
+        message: 'only a schedule has a cron expression',
+      });
+    }
+    if (event === 'poll') {
+      if (interval === undefined || pollIntervalMs(interval) === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['trigger', 'interval'],
+          message: 'expected an interval like 5m, 1h or 1d, at least 1 minute',
+        });
+      }
+    } else if (interval !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['trigger', 'interval'],
+        message: 'only a poll has an interval',
+      });
+    }
     if (def.kind === 'policy' && def.enforcement === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -112,11 +175,14 @@ export const ruleDefinitionSchema = z
     }
   });
 
-/** Every way a definition can be wrong, one entry per field; empty when valid. */
+/**
+ * Every way a definition can be wrong, one entry per field; when valid, the definition in the
+ * canonical shape (either shape is accepted, see `canonicalRule`).
+ */
 export function validateRuleDefinition(
   input: unknown,
 ): { ok: true; definition: RuleDefinition } | { ok: false; issues: FieldIssue[] } {
-  const parsed = ruleDefinitionSchema.safeParse(input);
+  const parsed = ruleDefinitionSchema.safeParse(canonicalRule(input));
   if (!parsed.success) {
     return {
       ok: false,
@@ -220,11 +286,14 @@ function checkValue(operator: string, valueType: string, value: unknown): string
 
 function regexIssue(value: unknown): string | undefined {
   if (typeof value !== 'string') return 'expected a regular expression as a string';
+  if (value.length > 1000) return 'a regular expression is at most 1000 characters';
   try {
-    new RegExp(value);
+    // RE2 syntax, as evaluation uses: no backreferences or lookaround, so no pattern can make a
+    // match take exponential time.
+    RE2JS.compile(value);
     return undefined;
-  } catch {
-    return `not a valid regular expression: ${value}`;
+  } catch (error) {
+    return `not a valid RE2 regular expression: ${value} (${error instanceof Error ? error.message : String(error)})`;
   }
 }
 

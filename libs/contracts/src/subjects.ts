@@ -13,6 +13,8 @@ export const IntegrationSubjects = {
   list: 'integrations.q.list',
   history: 'integrations.q.history',
   health: 'integrations.q.health',
+  /** The install flow proved this workspace's member can access a GitHub installation. */
+  verifyGithubInstallation: 'integrations.cmd.verify-github-installation',
   /** `:provider/health`: calls the provider with the stored credentials. */
   checkHealth: 'integrations.q.check-health',
   /** Prefix of every integration event: `integrations.evt.<event-name>`. */
@@ -30,6 +32,13 @@ export const RuleSubjects = {
   events: 'rules.evt',
 } as const;
 
+/** Provider calls made for the rules engine by the integration service (credentials stay there). */
+export const ProviderSubjects = {
+  check: 'providers.cmd.check',
+  checkPulls: 'providers.cmd.check-pulls',
+  act: 'providers.cmd.act',
+} as const;
+
 export const ScannerSubjects = {
   scanOrg: 'scanner.cmd.scan-org',
   invalidateCache: 'scanner.cmd.invalidate-cache',
@@ -43,11 +52,20 @@ export const ScannerSubjects = {
 export const GithubSubjects = {
   /** `github.webhook.<event>`: verified deliveries, one message per delivery. */
   webhooks: 'github.webhook',
-  deadLetters: 'github.webhook-dead',
+} as const;
+
+export const DeadLetterSubjects = {
+  /** `dead-letters.<consumer>`: what that consumer parked (stream DEAD_LETTERS). */
+  prefix: 'dead-letters',
 } as const;
 
 export const GatewaySubjects = {
   health: 'gateway.q.health',
+} as const;
+
+/** Workspaces, members and API keys: events of the gateway's own log. */
+export const WorkspaceSubjects = {
+  events: 'workspace.evt',
 } as const;
 
 /** `integrations.evt` + `IntegrationConnected` -> `integrations.evt.integration-connected`. */

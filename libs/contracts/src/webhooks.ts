@@ -42,29 +42,14 @@ export function githubWebhookSubject(event: string): string {
 /** The scanner's durable consumer of GITHUB_WEBHOOKS (shared by its replicas). */
 export const GITHUB_WEBHOOK_CONSUMER = 'scanner-github-webhooks';
 
-/** A delivery that kept failing, parked on `github.webhook-dead.<event>` in GITHUB_WEBHOOK_DEAD_LETTERS. */
-export const GITHUB_WEBHOOK_DEAD_LETTERED = 'GithubWebhookDeadLettered';
-
-export interface GithubWebhookDeadLetter {
-  deliveryId: string;
-  event: string;
-  attempts: number;
-  lastError: string;
-  deadLetteredAt: string;
-  /** The delivery exactly as it was consumed, so a replay republishes it unchanged. */
-  delivery: GithubWebhookEnvelope;
-}
-
-export type GithubWebhookDeadLetterEnvelope = Envelope<
-  typeof GITHUB_WEBHOOK_DEAD_LETTERED,
-  GithubWebhookDeadLetter
->;
-
-export function githubWebhookDeadLetterSubject(event: string): string {
-  if (!GITHUB_EVENT_NAME.test(event)) throw new Error(`not a GitHub event name: ${event}`);
-  return `${GithubSubjects.deadLetters}.${event}`;
-}
-
 /** What processing did with a delivery; counted per event type. */
 export type GithubWebhookOutcome =
-  'applied' | 'stale' | 'duplicate' | 'ignored' | 'disconnected' | 'recomputed' | 'no_workspace';
+  | 'applied'
+  | 'stale'
+  | 'duplicate'
+  | 'ignored'
+  | 'disconnected'
+  /** An uninstall or suspension GitHub does not confirm: nothing was disconnected. */
+  | 'unconfirmed'
+  | 'recomputed'
+  | 'no_workspace';

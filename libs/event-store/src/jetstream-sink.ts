@@ -14,6 +14,7 @@ export function toEnvelope(event: StoredEvent): Envelope {
     correlationId: event.metadata.correlationId,
     causationId: event.metadata.causationId,
     ...(event.metadata.actor === null ? {} : { actor: event.metadata.actor }),
+    ...(event.metadata.actorKeyId ? { actorKeyId: event.metadata.actorKeyId } : {}),
     position: event.position,
     streamId: event.streamId,
     streamVersion: event.streamVersion,

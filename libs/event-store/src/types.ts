@@ -4,6 +4,8 @@ export interface EventMetadata {
   correlationId: string;
   causationId: string | null;
   actor: string | null;
+  /** The API key the actor used, when a member acted through the gateway. */
+  actorKeyId?: string | null;
 }
 
 /** An event about to be appended. */

@@ -1,12 +1,6 @@
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
-import {
-  jetstreamManager,
-  RetentionPolicy,
-  StorageType,
-  type JetStreamManager,
-} from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
-import type { StreamDefinition } from '#libs/contracts/src/index.js';
 
 /**
  * Connects once and then keeps reconnecting forever: a bus that goes away makes the service
@@ -18,7 +12,8 @@ export async function connectToBus(
   logger: Logger,
 ): Promise<NatsConnection> {
   const nc = await connect({
-    servers: url,
+    // A cluster is a comma-separated list; the client also learns the others from the one it reaches.
+    servers: natsServers(url),
     name,
     reconnect: true,
     maxReconnectAttempts: -1,
@@ -40,33 +35,12 @@ export async function connectToBus(
   return nc;
 }
 
-/** Creates or updates each stream so that starting any number of replicas gives one shape. */
-export async function ensureStreams(
-  jsm: JetStreamManager,
-  streams: readonly StreamDefinition[],
-): Promise<void> {
-  for (const stream of streams) {
-    const config = {
-      name: stream.name,
-      subjects: [...stream.subjects],
-      retention:
-        stream.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
-      storage: StorageType.File,
-      duplicate_window: nanos(stream.duplicateWindowMs),
-    };
-    try {
-      await jsm.streams.info(stream.name);
-      await jsm.streams.update(stream.name, config);
-    } catch (error) {
-      if (!isStreamNotFound(error)) throw error;
-      await jsm.streams.add(config);
-    }
-  }
-}
-
-function isStreamNotFound(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : String(error);
-  return /stream not found/i.test(message);
-}
-
 export { jetstreamManager };
+
+/** `NATS_URL` as a list of servers: `nats://a:4222,nats://b:4222` (a cluster) or one URL. */
+export function natsServers(url: string): string[] {
+  return url
+    .split(',')
+    .map((server) => server.trim())
+    .filter((server) => server.length > 0);
+}

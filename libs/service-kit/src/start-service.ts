@@ -4,11 +4,18 @@ import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { z } from 'zod';
-import type { StreamDefinition } from '#libs/contracts/src/index.js';
+import { Streams, type StreamDefinition } from '#libs/contracts/src/index.js';
 import { commonEnv, loadConfig, type CommonEnv } from '#libs/config/src/index.js';
 import { createDataSource, migrate, type MigrationClass } from '#libs/database/src/index.js';
 import { createLogger, PinoNestLogger, withCorrelation } from '#libs/logging/src/index.js';
-import { Bus, connectToBus, ensureStreams, jetstreamManager } from '#libs/messaging/src/index.js';
+import {
+  Bus,
+  connectToBus,
+  ensureStreams,
+  jetstreamManager,
+  natsServers,
+} from '#libs/messaging/src/index.js';
+import { Projections } from '#libs/projections/src/index.js';
 import { coreReadinessChecks } from './core-checks.js';
 import { InfrastructureModule, type Infrastructure } from './infrastructure.module.js';
 import type { ReadinessCheck } from './readiness-check.js';
@@ -96,8 +103,15 @@ export async function startService<TShape extends z.ZodRawShape>(
         `JetStream is not enabled on ${redactUrl(config.NATS_URL)} (${describeError(error)})`,
       );
     });
-    bus = new Bus(nc, jsm, spec.streams);
-    await ensureStreams(jsm, spec.streams);
+    // Every consumer may park what it cannot handle: every service has the dead letters.
+    const streams = spec.streams.some((s) => s.name === Streams.deadLetters.name)
+      ? spec.streams
+      : [...spec.streams, Streams.deadLetters];
+    bus = new Bus(nc, jsm, streams);
+    await ensureStreams(jsm, streams, {
+      limits: config.STREAM_LIMITS,
+      replicas: config.NATS_STREAM_REPLICAS,
+    });
   } catch (error) {
     await dataSource.destroy().catch(() => undefined);
     throw error;
@@ -109,6 +123,7 @@ export async function startService<TShape extends z.ZodRawShape>(
     logger,
     dataSource,
     bus,
+    projections: new Projections({ dataSource, bus, logger, schema: spec.schema }),
   };
   const checks = [
     ...coreReadinessChecks(dataSource, bus),
@@ -154,7 +169,7 @@ export async function startService<TShape extends z.ZodRawShape>(
     {
       transport: Transport.NATS,
       options: {
-        servers: [config.NATS_URL],
+        servers: natsServers(config.NATS_URL),
         queue: spec.name,
         name: `${spec.name}-rpc`,
         reconnect: true,

@@ -11,6 +11,7 @@ export class StartupError extends Error {
 
 /** `postgres://user:secret@host/db` -> `postgres://user:***@host/db`: URLs in errors hide passwords. */
 export function redactUrl(raw: string): string {
+  if (raw.includes(',')) return raw.split(',').map(redactUrl).join(',');
   try {
     const url = new URL(raw);
     if (url.password) url.password = '***';

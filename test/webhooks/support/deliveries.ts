@@ -111,7 +111,10 @@ export async function untilInstallationMapped(
 ): Promise<void> {
   await waitFor(
     async () => {
-      const d = await signedDelivery(secret, 'ping', payloadFor(installationId, 'ping'));
+      // Each ping its own (GitHub's carry a random zen): a body seen before is a replay.
+      const ping = payloadFor(installationId, 'ping');
+      ping.zen = `${ping.zen} ${randomUUID()}`;
+      const d = await signedDelivery(secret, 'ping', ping);
       return (await post(baseUrl, d)).body.status === 'accepted' ? true : undefined;
     },
     { what: `the gateway to map installation ${installationId}` },

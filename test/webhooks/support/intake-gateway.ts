@@ -4,9 +4,11 @@ import { port } from '#libs/config/src/index.js';
 import type { ServiceSpec } from '#libs/service-kit/src/index.js';
 import {
   GithubInstallations1764000006000,
+  GithubWebhookBodies1764000013700,
   WebhooksModule,
   webhookEnv,
 } from '../../../apps/api-gateway/src/webhooks/index.js';
+import { Projections1764000001000 } from '../../../apps/api-gateway/src/migrations/1764000001000-projections.js';
 
 const env = { PORT: port(0), ...webhookEnv };
 
@@ -17,7 +19,12 @@ class IntakeOnlyModule {}
 export const intakeGateway: ServiceSpec<typeof env> = {
   name: 'api-gateway',
   schema: 'gateway',
-  migrations: [GithubInstallations1764000006000],
+  // Projections: the checkpoint table the installation map's projection records its place in.
+  migrations: [
+    Projections1764000001000,
+    GithubInstallations1764000006000,
+    GithubWebhookBodies1764000013700,
+  ],
   streams: [Streams.integrationEvents, Streams.githubWebhooks],
   healthSubject: `${GatewaySubjects.health}.webhooks-test`,
   env,

@@ -1,7 +1,13 @@
 import { Global, Injectable, Module } from '@nestjs/common';
 import { ScannerSubjects, Streams, type RepoFacts } from '#libs/contracts/src/index.js';
 import { port } from '#libs/config/src/index.js';
-import type { ServiceSpec } from '#libs/service-kit/src/index.js';
+import type { Logger } from 'pino';
+import { LOGGER, SERVICE_CONFIG, type ServiceSpec } from '#libs/service-kit/src/index.js';
+import { GithubApp } from '../../../apps/scanner-service/src/github/github-app.js';
+import {
+  githubEnv,
+  type GithubConfig,
+} from '../../../apps/scanner-service/src/github/github.config.js';
 import {
   WebhookProcessing1764100006000,
   WebhookProcessingModule,
@@ -67,7 +73,18 @@ export class RecordingInventory implements WebhookInventory {
 }
 
 @Global()
-@Module({ providers: [RecordingInventory], exports: [RecordingInventory] })
+@Module({
+  providers: [
+    RecordingInventory,
+    // The real GitHub App client: uninstalls are confirmed against GitHub (the simulator).
+    {
+      provide: GithubApp,
+      inject: [SERVICE_CONFIG, LOGGER],
+      useFactory: (config: GithubConfig, logger: Logger) => new GithubApp(config, logger),
+    },
+  ],
+  exports: [RecordingInventory, GithubApp],
+})
 class RecordingInventoryModule {}
 
 @Module({
@@ -81,14 +98,14 @@ class RecordingInventoryModule {}
 })
 class ProcessingOnlyModule {}
 
-const env = { PORT: port(0) };
+const env = { PORT: port(0), ...githubEnv };
 
 /** The scanner's webhook processing alone, on the real streams and its real migration. */
 export const processingScanner: ServiceSpec<typeof env> = {
   name: 'scanner-service',
   schema: 'scanner',
   migrations: [WebhookProcessing1764100006000],
-  streams: [Streams.githubWebhooks, Streams.githubWebhookDeadLetters],
+  streams: [Streams.githubWebhooks, Streams.deadLetters],
   healthSubject: `${ScannerSubjects.health}.webhooks-test`,
   env,
   rootModule: () => ProcessingOnlyModule,

@@ -16,6 +16,7 @@ import {
 import type { AppPermissions } from './representations.js';
 import { nodeId } from './representations.js';
 import type { SimOrg, SimRepo, SimRuleset } from './org.js';
+import type { PullStore } from './pulls.js';
 import { rulesetsOf } from './rulesets.js';
 import type { RateBudget } from './rate-limit.js';
 
@@ -45,6 +46,7 @@ export interface GraphqlContext {
   permissions: AppPermissions;
   budget: RateBudget;
   cost: number;
+  pulls?: PullStore;
 }
 
 export interface GraphqlResult {
@@ -168,10 +170,56 @@ function forbidden(): GraphQLError {
   });
 }
 
+/** `repository.pullRequests`: newest first (the order the rules engine asks for), by cursor. */
+function pullRequestConnection(
+  context: GraphqlContext,
+  repo: SimRepo,
+  args: { first?: number; after?: string; states?: string[] },
+) {
+  const first = args.first ?? MAX_NODES;
+  if (first > MAX_NODES || first < 1) {
+    throw new GraphQLError(
+      `Requesting ${first} records on the \`pullRequests\` connection exceeds the \`first\` limit of 100 records.`,
+    );
+  }
+  const states = args.states?.map((s) => s.toLowerCase());
+  const all = [...(context.pulls?.activity(repo).pulls.values() ?? [])]
+    .filter((p) => !states || states.includes(p.state))
+    .sort((a, b) => b.number - a.number);
+  const start = decodeCursor(args.after);
+  const slice = all.slice(start, start + first);
+  const node = (p: (typeof all)[number]) => ({
+    id: nodeId('PR', repo.id * 10_000 + p.number),
+    number: p.number,
+    title: p.title,
+    headRefOid: p.headSha,
+    headRefName: p.headRef,
+    additions: p.additions,
+    deletions: p.deletions,
+    changedFiles: p.changedFiles,
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+    state: p.state.toUpperCase(),
+    labels: () => ({ totalCount: p.labels.length, nodes: p.labels.map((name) => ({ name })) }),
+  });
+  return {
+    totalCount: all.length,
+    nodes: slice.map(node),
+    pageInfo: {
+      hasNextPage: start + first < all.length,
+      hasPreviousPage: start > 0,
+      startCursor: slice.length ? encodeCursor(start) : null,
+      endCursor: slice.length ? encodeCursor(start + slice.length - 1) : null,
+    },
+  };
+}
+
 function repositoryNode(context: GraphqlContext, repo: SimRepo) {
   const { org, permissions } = context;
   const protection = repo.protection;
   return {
+    pullRequests: (args: { first?: number; after?: string; states?: string[] }) =>
+      pullRequestConnection(context, repo, args),
     id: nodeId('R', repo.id),
     databaseId: repo.id,
     name: repo.name,

@@ -5,8 +5,9 @@ import { startGithubSimulator } from './server.js';
  * `npm run github-sim -- --repos <n> --port <p> [--seed <s>] [--org <login>] [--latency-ms <ms>]
  * [--fail-rate <0..1>] [--rate-limit <n>] [--rate-limit-window-ms <ms>]
  * [--secondary-max-concurrent <n>] [--private-key-path <pem>] [--app-id <id>]
- * [--installation-id <id>]`: prints one JSON line
- * `{"url","org","appId","privateKeyPath","installationId"}` and serves until SIGINT/SIGTERM.
+ * [--installation-id <id>] [--setup-url <url>] [--webhook-url <url> --webhook-secret <secret>]`:
+ * prints one JSON line
+ * `{"url","org","appId","privateKeyPath","installationId","appSlug","clientId","clientSecret"}` and serves until SIGINT/SIGTERM.
  */
 const { values } = parseArgs({
   options: {
@@ -24,6 +25,9 @@ const { values } = parseArgs({
     'private-key-path': { type: 'string' },
     'app-id': { type: 'string' },
     'installation-id': { type: 'string' },
+    'webhook-url': { type: 'string' },
+    'webhook-secret': { type: 'string' },
+    'setup-url': { type: 'string' },
   },
   strict: true,
 });
@@ -54,6 +58,9 @@ const simulator = await startGithubSimulator({
   privateKeyPath: values['private-key-path'],
   appId: number('app-id', values['app-id']),
   installationId: number('installation-id', values['installation-id']),
+  webhookUrl: values['webhook-url'],
+  webhookSecret: values['webhook-secret'],
+  setupUrl: values['setup-url'],
 });
 
 process.stdout.write(
@@ -63,6 +70,9 @@ process.stdout.write(
     appId: simulator.appId,
     privateKeyPath: simulator.privateKeyPath,
     installationId: simulator.installationId,
+    appSlug: simulator.appSlug,
+    clientId: simulator.clientId,
+    clientSecret: simulator.clientSecret,
   })}\n`,
 );
 

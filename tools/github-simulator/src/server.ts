@@ -6,12 +6,15 @@ import { join } from 'node:path';
 import { AuthFailure, generateAppKeys, publicKeyOf, TokenIssuer, verifyAppJwt } from './auth.js';
 import { governanceRoutes } from './governance.js';
 import { loadGithubSchema, runGraphql } from './graphql.js';
+import { parseOauthBody, UserAuthorizations } from './oauth.js';
 import { generateOrg, seededRandom, type SimOrg, type SimRepo } from './org.js';
 import { RateBudget } from './rate-limit.js';
+import { deliverWebhook, PullStore, type SimPull } from './pulls.js';
 import {
   collaborator,
   installation,
   minimalRepository,
+  simpleUser,
   team,
   teamRepository,
   type AppPermissions,
@@ -54,6 +57,18 @@ export interface GithubSimulatorOptions {
   rateLimitWindowMs?: number;
   secondary?: SecondaryLimitOptions;
   tokenTtlMs?: number;
+  /** Where deliveries of what the simulator makes happen go (`/_simulator/repos/.../pulls`). */
+  webhookUrl?: string;
+  webhookSecret?: string;
+  /** The App's OAuth client (GitHub shows both on the App's settings page). */
+  clientId?: string;
+  clientSecret?: string;
+  /** The App's slug, in `/apps/<slug>/installations/new`. */
+  appSlug?: string;
+  /** The App's "Setup URL": where GitHub sends the browser after an installation. */
+  setupUrl?: string;
+  /** The user who installed the App on the org; org members can access the installation too. */
+  installerLogin?: string;
 }
 
 export interface SimulatorStats {
@@ -79,6 +94,16 @@ export interface GithubSimulator {
   installationId: number;
   privateKeyPath: string;
   privateKeyPem: string;
+  clientId: string;
+  clientSecret: string;
+  appSlug: string;
+  /** The signed-in user by default, who can access the installation. */
+  installerLogin: string;
+  /** The App's "Setup URL" (known only once the service that serves it has a port). */
+  setSetupUrl(url: string): void;
+  /** As GitHub does when an org owner suspends or uninstalls the App. */
+  suspendInstallation(): void;
+  deleteInstallation(): void;
   stats(): SimulatorStats;
   resetStats(): void;
   setPermissions(permissions: AppPermissions): void;
@@ -87,6 +112,10 @@ export interface GithubSimulator {
   setFailRate(rate: number): void;
   setLatency(ms: number): void;
   setSecondary(options: SecondaryLimitOptions | undefined): void;
+  /** Where `/_simulator/repos/{owner}/{repo}/pulls` delivers its webhooks. */
+  setWebhookTarget(url: string, secret: string): void;
+  /** Pull requests, comments, issues and statuses. */
+  pulls: PullStore;
   close(): Promise<void>;
 }
 
@@ -163,8 +192,32 @@ export async function startGithubSimulator(
     windowMs,
   );
   const tokens = new TokenIssuer(options.tokenTtlMs ?? 3_600_000);
+  const users = new UserAuthorizations(options);
+  const appSlug = options.appSlug ?? 'integrations-platform-sim';
+  const installerLogin = options.installerLogin ?? `${org.login}-admin`;
+  let setupUrl = options.setupUrl;
+  let installationSuspendedAt: string | null = null;
+  let installationDeleted = false;
+  const canAccessInstallation = (login: string) =>
+    login === installerLogin || org.members.some((m) => m.login === login);
+  const currentInstallation = () => ({
+    ...installation(base, org, installationId, appId, permissions),
+    suspended_at: installationSuspendedAt,
+    suspended_by: installationSuspendedAt ? simpleUser(base, userByLogin(installerLogin)) : null,
+  });
   let inFlight = 0;
   let counted = 0;
+  const pulls = new PullStore(org);
+  let webhook =
+    options.webhookUrl && options.webhookSecret
+      ? { url: options.webhookUrl, secret: options.webhookSecret }
+      : undefined;
+  const deliveries: Array<{
+    event: string;
+    action: string;
+    deliveryId: string;
+    status: number | string;
+  }> = [];
 
   const emptyStats = (): SimulatorStats => ({
     requests: 0,
@@ -321,6 +374,307 @@ export async function startGithubSimulator(
     }),
   ];
 
+  const repoOr404 = (owner: string, name: string) => {
+    const repo = repoByName(owner, name);
+    if (!repo) throw notFound();
+    return repo;
+  };
+  const pullOr404 = (repo: SimRepo, number: string) => {
+    const pull = pulls.activity(repo).pulls.get(Number(number));
+    if (!pull) throw notFound();
+    return pull;
+  };
+  const invalid = (field: string, code = 'missing_field') =>
+    new HttpError(422, {
+      message: 'Validation Failed',
+      documentation_url: DOCS,
+      status: '422',
+      errors: [{ resource: 'Issue', field, code }],
+    } as BasicError);
+  const text = (
+    body: Record<string, unknown>,
+    field: string,
+    required = true,
+  ): string | undefined => {
+    const value = body[field];
+    if (value === undefined && !required) return undefined;
+    if (typeof value !== 'string' || (required && value.length === 0)) throw invalid(field);
+    return value;
+  };
+  const R = '^\\/repos\\/([^/]+)\\/([^/]+)';
+
+  /** Routes the rules engine uses: reads and writes of pulls, issues, comments, labels, statuses. */
+  const activityRoutes: Array<
+    [string, RegExp, (m: RegExpExecArray, url: URL, body: Record<string, unknown>) => Answer]
+  > = [
+    [
+      'GET',
+      new RegExp(`${R}/pulls$`),
+      (m, url) => {
+        const repo = repoOr404(m[1]!, m[2]!);
+        const state = url.searchParams.get('state') ?? 'open';
+        const list = [...pulls.activity(repo).pulls.values()]
+          .filter((p) => state === 'all' || p.state === state)
+          .sort((a, b) => b.number - a.number);
+        return { body: list.map((p) => pulls.pullRequestSimple(base, repo, p)), paginate: true };
+      },
+    ],
+    [
+      'GET',
+      new RegExp(`${R}/pulls/(\\d+)$`),
+      (m) => {
+        const repo = repoOr404(m[1]!, m[2]!);
+        return { body: pulls.pullRequest(base, repo, pullOr404(repo, m[3]!)) };
+      },
+    ],
+    [
+      'GET',
+      new RegExp(`${R}/branches/([^/]+)/protection$`),
+      (m) => {
+        const repo = repoOr404(m[1]!, m[2]!);
+        needs('administration');
+        if (decodeURIComponent(m[3]!) !== repo.defaultBranch || !repo.protection) {
+          throw new HttpError(404, {
+            message: 'Branch not protected',
+            documentation_url: DOCS,
+            status: '404',
+          });
+        }
+        const url = `${base}/repos/${org.login}/${repo.name}/branches/${repo.defaultBranch}/protection`;
+        return {
+          body: {
+            url,
+            enabled: true,
+            required_status_checks: repo.protection.requiresStatusChecks
+              ? {
+                  url: `${url}/required_status_checks`,
+                  contexts: repo.protection.statusChecks,
+                  strict: false,
+                }
+              : undefined,
+            enforce_admins: {
+              url: `${url}/enforce_admins`,
+              enabled: repo.protection.enforceAdmins,
+            },
+            required_pull_request_reviews:
+              repo.protection.requiredReviews > 0
+                ? {
+                    url: `${url}/required_pull_request_reviews`,
+                    required_approving_review_count: repo.protection.requiredReviews,
+                  }
+                : undefined,
+          },
+        };
+      },
+    ],
+    [
+      'GET',
+      new RegExp(`${R}/issues/(\\d+)/comments$`),
+      (m) => {
+        const repo = repoOr404(m[1]!, m[2]!);
+        const a = pulls.activity(repo);
+        if (!a.issues.has(Number(m[3]))) throw notFound();
+        return {
+          body: a.comments
+            .filter((c) => c.issueNumber === Number(m[3]))
+            .map((c) => pulls.comment(base, repo, c)),
+          paginate: true,
+        };
+      },
+    ],
+    [
+      'POST',
+      new RegExp(`${R}/issues/(\\d+)/comments$`),
+      (m, _url, body) => {
+        const repo = repoOr404(m[1]!, m[2]!);
+        if (!pulls.activity(repo).issues.has(Number(m[3]))) throw notFound();
+        const comment = pulls.addComment(repo, Number(m[3]), text(body, 'body')!);
+        return { status: 201, body: pulls.comment(base, repo, comment) };
+      },
+    ],
+    [
+      'PATCH',
+      new RegExp(`${R}/issues/comments/(\\d+)$`),
+      (m, _url, body) => {
+        const repo = repoOr404(m[1]!, m[2]!);
+        const comment = pulls.activity(repo).comments.find((c) => c.id === Number(m[3]));
+        if (!comment) throw notFound();
+        comment.body = text(body, 'body')!;
+        comment.updatedAt = new Date().toISOString();
+        return { body: pulls.comment(base, repo, comment) };
+      },
+    ],
+    [
+      'POST',
+      new RegExp(`${R}/issues/(\\d+)/labels$`),
+      (m, _url, body) => {
+        const repo = repoOr404(m[1]!, m[2]!);
+        const issue = pulls.activity(repo).issues.get(Number(m[3]));
+        if (!issue) throw notFound();
+        const labels = body.labels;
+        if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string' || l.length === 0)) {
+          throw invalid('labels', 'invalid');
+        }
+        for (const label of labels as string[])
+          if (!issue.labels.includes(label)) issue.labels.push(label);
+        const pull = pulls.activity(repo).pulls.get(issue.number);
+        if (pull) pull.labels = issue.labels;
+        return { body: issue.labels.map((name) => pulls.label(base, repo, name)) };
+      },
+    ],
+    [
+      'POST',
+      new RegExp(`${R}/issues$`),
+      (m, _url, body) => {
+        const repo = repoOr404(m[1]!, m[2]!);
+        const labels = body.labels ?? [];
+        if (!Array.isArray(labels) || labels.some((l) => typeof l !== 'string'))
+          throw invalid('labels', 'invalid');
+        const issue = pulls.createIssue(repo, {
+          title: text(body, 'title')!,
+          body: text(body, 'body', false) ?? null,
+          labels: labels as string[],
+        });
+        return { status: 201, body: pulls.issue(base, repo, issue) };
+      },
+    ],
+    [
+      'POST',
+      new RegExp(`${R}/statuses/([0-9a-f]{40})$`),
+      (m, _url, body) => {
+        const repo = repoOr404(m[1]!, m[2]!);
+        const state = body.state;
+        if (
+          state !== 'error' &&
+          state !== 'failure' &&
+          state !== 'pending' &&
+          state !== 'success'
+        ) {
+          throw invalid('state', 'invalid');
+        }
+        const description = text(body, 'description', false) ?? null;
+        if (description !== null && description.length > 140)
+          throw invalid('description', 'invalid');
+        const status = pulls.addStatus(repo, m[3]!, {
+          state,
+          context: text(body, 'context', false) ?? 'default',
+          description,
+          targetUrl: text(body, 'target_url', false) ?? null,
+        });
+        return { status: 201, body: pulls.status(base, repo, status) };
+      },
+    ],
+    [
+      'GET',
+      new RegExp(`${R}/commits/([^/]+)/statuses$`),
+      (m) => {
+        const repo = repoOr404(m[1]!, m[2]!);
+        const commit = pulls.resolveRef(repo, decodeURIComponent(m[3]!));
+        const list = [...(pulls.activity(repo).statuses.get(commit) ?? [])].reverse();
+        return { body: list.map((s) => pulls.status(base, repo, s)), paginate: true };
+      },
+    ],
+    [
+      'GET',
+      new RegExp(`${R}/commits/([^/]+)/status$`),
+      (m) => {
+        const repo = repoOr404(m[1]!, m[2]!);
+        return {
+          body: pulls.combined(base, repo, pulls.resolveRef(repo, decodeURIComponent(m[3]!))),
+        };
+      },
+    ],
+  ];
+
+  /** `pull_request` deliveries for what the simulator makes happen, sent after the answer. */
+  function deliverPullRequest(repo: SimRepo, pull: SimPull, action: string, before?: string): void {
+    if (!webhook) return;
+    const payload: Record<string, unknown> = {
+      action,
+      number: pull.number,
+      pull_request: pulls.pullRequest(base, repo, pull),
+      repository: minimalRepository(base, org, repo, false),
+      organization: { login: org.login, id: org.id, node_id: `O_${org.id}` },
+      installation: {
+        id: installationId,
+        node_id: `MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u${installationId}`,
+      },
+      sender: { login: 'octocat', id: 9_000_002, type: 'User' },
+      ...(before ? { before, after: pull.headSha } : {}),
+    };
+    const record = {
+      event: 'pull_request',
+      action,
+      deliveryId: '',
+      status: 'pending' as number | string,
+    };
+    deliveries.push(record);
+    deliverWebhook(webhook, 'pull_request', payload).then(
+      (r) => Object.assign(record, { deliveryId: r.deliveryId, status: r.status }),
+      (error: unknown) => (record.status = `failed: ${String(error)}`),
+    );
+  }
+
+  /**
+   * The browser side of installing the App and of user authorization, and the calls an app makes
+   * with a user token: GitHub serves the first two on github.com, the rest on the API host; the
+   * simulator serves all on one host, as GitHub Enterprise Server does without `/api/v3`.
+   */
+  function webFlow(
+    method: string,
+    path: string,
+    url: URL,
+    req: IncomingMessage,
+  ): ((res: ServerResponse) => Promise<void>) | undefined {
+    const signedIn = url.searchParams.get('login') || installerLogin;
+    const redirect = (res: ServerResponse, target: string, query: Record<string, string>) => {
+      const to = new URL(target);
+      for (const [k, v] of Object.entries(query)) to.searchParams.set(k, v);
+      res.writeHead(302, { location: to.toString() });
+      res.end();
+      return Promise.resolve();
+    };
+    if (method === 'GET' && path === `/apps/${appSlug}/installations/new`) {
+      return (res) => {
+        if (!setupUrl) throw notFound();
+        // "Request user authorization (OAuth) during installation": GitHub adds a code.
+        return redirect(res, setupUrl, {
+          installation_id: String(installationId),
+          setup_action: 'install',
+          code: users.issueCode(signedIn),
+          ...(url.searchParams.get('state') ? { state: url.searchParams.get('state')! } : {}),
+        });
+      };
+    }
+    if (method === 'GET' && path === '/login/oauth/authorize') {
+      return (res) => {
+        if (url.searchParams.get('client_id') !== users.clientId) throw notFound();
+        const target = url.searchParams.get('redirect_uri') || setupUrl;
+        if (!target) throw notFound();
+        return redirect(res, target, {
+          code: users.issueCode(signedIn),
+          ...(url.searchParams.get('state') ? { state: url.searchParams.get('state')! } : {}),
+        });
+      };
+    }
+    if (method === 'POST' && path === '/login/oauth/access_token') {
+      return async (res) => {
+        const params = parseOauthBody(await readBody(req), req.headers['content-type']);
+        send(res, 200, users.exchange(params));
+      };
+    }
+    if (method === 'GET' && path === '/user/installations') {
+      return (res) => {
+        const login = users.userOf(req.headers.authorization);
+        const visible = canAccessInstallation(login) && !installationDeleted;
+        const list = visible ? [currentInstallation()] : [];
+        send(res, 200, { total_count: list.length, installations: list });
+        return Promise.resolve();
+      };
+    }
+    return undefined;
+  }
+
   function rateLimitOverview(): RateLimitOverview {
     return {
       resources: {
@@ -342,6 +696,8 @@ export async function startGithubSimulator(
     stats.requests++;
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
     try {
+      const web = webFlow(method, path, url, req);
+      if (web) return await web(res);
       // App-level calls authenticate with the app's JWT.
       const appMatch = /^\/app\/installations\/(\d+)(\/access_tokens)?$/.exec(path);
       if (appMatch || path === '/app') {
@@ -351,8 +707,15 @@ export async function startGithubSimulator(
         if (path === '/app') {
           return send(res, 200, { id: appId, slug: 'integrations-platform-sim', permissions });
         }
-        if (Number(appMatch![1]) !== installationId) throw notFound();
+        if (Number(appMatch![1]) !== installationId || installationDeleted) throw notFound();
         if (appMatch![2] && method === 'POST') {
+          if (installationSuspendedAt) {
+            throw new HttpError(403, {
+              message: 'This installation has been suspended',
+              documentation_url: DOCS,
+              status: '403',
+            });
+          }
           const minted = tokens.issue(installationId, permissions);
           stats.tokensIssued++;
           const body: InstallationTokenBody = {
@@ -364,18 +727,39 @@ export async function startGithubSimulator(
           return send(res, 201, body);
         }
         if (!appMatch![2] && method === 'GET') {
-          return send(res, 200, installation(base, org, installationId, appId, permissions));
+          return send(res, 200, currentInstallation());
         }
         throw notFound();
       }
 
       tokens.authenticate(req.headers.authorization);
       if (path === '/graphql' && method === 'POST') return await graphqlCall(req, res);
-      if (method !== 'GET') throw notFound();
+      let requestBody: Record<string, unknown> = {};
+      if (method !== 'GET') {
+        try {
+          const parsed: unknown = JSON.parse((await readBody(req)) || '{}');
+          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+            throw new Error();
+          requestBody = parsed as Record<string, unknown>;
+        } catch {
+          throw new HttpError(400, {
+            message: 'Problems parsing JSON',
+            documentation_url: DOCS,
+            status: '400',
+          });
+        }
+      }
       stats.restRequests++;
-      const route = installationRoutes.find(([pattern]) => pattern.test(path));
+      const activity = activityRoutes.find(
+        ([verb, pattern]) => verb === method && pattern.test(path),
+      );
+      const route: [RegExp, (m: RegExpExecArray, url: URL) => Answer] | undefined = activity
+        ? [activity[1], (m, u) => activity[2](m, u, requestBody)]
+        : method === 'GET'
+          ? installationRoutes.find(([pattern]) => pattern.test(path))
+          : undefined;
       if (!route) throw notFound();
-      const routeKey = route[0].source;
+      const routeKey = `${activity ? `${method} ` : ''}${route[0].source}`;
       stats.byRoute[routeKey] = (stats.byRoute[routeKey] ?? 0) + 1;
       const repoMatch = /^\/repos\/[^/]+\/([^/]+)/.exec(path);
       const free = path === '/rate_limit';
@@ -390,7 +774,7 @@ export async function startGithubSimulator(
       }
       const json = JSON.stringify(body);
       const etag = `W/"${createHash('sha1').update(json).digest('hex')}"`;
-      if (!free && req.headers['if-none-match'] === etag) {
+      if (!free && method === 'GET' && req.headers['if-none-match'] === etag) {
         // A conditional request answered 304 costs no rate limit.
         stats.notModified++;
         res.writeHead(304, { etag, ...core.headers(), ...headers });
@@ -413,7 +797,11 @@ export async function startGithubSimulator(
         stats.budgetSpent++;
         stats.restBudgetSpent++;
       }
-      return sendRaw(res, 200, json, { etag, ...core.headers(), ...headers });
+      return sendRaw(res, answer.status ?? 200, json, {
+        ...(method === 'GET' ? { etag } : {}),
+        ...core.headers(),
+        ...headers,
+      });
     } catch (error) {
       if (error instanceof AuthFailure) {
         return send(res, error.status, {
@@ -467,7 +855,13 @@ export async function startGithubSimulator(
       return send(res, 400, { message: 'Problems parsing JSON', documentation_url: DOCS });
     }
     const before = graphqlBudget.snapshot().used;
-    const result = await runGraphql(request, { org, base, permissions, budget: graphqlBudget });
+    const result = await runGraphql(request, {
+      org,
+      base,
+      permissions,
+      budget: graphqlBudget,
+      pulls,
+    });
     const spent = graphqlBudget.snapshot().used - before;
     stats.graphqlPointsSpent += spent;
     stats.budgetSpent += spent;
@@ -490,6 +884,82 @@ export async function startGithubSimulator(
     if (path === '/_simulator/permissions' && method === 'PUT') {
       permissions = body as AppPermissions;
       return send(res, 200, permissions);
+    }
+    const made = /^\/_simulator\/repos\/([^/]+)\/([^/]+)\/pulls(?:\/(\d+)(\/synchronize)?)?$/.exec(
+      path,
+    );
+    if (made) {
+      const repo = repoByName(made[1]!, made[2]!);
+      if (!repo) return send(res, 404, { message: 'Not Found' });
+      const lines = (v: unknown) =>
+        Number.isInteger(v) && (v as number) >= 0 ? (v as number) : undefined;
+      if (!made[3] && method === 'POST') {
+        const additions = lines(body.additions ?? 0);
+        const deletions = lines(body.deletions ?? 0);
+        if (
+          typeof body.title !== 'string' ||
+          !body.title ||
+          additions === undefined ||
+          deletions === undefined
+        ) {
+          return send(res, 422, {
+            message: 'expected {title, additions, deletions} with whole numbers',
+          });
+        }
+        const labels = Array.isArray(body.labels)
+          ? body.labels.filter((l: unknown) => typeof l === 'string')
+          : [];
+        const pull = pulls.openPull(repo, { title: body.title, additions, deletions, labels });
+        send(res, 201, { number: pull.number, head: { sha: pull.headSha, ref: pull.headRef } });
+        deliverPullRequest(repo, pull, 'opened');
+        return;
+      }
+      const pull = made[3] ? pulls.activity(repo).pulls.get(Number(made[3])) : undefined;
+      if (!pull) return send(res, 404, { message: 'Not Found' });
+      if (made[4] && method === 'POST') {
+        const before = pull.headSha;
+        pulls.pushToPull(pull, {
+          additions: lines(body.additions),
+          deletions: lines(body.deletions),
+        });
+        send(res, 200, { number: pull.number, head: { sha: pull.headSha, ref: pull.headRef } });
+        deliverPullRequest(repo, pull, 'synchronize', before);
+        return;
+      }
+      if (!made[4] && method === 'GET') {
+        const a = pulls.activity(repo);
+        return send(res, 200, {
+          pull: pulls.pullRequest(base, repo, pull),
+          comments: a.comments
+            .filter((c) => c.issueNumber === pull.number)
+            .map((c) => pulls.comment(base, repo, c)),
+          statuses: [...(a.statuses.get(pull.headSha) ?? [])]
+            .reverse()
+            .map((st) => pulls.status(base, repo, st)),
+        });
+      }
+    }
+    if (path === '/_simulator/deliveries' && method === 'GET')
+      return send(res, 200, { deliveries });
+    if (path === '/_simulator/webhook' && method === 'PUT') {
+      webhook = { url: String(body.url), secret: String(body.secret) };
+      return send(res, 204, null);
+    }
+    if (path === '/_simulator/fail-rate' && method === 'PUT') {
+      failRate = Number(body.rate) || 0;
+      return send(res, 204, null);
+    }
+    if (path === '/_simulator/app' && method === 'PUT') {
+      if (typeof body.setupUrl === 'string') setupUrl = body.setupUrl;
+      return send(res, 200, { setupUrl, appSlug, clientId: users.clientId });
+    }
+    if (path === '/_simulator/installation/suspend' && method === 'POST') {
+      installationSuspendedAt = new Date().toISOString();
+      return send(res, 204, null);
+    }
+    if (path === '/_simulator/installation' && method === 'DELETE') {
+      installationDeleted = true;
+      return send(res, 204, null);
     }
     if (path === '/_simulator/rate-limit/exhaust' && method === 'POST') {
       core.exhaust(Number(body.resetInMs ?? 2_000));
@@ -521,6 +991,13 @@ export async function startGithubSimulator(
     installationId,
     privateKeyPath,
     privateKeyPem,
+    clientId: users.clientId,
+    clientSecret: users.clientSecret,
+    appSlug,
+    installerLogin,
+    setSetupUrl: (next) => void (setupUrl = next),
+    suspendInstallation: () => void (installationSuspendedAt = new Date().toISOString()),
+    deleteInstallation: () => void (installationDeleted = true),
     stats: () => structuredClone(stats),
     resetStats: () => void (stats = emptyStats()),
     setPermissions: (next) => void (permissions = { ...next }),
@@ -528,6 +1005,8 @@ export async function startGithubSimulator(
     setFailRate: (rate) => void (failRate = rate),
     setLatency: (ms) => void (latencyMs = ms),
     setSecondary: (next) => void (secondary = next),
+    setWebhookTarget: (url, secret) => void (webhook = { url, secret }),
+    pulls,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

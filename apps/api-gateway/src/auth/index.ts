@@ -19,6 +19,7 @@
 export * from './roles.js';
 export * from './token-secret.js';
 export * from './workspace-store.js';
+export * from './workspace-event-log.js';
 export * from './token-cache.js';
 export * from './auth-invalidation.js';
 export * from './token-auth.guard.js';

@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
+import {
+  apiKeyStreamId,
+  memberStreamId,
+  WorkspaceEventTypes as E,
+  workspaceStreamId,
+} from '#libs/contracts/src/index.js';
 import { ApiError } from '../errors/api-error.js';
 import { isRole, permissionsOf, type AuthContext, type Role } from './roles.js';
 import { generateTokenSecret, hashTokenSecret, tokenHint } from './token-secret.js';
+import { adminCli, WorkspaceEventLog, type ChangeContext } from './workspace-event-log.js';
 
 export interface Member {
   id: string;
@@ -28,28 +35,65 @@ export interface IssuedCredentials {
   token: string;
 }
 
-type Runner = Pick<EntityManager, 'query'>;
+/** A change in progress: its transaction, who makes it, and the moment it happens. */
+interface Change {
+  tx: EntityManager;
+  by: ChangeContext;
+  workspaceId: string;
+  now: string;
+}
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
  * Workspaces, members and API tokens in schema `gateway`. Used by the HTTP API and by the admin
- * CLI alike, so both enforce the same rules. Keys are stored as SHA-256 hashes only.
+ * CLI alike, so both enforce the same rules. Keys are stored as SHA-256 hashes only. Every change
+ * appends its event to the gateway's log in the same transaction (`WorkspaceEventLog`), so the
+ * audit log misses none, whoever made it.
  */
 export class WorkspaceStore {
-  constructor(private readonly dataSource: DataSource) {}
+  readonly log: WorkspaceEventLog;
 
-  async createWorkspace(name: string, ownerEmail: string): Promise<IssuedCredentials> {
+  constructor(private readonly dataSource: DataSource) {
+    this.log = new WorkspaceEventLog(dataSource);
+  }
+
+  /** One transaction that changes members or keys and records it; tells the publisher after. */
+  private async change<T>(
+    workspaceId: string,
+    by: ChangeContext,
+    work: (change: Change) => Promise<T>,
+  ): Promise<T> {
+    const result = await this.dataSource.transaction((tx) =>
+      work({ tx, by, workspaceId, now: new Date().toISOString() }),
+    );
+    this.log.committed();
+    return result;
+  }
+
+  async createWorkspace(
+    name: string,
+    ownerEmail: string,
+    by: ChangeContext = adminCli(),
+  ): Promise<IssuedCredentials> {
     if (!name.trim()) throw ApiError.validation([{ field: 'name', message: 'must not be empty' }]);
     checkEmail(ownerEmail);
-    return this.dataSource.transaction(async (tx) => {
-      const workspaceId = randomUUID();
-      await tx.query(`INSERT INTO gateway.workspaces (id, name) VALUES ($1, $2)`, [
+    const workspaceId = randomUUID();
+    return this.change(workspaceId, by, async (change) => {
+      await change.tx.query(`INSERT INTO gateway.workspaces (id, name) VALUES ($1, $2)`, [
         workspaceId,
         name.trim(),
       ]);
-      const memberId = await insertMember(tx, workspaceId, ownerEmail, 'owner');
-      return { workspaceId, memberId, ...(await insertToken(tx, workspaceId, memberId, 'owner')) };
+      await this.log.append(change.tx, by, {
+        workspaceId,
+        streamId: workspaceStreamId(workspaceId),
+        expectedVersion: 0,
+        type: E.workspaceCreated,
+        data: { workspaceId, name: name.trim(), createdAt: change.now },
+        occurredAt: change.now,
+      });
+      const memberId = await this.insertMember(change, ownerEmail, 'owner');
+      return { workspaceId, memberId, ...(await this.insertToken(change, memberId, 'owner')) };
     });
   }
 
@@ -62,7 +106,12 @@ export class WorkspaceStore {
   }
 
   /** A new member and a first key for them. */
-  async addMember(workspaceId: string, email: string, role: string): Promise<IssuedCredentials> {
+  async addMember(
+    workspaceId: string,
+    email: string,
+    role: string,
+    by: ChangeContext = adminCli(),
+  ): Promise<IssuedCredentials> {
     checkEmail(email);
     if (!isRole(role)) {
       throw ApiError.validation([
@@ -72,13 +121,9 @@ export class WorkspaceStore {
     if (!(await this.workspaceExists(workspaceId))) {
       throw new ApiError('not_found', 'workspace_not_found', `no workspace ${workspaceId}`);
     }
-    return this.dataSource.transaction(async (tx) => {
-      const memberId = await insertMember(tx, workspaceId, email, role);
-      return {
-        workspaceId,
-        memberId,
-        ...(await insertToken(tx, workspaceId, memberId, 'default')),
-      };
+    return this.change(workspaceId, by, async (change) => {
+      const memberId = await this.insertMember(change, email, role);
+      return { workspaceId, memberId, ...(await this.insertToken(change, memberId, 'default')) };
     });
   }
 
@@ -101,17 +146,22 @@ export class WorkspaceStore {
   }
 
   /** Removes a member and, by cascade, their keys; the last owner stays. */
-  async removeMember(workspaceId: string, memberId: string): Promise<string[]> {
-    return this.dataSource.transaction(async (tx) => {
+  async removeMember(
+    workspaceId: string,
+    memberId: string,
+    by: ChangeContext = adminCli(),
+  ): Promise<string[]> {
+    return this.change(workspaceId, by, async ({ tx, now }) => {
       // Lock the workspace's owners so two concurrent removals cannot both pass the check.
       const owners: { id: string }[] = await tx.query(
         `SELECT id FROM gateway.members WHERE workspace_id = $1 AND role = 'owner' FOR UPDATE`,
         [workspaceId],
       );
-      const member = isUuid(memberId)
+      const member: MemberRow | undefined = isUuid(memberId)
         ? (
             await tx.query(
-              `SELECT id, role FROM gateway.members WHERE workspace_id = $1 AND id = $2`,
+              `SELECT id, email, role, created_at FROM gateway.members
+                WHERE workspace_id = $1 AND id = $2 FOR UPDATE`,
               [workspaceId, memberId],
             )
           )[0]
@@ -120,11 +170,44 @@ export class WorkspaceStore {
       if (member.role === 'owner' && owners.length === 1) {
         throw new ApiError('conflict', 'last_owner', 'a workspace keeps at least one owner');
       }
-      const tokens: { id: string }[] = await tx.query(
-        `SELECT id FROM gateway.api_tokens WHERE member_id = $1`,
+      const tokens: TokenRow[] = await tx.query(
+        `SELECT id, name, member_id, hint, created_at, revoked_at FROM gateway.api_tokens
+          WHERE member_id = $1 ORDER BY created_at, id`,
         [memberId],
       );
       await tx.query(`DELETE FROM gateway.members WHERE id = $1`, [memberId]);
+      const live = tokens.filter((t) => t.revoked_at === null);
+      const removed = await this.log.append(tx, by, {
+        workspaceId,
+        streamId: memberStreamId(memberId),
+        expectedVersion: 1,
+        type: E.memberRemoved,
+        data: {
+          memberId,
+          email: member.email,
+          role: member.role,
+          revokedKeyIds: live.map((t) => t.id),
+          removedAt: now,
+        },
+        occurredAt: now,
+      });
+      for (const token of live) {
+        await this.log.append(tx, by, {
+          workspaceId,
+          streamId: apiKeyStreamId(token.id),
+          expectedVersion: 1,
+          type: E.apiKeyRevoked,
+          data: {
+            keyId: token.id,
+            memberId,
+            name: token.name,
+            hint: token.hint,
+            revokedAt: now,
+          },
+          occurredAt: now,
+          causationId: removed.id,
+        });
+      }
       return tokens.map((t) => t.id);
     });
   }
@@ -133,19 +216,25 @@ export class WorkspaceStore {
     workspaceId: string,
     memberId: string,
     name: string,
+    by: ChangeContext = adminCli(),
   ): Promise<IssuedCredentials> {
-    if (!(await this.getMember(workspaceId, memberId))) {
-      throw new ApiError(
-        'not_found',
-        'member_not_found',
-        `no member ${memberId} in this workspace`,
-      );
-    }
-    return {
-      workspaceId,
-      memberId,
-      ...(await insertToken(this.dataSource.manager, workspaceId, memberId, name)),
-    };
+    return this.change(workspaceId, by, async (change) => {
+      // Locks the member, so a removal cannot slip between the check and the new key.
+      const member = isUuid(memberId)
+        ? await change.tx.query(
+            `SELECT 1 FROM gateway.members WHERE workspace_id = $1 AND id = $2 FOR SHARE`,
+            [workspaceId, memberId],
+          )
+        : [];
+      if (member.length === 0) {
+        throw new ApiError(
+          'not_found',
+          'member_not_found',
+          `no member ${memberId} in this workspace`,
+        );
+      }
+      return { workspaceId, memberId, ...(await this.insertToken(change, memberId, name)) };
+    });
   }
 
   async listTokens(workspaceId: string): Promise<TokenInfo[]> {
@@ -157,20 +246,39 @@ export class WorkspaceStore {
     return rows.map(toTokenInfo);
   }
 
-  /** Revokes a key of this workspace; revoking twice is harmless. */
-  async revokeToken(workspaceId: string, tokenId: string): Promise<TokenInfo> {
+  /** Revokes a key of this workspace; revoking twice is harmless (and records nothing new). */
+  async revokeToken(
+    workspaceId: string,
+    tokenId: string,
+    by: ChangeContext = adminCli(),
+  ): Promise<TokenInfo> {
     if (!isUuid(tokenId)) throw new ApiError('not_found', 'token_not_found', `no token ${tokenId}`);
-    // A CTE so the driver hands back plain rows (a bare UPDATE returns [rows, count]).
-    const rows = await this.dataSource.query(
-      `WITH revoked AS (
-         UPDATE gateway.api_tokens SET revoked_at = coalesce(revoked_at, now())
-          WHERE workspace_id = $1 AND id = $2
-          RETURNING id, name, member_id, hint, created_at, revoked_at)
-       SELECT * FROM revoked`,
-      [workspaceId, tokenId],
-    );
-    if (!rows[0]) throw new ApiError('not_found', 'token_not_found', `no token ${tokenId}`);
-    return toTokenInfo(rows[0]);
+    return this.change(workspaceId, by, async ({ tx, now }) => {
+      const rows: TokenRow[] = await tx.query(
+        `SELECT id, name, member_id, hint, created_at, revoked_at FROM gateway.api_tokens
+          WHERE workspace_id = $1 AND id = $2 FOR UPDATE`,
+        [workspaceId, tokenId],
+      );
+      const token = rows[0];
+      if (!token) throw new ApiError('not_found', 'token_not_found', `no token ${tokenId}`);
+      if (token.revoked_at !== null) return toTokenInfo(token);
+      await tx.query(`UPDATE gateway.api_tokens SET revoked_at = $2 WHERE id = $1`, [tokenId, now]);
+      await this.log.append(tx, by, {
+        workspaceId,
+        streamId: apiKeyStreamId(tokenId),
+        expectedVersion: 1,
+        type: E.apiKeyRevoked,
+        data: {
+          keyId: tokenId,
+          memberId: token.member_id,
+          name: token.name,
+          hint: token.hint,
+          revokedAt: now,
+        },
+        occurredAt: now,
+      });
+      return toTokenInfo({ ...token, revoked_at: now });
+    });
   }
 
   /** The caller a live key belongs to, or undefined for an unknown or revoked key. */
@@ -191,33 +299,50 @@ export class WorkspaceStore {
       tokenId: row.id,
     };
   }
-}
 
-async function insertMember(tx: Runner, workspaceId: string, email: string, role: Role) {
-  const memberId = randomUUID();
-  try {
-    await tx.query(
-      `INSERT INTO gateway.members (id, workspace_id, email, role) VALUES ($1, $2, $3, $4)`,
-      [memberId, workspaceId, email.trim(), role],
-    );
-  } catch (error) {
-    if ((error as { code?: string }).code === '23505') {
-      throw new ApiError('conflict', 'member_exists', `${email} is already a member`);
+  private async insertMember(change: Change, email: string, role: Role): Promise<string> {
+    const memberId = randomUUID();
+    try {
+      await change.tx.query(
+        `INSERT INTO gateway.members (id, workspace_id, email, role) VALUES ($1, $2, $3, $4)`,
+        [memberId, change.workspaceId, email.trim(), role],
+      );
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') {
+        throw new ApiError('conflict', 'member_exists', `${email} is already a member`);
+      }
+      throw error;
     }
-    throw error;
+    await this.log.append(change.tx, change.by, {
+      workspaceId: change.workspaceId,
+      streamId: memberStreamId(memberId),
+      expectedVersion: 0,
+      type: E.memberAdded,
+      data: { memberId, email: email.trim(), role, addedAt: change.now },
+      occurredAt: change.now,
+    });
+    return memberId;
   }
-  return memberId;
-}
 
-async function insertToken(tx: Runner, workspaceId: string, memberId: string, name: string) {
-  const tokenId = randomUUID();
-  const token = generateTokenSecret();
-  await tx.query(
-    `INSERT INTO gateway.api_tokens (id, workspace_id, member_id, name, token_hash, hint)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [tokenId, workspaceId, memberId, name, hashTokenSecret(token), tokenHint(token)],
-  );
-  return { tokenId, token };
+  private async insertToken(change: Change, memberId: string, name: string) {
+    const tokenId = randomUUID();
+    const token = generateTokenSecret();
+    const hint = tokenHint(token);
+    await change.tx.query(
+      `INSERT INTO gateway.api_tokens (id, workspace_id, member_id, name, token_hash, hint)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [tokenId, change.workspaceId, memberId, name, hashTokenSecret(token), hint],
+    );
+    await this.log.append(change.tx, change.by, {
+      workspaceId: change.workspaceId,
+      streamId: apiKeyStreamId(tokenId),
+      expectedVersion: 0,
+      type: E.apiKeyIssued,
+      data: { keyId: tokenId, memberId, name, hint, issuedAt: change.now },
+      occurredAt: change.now,
+    });
+    return { tokenId, token };
+  }
 }
 
 function checkEmail(email: string): void {

@@ -70,6 +70,7 @@ export class CommandBus {
       workspaceId: context.workspaceId,
       correlationId: context.correlationId,
       actor: context.actor,
+      ...(context.actorKeyId === undefined ? {} : { actorKeyId: context.actorKeyId }),
       ...(context.idempotencyKey === undefined ? {} : { idempotencyKey: context.idempotencyKey }),
     });
   }

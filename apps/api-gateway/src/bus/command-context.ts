@@ -9,6 +9,8 @@ export interface CommandContext {
   workspaceId: string | null;
   /** A member id, or `system` / `github-webhook` for non-human callers. */
   actor: string;
+  /** The API key the member used (its id, never the key). */
+  actorKeyId?: string;
   idempotencyKey?: string;
 }
 
@@ -34,6 +36,7 @@ export function commandContextOf(request: FastifyRequest, auth: AuthContext): Co
     correlationId: request.id,
     workspaceId: auth.workspaceId,
     actor: auth.memberId,
+    actorKeyId: auth.tokenId,
     ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
   };
 }

@@ -8,4 +8,4 @@ import { IntegrationListCache } from './integration-list-cache.js';
   providers: [IntegrationReadModel, IntegrationListCache],
   exports: [IntegrationReadModel, IntegrationListCache],
 })
-export class IntegrationsModule {}
+export class GatewayIntegrationsModule {}

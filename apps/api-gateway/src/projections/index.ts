@@ -16,7 +16,6 @@
  */
 export * from './read-models.js';
 export * from './row-sql.js';
-export * from './projection-runner.js';
 export * from './projection-waiter.js';
 export * from './read-your-writes.js';
 export * from './integration-events.projection.js';

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import type { Envelope } from '#libs/contracts/src/index.js';
+import { Streams, type Envelope } from '#libs/contracts/src/index.js';
+import type { Projection } from '#libs/projections/src/index.js';
 import {
   evolveIntegration,
   evolveRule,
@@ -87,3 +88,12 @@ export async function writeIntegrationEvents(
     checkpoint,
   );
 }
+
+/** `gateway.integrations` and `gateway.rules`, from every integration and rule event. */
+export const integrationEventsProjection: Projection = {
+  name: INTEGRATION_EVENTS_PROJECTION,
+  stream: Streams.integrationEvents.name,
+  canHandle: (event) => event.type.startsWith('Integration') || event.type.startsWith('Rule'),
+  apply: writeIntegrationEvents,
+  checkpointInApply: true,
+};

@@ -24,6 +24,11 @@ export class ProjectionWaiter {
     private readonly pollMs = 200,
   ) {}
 
+  /** The highest position this replica knows the projection has applied. */
+  get position(): bigint {
+    return this.known;
+  }
+
   /** Called after each commit of the projection (here or on the leading replica). */
   applied(position: bigint): void {
     if (position <= this.known) return;

@@ -7,16 +7,14 @@ import {
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Subscription } from '@nats-io/transport-node';
-import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { Streams } from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
-import { BUS, DATA_SOURCE, LOGGER } from '#libs/service-kit/src/index.js';
+import { Projections } from '#libs/projections/src/index.js';
+import { BUS, DATA_SOURCE } from '#libs/service-kit/src/index.js';
 import {
-  writeIntegrationEvents,
+  integrationEventsProjection,
   INTEGRATION_EVENTS_PROJECTION,
 } from './integration-events.projection.js';
-import { ProjectionRunner } from './projection-runner.js';
 import { ProjectionWaiter } from './projection-waiter.js';
 import { ReadModelChanges } from './read-model-changes.js';
 
@@ -47,33 +45,26 @@ const FLUSH_BOUND_MS = 100;
   exports: [INTEGRATION_READ_MODEL, ReadModelChanges],
 })
 export class ProjectionsModule implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly runner: ProjectionRunner;
   private readonly replicaId = randomUUID();
   private subscription: Subscription | undefined;
 
   constructor(
-    @Inject(DATA_SOURCE) dataSource: DataSource,
     @Inject(BUS) private readonly bus: Bus,
-    @Inject(LOGGER) logger: Logger,
+    @Inject(Projections) projections: Projections,
     @Inject(ReadModelChanges) private readonly changes: ReadModelChanges,
   ) {
-    this.runner = new ProjectionRunner(
-      {
-        name: INTEGRATION_EVENTS_PROJECTION,
-        stream: Streams.integrationEvents.name,
-        writeBatch: writeIntegrationEvents,
-      },
-      dataSource,
-      bus,
-      logger,
-      async (position, workspaceIds) => {
+    projections.run(integrationEventsProjection, {
+      onApplied: async ({ checkpoint, events }) => {
+        const workspaceIds = [
+          ...new Set(events.flatMap((e) => (e.workspaceId ? [e.workspaceId] : []))),
+        ];
         // Tell the other replicas first, and wait until the NATS server has taken the notice
         // (it forwards it before answering the flush): their caches drop stale lists before
         // this replica answers the command that caused the change.
-        await this.broadcast(position, workspaceIds);
-        changes.emit({ position, workspaceIds });
+        await this.broadcast(checkpoint.position, workspaceIds);
+        changes.emit({ position: checkpoint.position, workspaceIds });
       },
-    );
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -92,12 +83,10 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnModuleDestro
         }
       },
     });
-    this.runner.start();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  onModuleDestroy(): void {
     this.subscription?.unsubscribe();
-    await this.runner.stop();
   }
 
   private async broadcast(position: bigint, workspaceIds: string[]): Promise<void> {

@@ -3,4 +3,4 @@ import { RuleReadModel } from './rule-read-model.js';
 import { RulesController } from './rules.controller.js';
 
 @Module({ controllers: [RulesController], providers: [RuleReadModel] })
-export class RulesModule {}
+export class GatewayRulesModule {}

@@ -5,8 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * first-seen, last-seen and resolved times; every opening and resolution is kept as history. The
  * scan row keeps the checks the last scan skipped for want of a permission.
  */
-export class GithubFindingLifecycle1764000011000 implements MigrationInterface {
-  name = 'GithubFindingLifecycle1764000011000';
+export class GithubFindingLifecycle1764000019000 implements MigrationInterface {
+  name = 'GithubFindingLifecycle1764000019000';
 
   async up(runner: QueryRunner): Promise<void> {
     await runner.query(`

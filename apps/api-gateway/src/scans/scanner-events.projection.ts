@@ -1,6 +1,8 @@
 import type { EntityManager } from 'typeorm';
+import type { Projection } from '#libs/projections/src/index.js';
 import {
   ScannerEventTypes,
+  Streams,
   type Envelope,
   type FindingChangedData,
   type RepoRemovedData,
@@ -13,6 +15,16 @@ export const SCANNER_EVENTS_PROJECTION = 'gateway-scanner-events';
 const SEVERITY_RANK: Record<string, number> = { low: 1, medium: 2, high: 3, critical: 4 };
 
 type Db = Pick<EntityManager, 'query'>;
+
+/** The scan, repository and findings read models, from SCANNER_EVENTS. */
+export const scannerEventsProjection: Projection = {
+  name: SCANNER_EVENTS_PROJECTION,
+  stream: Streams.scannerEvents.name,
+  canHandle: (event) => !!event.workspaceId,
+  async apply(tx, events) {
+    for (const event of events) await applyScannerEvent(tx, event);
+  },
+};
 
 /** Applies one SCANNER_EVENTS event to the scan, repository and findings read models. */
 export async function applyScannerEvent(tx: Db, event: Envelope<string, unknown>): Promise<void> {

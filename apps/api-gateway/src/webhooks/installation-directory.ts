@@ -1,155 +1,133 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
-import type { Logger } from 'pino';
+import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { IntegrationSubjects, Streams, type Envelope } from '#libs/contracts/src/index.js';
-import type { Bus } from '#libs/messaging/src/index.js';
-import { BUS, DATA_SOURCE, LOGGER } from '#libs/service-kit/src/index.js';
+import { IntegrationSubjects, Streams } from '#libs/contracts/src/index.js';
+import { Projections, type Db, type Projection } from '#libs/projections/src/index.js';
+import { DATA_SOURCE } from '#libs/service-kit/src/index.js';
 import { installationChangeOf, type InstallationOwner } from './installations.projection.js';
 
+export const INSTALLATIONS_PROJECTION = 'gateway-github-installations';
+
 /**
- * Maps a GitHub App installation to the workspace that connected it. Every gateway replica reads
- * the integration events itself (an ordered consumer), so each knows every connect and
- * disconnect; the table `gateway.github_installations` keeps the map and the stream position it
- * reached, so a restart resumes there instead of replaying the whole stream.
+ * `gateway.github_installations`: which workspace (and integration) has each GitHub App
+ * installation connected, folded from the integration events by the service's projection runner
+ * (a batch at a time, checkpointed; an event it cannot apply is parked, never skipped).
  */
+export const installationsProjection: Projection = {
+  name: INSTALLATIONS_PROJECTION,
+  stream: Streams.integrationEvents.name,
+  subject: `${IntegrationSubjects.events}.>`,
+  canHandle: (event) => (event.data as { provider?: string } | null)?.provider === 'github',
+  async apply(tx, events) {
+    const integrationIds = events.flatMap((e) => {
+      const id = (e.data as { integrationId?: unknown }).integrationId;
+      return typeof id === 'string' ? [id] : [];
+    });
+    const byIntegration = new Map<string, number>();
+    const byInstallation = new Map<number, InstallationOwner>();
+    for (const row of await loadOwners(tx, integrationIds)) {
+      byIntegration.set(row.integrationId, row.installationId);
+      byInstallation.set(row.installationId, row);
+    }
+    const changed = new Map<number, InstallationOwner | null>();
+    const forget = (installationId: number) => {
+      const owner = byInstallation.get(installationId);
+      if (owner) byIntegration.delete(owner.integrationId);
+      byInstallation.delete(installationId);
+      changed.set(installationId, null);
+    };
+    for (const event of events) {
+      const change = installationChangeOf(event, (id) => byIntegration.get(id));
+      if (!change) continue;
+      forget(change.installationId);
+      if (change.owner === null) continue;
+      // An integration reconnected with another installation no longer owns its old one.
+      const previous = byIntegration.get(change.owner.integrationId);
+      if (previous !== undefined) forget(previous);
+      byIntegration.set(change.owner.integrationId, change.installationId);
+      byInstallation.set(change.installationId, change.owner);
+      changed.set(change.installationId, change.owner);
+    }
+    if (changed.size === 0) return;
+    await tx.query(
+      `INSERT INTO gateway.github_installations
+         (installation_id, workspace_id, integration_id, stream_seq, updated_at)
+       SELECT x.installation_id, x.workspace_id, x.integration_id, 0, now()
+       FROM jsonb_to_recordset($1::jsonb) AS x(installation_id bigint, workspace_id text, integration_id text)
+       ON CONFLICT (installation_id) DO UPDATE
+         SET workspace_id = EXCLUDED.workspace_id, integration_id = EXCLUDED.integration_id,
+             updated_at = now()`,
+      [
+        JSON.stringify(
+          [...changed].map(([installationId, owner]) => ({
+            installation_id: installationId,
+            workspace_id: owner?.workspaceId ?? null,
+            integration_id: owner?.integrationId ?? null,
+          })),
+        ),
+      ],
+    );
+  },
+};
+
+async function loadOwners(
+  db: Db,
+  integrationIds: string[],
+): Promise<Array<InstallationOwner & { installationId: number }>> {
+  if (integrationIds.length === 0) return [];
+  const rows: Array<{ installation_id: string; workspace_id: string; integration_id: string }> =
+    await db.query(
+      `SELECT installation_id, workspace_id, integration_id FROM gateway.github_installations
+       WHERE integration_id = ANY($1::text[])`,
+      [integrationIds],
+    );
+  return rows.map((r) => ({
+    installationId: Number(r.installation_id),
+    workspaceId: r.workspace_id,
+    integrationId: r.integration_id,
+  }));
+}
+
+/** How often an unknown installation may ask whether the projection has caught up. */
+const CURRENT_CHECK_MS = 1_000;
+
+/** Maps a GitHub App installation to the workspace that connected it, for webhook intake. */
 @Injectable()
-export class InstallationDirectory implements OnModuleInit, OnModuleDestroy {
-  private readonly byInstallation = new Map<number, InstallationOwner>();
-  private readonly byIntegration = new Map<string, number>();
-  private position = 0;
-  private messages: ConsumerMessages | undefined;
-  private stopped = false;
+export class InstallationDirectory {
   private caughtUp = false;
+  private checkedAt = 0;
 
   constructor(
-    @Inject(BUS) private readonly bus: Bus,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
-
-  /**
-   * False until the map holds every connect and disconnect that was on the bus at start: an
-   * installation missing from it before then may just not be read yet.
-   */
-  get current(): boolean {
-    return this.caughtUp;
+    @Inject(Projections) private readonly projections: Projections,
+  ) {
+    projections.run(installationsProjection);
   }
 
   /** The workspace (and integration) that has this installation connected now, if any. */
-  ownerOf(installationId: number): InstallationOwner | undefined {
-    return this.byInstallation.get(installationId);
-  }
-
-  async onModuleInit(): Promise<void> {
-    const rows = await this.dataSource.query<
-      {
-        installation_id: string;
-        workspace_id: string | null;
-        integration_id: string | null;
-        stream_seq: string;
-      }[]
-    >(
-      `SELECT installation_id, workspace_id, integration_id, stream_seq FROM gateway.github_installations`,
-    );
-    for (const row of rows) {
-      if (row.workspace_id && row.integration_id) {
-        this.remember(Number(row.installation_id), {
-          workspaceId: row.workspace_id,
-          integrationId: row.integration_id,
-        });
-      }
-      this.position = Math.max(this.position, Number(row.stream_seq));
-    }
-    const caughtUp = this.follow();
-    // Start serving once the map is current, but never hang the start on a slow bus.
-    await Promise.race([caughtUp, new Promise((r) => setTimeout(r, 5_000).unref())]);
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    await this.messages?.close().catch(() => undefined);
-  }
-
-  /** Resolves once every event that was on the bus when it started has been applied. */
-  private async follow(): Promise<void> {
-    let markCaughtUp!: () => void;
-    const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve)).then(() => {
-      this.caughtUp = true;
-    });
-    const consumer = await this.bus.js.consumers.get(Streams.integrationEvents.name, {
-      // One subject as a string: nats-server 2.9 (Debian's) knows no `filter_subjects` list.
-      filter_subjects: `${IntegrationSubjects.events}.>`,
-      ...(this.position > 0
-        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.position + 1 }
-        : { deliver_policy: DeliverPolicy.All }),
-    });
-    this.messages = await consumer.consume();
-    let received = 0;
-    let applied = 0;
-    void (async () => {
-      for await (const msg of this.messages!) {
-        received++;
-        try {
-          await this.apply(msg.json<Envelope>(), msg.seq);
-        } catch (error) {
-          this.logger.error({ err: error, seq: msg.seq }, 'installation map: event not applied');
-        }
-        applied++;
-        if (msg.info.pending === 0) markCaughtUp();
-      }
-    })().catch((error: unknown) => {
-      if (!this.stopped) this.logger.error({ err: error }, 'installation map stopped following');
-    });
-    // Nothing (more) to read: the map is current as soon as what arrived is applied. Pending
-    // counts only this consumer's subjects, so later rule events do not hold it back.
-    const { num_pending } = await consumer.info();
-    if (num_pending === 0) {
-      while (applied < received) await new Promise((r) => setTimeout(r, 5));
-      markCaughtUp();
-    }
-    return caughtUp;
-  }
-
-  private async apply(event: Envelope, seq: number): Promise<void> {
-    if (seq <= this.position) return;
-    const change = installationChangeOf(event, (integrationId) =>
-      this.byIntegration.get(integrationId),
-    );
-    if (change) {
+  async ownerOf(installationId: number): Promise<InstallationOwner | undefined> {
+    const rows: Array<{ workspace_id: string; integration_id: string }> =
       await this.dataSource.query(
-        `INSERT INTO gateway.github_installations
-           (installation_id, workspace_id, integration_id, stream_seq, updated_at)
-         VALUES ($1, $2, $3, $4, now())
-         ON CONFLICT (installation_id) DO UPDATE
-           SET workspace_id = EXCLUDED.workspace_id, integration_id = EXCLUDED.integration_id,
-               stream_seq = EXCLUDED.stream_seq, updated_at = now()
-           WHERE gateway.github_installations.stream_seq < EXCLUDED.stream_seq`,
-        [
-          change.installationId,
-          change.owner?.workspaceId ?? null,
-          change.owner?.integrationId ?? null,
-          seq,
-        ],
+        `SELECT workspace_id, integration_id FROM gateway.github_installations
+         WHERE installation_id = $1 AND workspace_id IS NOT NULL`,
+        [installationId],
       );
-      if (change.owner === null) this.forget(change.installationId);
-      else this.remember(change.installationId, change.owner);
-    }
-    this.position = seq;
+    return rows[0]
+      ? { workspaceId: rows[0].workspace_id, integrationId: rows[0].integration_id }
+      : undefined;
   }
 
-  private remember(installationId: number, owner: InstallationOwner): void {
-    this.forget(installationId);
-    // An integration reconnected with another installation no longer owns its old one.
-    const previous = this.byIntegration.get(owner.integrationId);
-    if (previous !== undefined) this.byInstallation.delete(previous);
-    this.byInstallation.set(installationId, owner);
-    this.byIntegration.set(owner.integrationId, installationId);
-  }
-
-  private forget(installationId: number): void {
-    const owner = this.byInstallation.get(installationId);
-    if (owner !== undefined) this.byIntegration.delete(owner.integrationId);
-    this.byInstallation.delete(installationId);
+  /**
+   * False until the projection has once caught up with the integration events: an installation
+   * missing before then may just not be read yet. Asked at most once a second.
+   */
+  async current(): Promise<boolean> {
+    if (this.caughtUp || Date.now() - this.checkedAt < CURRENT_CHECK_MS) return this.caughtUp;
+    this.checkedAt = Date.now();
+    const status = await this.projections
+      .get(INSTALLATIONS_PROJECTION)
+      ?.status()
+      .catch(() => undefined);
+    this.caughtUp = status?.lag === 0 && status.state !== 'starting';
+    return this.caughtUp;
   }
 }

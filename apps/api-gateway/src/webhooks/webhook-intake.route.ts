@@ -7,6 +7,7 @@ import { BusUnavailable, DeliveryPublisher, DeliveryTooLargeForBus } from './del
 import { InstallationDirectory } from './installation-directory.js';
 import { IntakeCounters } from './intake-counters.js';
 import { readDelivery } from './read-delivery.js';
+import { ReplayGuard } from './replay-guard.js';
 import { SignatureVerifier } from './signature.js';
 import type { WebhookConfig } from './webhook.config.js';
 
@@ -38,6 +39,7 @@ export class WebhookIntakeRoute implements OnModuleInit {
     private readonly publisher: DeliveryPublisher,
     private readonly installations: InstallationDirectory,
     private readonly counters: IntakeCounters,
+    private readonly replays: ReplayGuard,
     @Inject(SERVICE_CONFIG) private readonly config: WebhookConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -105,8 +107,8 @@ export class WebhookIntakeRoute implements OnModuleInit {
     const owner =
       delivery.installationId === null
         ? undefined
-        : this.installations.ownerOf(delivery.installationId);
-    if (owner === undefined && !this.installations.current) {
+        : await this.installations.ownerOf(delivery.installationId);
+    if (owner === undefined && !(await this.installations.current())) {
       this.counters.count('map_not_current');
       return sendError(
         reply,
@@ -131,6 +133,14 @@ export class WebhookIntakeRoute implements OnModuleInit {
         deliveryId: delivery.deliveryId,
         status: 'ignored',
         reason: 'unknown_installation',
+      });
+    }
+    if (await this.replays.isReplay(rawBody, delivery.deliveryId)) {
+      this.counters.count('duplicate', delivery.event);
+      return reply.status(202).send({
+        deliveryId: delivery.deliveryId,
+        status: 'duplicate',
+        reason: 'body_already_accepted',
       });
     }
     try {

@@ -15,6 +15,8 @@ export const webhookEnv = {
     .default(25 * 1024 * 1024),
   /** How long intake waits for JetStream to store a delivery before answering 503. */
   GITHUB_WEBHOOK_PUBLISH_TIMEOUT_MS: z.coerce.number().int().positive().default(3_000),
+  /** How long an accepted body stays known, so a replay of it under a new id is a duplicate. */
+  GITHUB_WEBHOOK_REPLAY_WINDOW_HOURS: z.coerce.number().int().positive().default(72),
 };
 
 export type WebhookConfig = z.infer<z.ZodObject<typeof webhookEnv>>;

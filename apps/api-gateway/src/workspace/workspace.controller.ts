@@ -20,6 +20,7 @@ import {
   ROLES,
   WorkspaceStore,
   type AuthContext,
+  type ChangeContext,
   type Role,
 } from '../auth/index.js';
 import { ApiError } from '../errors/api-error.js';
@@ -70,7 +71,7 @@ export class WorkspaceController {
     const { email, role } = validate(NewMember, body);
     this.ownerOnly(auth, role, 'add another owner');
     return this.tokenShownOnce(auth, request, body, reply, async () => {
-      const issued = await this.store.addMember(auth.workspaceId, email, role);
+      const issued = await this.store.addMember(auth.workspaceId, email, role, by(request, auth));
       return {
         member: await this.store.getMember(auth.workspaceId, issued.memberId),
         token: issued.token as string | null,
@@ -82,10 +83,14 @@ export class WorkspaceController {
   @Delete('members/:id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Remove a member and revoke their keys' })
-  async removeMember(@Auth() auth: AuthContext, @Param('id') id: string) {
+  async removeMember(
+    @Auth() auth: AuthContext,
+    @Param('id') id: string,
+    @Req() request: FastifyRequest,
+  ) {
     const target = await this.store.getMember(auth.workspaceId, id);
     if (target) this.ownerOnly(auth, target.role, 'remove an owner');
-    const tokenIds = await this.store.removeMember(auth.workspaceId, id);
+    const tokenIds = await this.store.removeMember(auth.workspaceId, id, by(request, auth));
     this.invalidation.announce({ memberIds: [id], tokenIds });
   }
 
@@ -115,7 +120,12 @@ export class WorkspaceController {
       this.ownerOnly(auth, target.role, 'issue a key for an owner');
     }
     return this.tokenShownOnce(auth, request, body, reply, async () => {
-      const issued = await this.store.issueToken(auth.workspaceId, memberId ?? auth.memberId, name);
+      const issued = await this.store.issueToken(
+        auth.workspaceId,
+        memberId ?? auth.memberId,
+        name,
+        by(request, auth),
+      );
       const info = (await this.store.listTokens(auth.workspaceId)).find(
         (t) => t.id === issued.tokenId,
       );
@@ -160,13 +170,22 @@ export class WorkspaceController {
 
   @Delete('tokens/:id')
   @ApiOperation({ summary: 'Revoke an API key; it stops working at once' })
-  async revokeToken(@Auth() auth: AuthContext, @Param('id') id: string) {
+  async revokeToken(
+    @Auth() auth: AuthContext,
+    @Param('id') id: string,
+    @Req() request: FastifyRequest,
+  ) {
     const existing = (await this.store.listTokens(auth.workspaceId)).find((t) => t.id === id);
     if (!existing) throw new ApiError('not_found', 'token_not_found', `no token ${id}`);
     const owner = await this.store.getMember(auth.workspaceId, existing.memberId);
     if (owner) this.ownerOnly(auth, owner.role, 'revoke a key of an owner');
-    const token = await this.store.revokeToken(auth.workspaceId, id);
+    const token = await this.store.revokeToken(auth.workspaceId, id, by(request, auth));
     this.invalidation.announce({ tokenIds: [id] });
     return token;
   }
+}
+
+/** The member and key making a change over HTTP, and the request it belongs to. */
+function by(request: FastifyRequest, auth: AuthContext): ChangeContext {
+  return { actor: auth.memberId, actorKeyId: auth.tokenId, correlationId: request.id };
 }

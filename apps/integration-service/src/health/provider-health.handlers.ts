@@ -6,12 +6,11 @@ import {
   IntegrationSubjects,
   ok,
   type IntegrationHealthResult,
-  type IntegrationView,
   type Reply,
 } from '#libs/contracts/src/index.js';
 import { currentCredentials } from '../credentials/current-credentials.js';
 import { parseHealth, unknownProvider } from '../integrations/parse-commands.js';
-import { readIntegrationView } from '../write-side/repositories.js';
+import { connectedIntegrationOf, readIntegrationView } from '../write-side/repositories.js';
 import { WRITE_SIDE, type WriteSide } from '../write-side/write-side.js';
 import { HealthCheckUnavailable, ProviderHealthChecker } from './provider-health-checker.js';
 
@@ -33,7 +32,7 @@ export class ProviderHealthHandlers {
       if (!findProvider(provider)) return unknownProvider(provider);
       const integration = integrationId
         ? await readIntegrationView(this.w.pool, envelope.workspaceId!, integrationId)
-        : await this.connectedOf(envelope.workspaceId!, provider);
+        : await connectedIntegrationOf(this.w.pool, envelope.workspaceId!, provider);
       if (!integration || integration.provider !== provider || integration.status !== 'connected') {
         return fail('not_found', 'not_connected', `${provider} is not connected`);
       }
@@ -52,17 +51,5 @@ export class ProviderHealthHandlers {
         throw error;
       }
     });
-  }
-
-  private async connectedOf(
-    workspaceId: string,
-    provider: string,
-  ): Promise<IntegrationView | undefined> {
-    const { rows } = await this.w.pool.query<{ view: IntegrationView }>(
-      `SELECT view FROM integration.integrations
-       WHERE workspace_id = $1 AND provider = $2 AND status = 'connected' ORDER BY created_at, id LIMIT 1`,
-      [workspaceId, provider],
-    );
-    return rows[0]?.view;
   }
 }

@@ -36,6 +36,11 @@ import {
 } from './parse-commands.js';
 import { findProvider } from '#libs/contracts/src/index.js';
 import { randomUUID } from 'node:crypto';
+import {
+  GITHUB_INSTALLATIONS,
+  type GithubConnectConfig,
+  type GithubInstallations,
+} from '../github-installations/github-installations.js';
 
 const notFound = (id: string) =>
   fail('not_found', 'integration_not_found', `integration ${id} does not exist`);
@@ -43,7 +48,10 @@ const notFound = (id: string) =>
 /** NATS in, load the stream, decide, append: thin on purpose, the rules live in `decide`. */
 @Controller()
 export class IntegrationHandlers {
-  constructor(@Inject(WRITE_SIDE) private readonly w: WriteSide) {}
+  constructor(
+    @Inject(WRITE_SIDE) private readonly w: WriteSide,
+    @Inject(GITHUB_INSTALLATIONS) private readonly github: GithubInstallations,
+  ) {}
 
   @MessagePattern(IntegrationSubjects.connect)
   connect(@Payload() message: unknown): Promise<Reply<IntegrationView>> {
@@ -64,6 +72,8 @@ export class IntegrationHandlers {
       }
       const decision = decideIntegration(state, { kind: 'connect', ...parsed.value }, uow.now);
       if (!decision.ok) return { ok: false, error: decision.error };
+      const refused = await this.admitGithub(uow, provider.name, state.id, parsed.value.config);
+      if (refused) return refused;
       const next = await this.append(uow, state, decision.events);
       return ok(toIntegrationView(next));
     });
@@ -84,6 +94,7 @@ export class IntegrationHandlers {
       const decision = decideIntegration(state, { kind: 'disconnect', reason }, uow.now);
       if (!decision.ok) return { ok: false, error: decision.error };
       const next = await this.append(uow, state, decision.events);
+      await this.github.release(uow.client, uow.workspaceId, state.id);
       const disabledRuleIds = await disableDependentRules(uow, {
         provider: state.provider,
         integrationId: state.id,
@@ -102,6 +113,13 @@ export class IntegrationHandlers {
       const state = await loadIntegration(this.w.store, uow.client, randomUUID());
       const decision = decideIntegration(state, { kind: 'create', ...parsed.value }, uow.now);
       if (!decision.ok) return { ok: false, error: decision.error };
+      const refused = await this.admitGithub(
+        uow,
+        parsed.value.provider.name,
+        state.id,
+        parsed.value.config,
+      );
+      if (refused) return refused;
       return ok(toIntegrationView(await this.append(uow, state, decision.events)));
     });
   }
@@ -176,6 +194,7 @@ export class IntegrationHandlers {
       if (!decision.ok) return { ok: false, error: decision.error };
       await this.append(uow, state, decision.events);
       await this.w.vault.shred(uow.client, state.id);
+      await this.github.release(uow.client, uow.workspaceId, state.id);
       const disabledRuleIds = await disableDependentRules(uow, {
         provider: state.provider,
         integrationId: state.id,
@@ -232,6 +251,22 @@ export class IntegrationHandlers {
       }
       return ok(events.map(toHistoryEntry));
     });
+  }
+
+  /** GitHub connects name an installation that must belong to this workspace alone. */
+  private admitGithub(
+    uow: UnitOfWork,
+    provider: string,
+    integrationId: string,
+    config: Record<string, unknown>,
+  ): Promise<Reply<never> | undefined> {
+    if (provider !== 'github') return Promise.resolve(undefined);
+    return this.github.admit(
+      uow.client,
+      uow.workspaceId,
+      integrationId,
+      config as unknown as GithubConnectConfig,
+    );
   }
 
   private visible(state: IntegrationState, uow: UnitOfWork): boolean {

@@ -2,4 +2,4 @@ import { Module } from '@nestjs/common';
 import { IntegrationHandlers } from './integration.handlers.js';
 
 @Module({ controllers: [IntegrationHandlers] })
-export class IntegrationsModule {}
+export class IntegrationCommandsModule {}

@@ -79,6 +79,7 @@ describe('provider catalog', () => {
     ).toEqual([
       { name: 'title', required: true },
       { name: 'body', required: false },
+      { name: 'labels', required: false },
     ]);
   });
 });

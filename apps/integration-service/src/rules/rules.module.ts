@@ -2,4 +2,4 @@ import { Module } from '@nestjs/common';
 import { RuleHandlers } from './rule.handlers.js';
 
 @Module({ controllers: [RuleHandlers] })
-export class RulesModule {}
+export class RuleCommandsModule {}

@@ -161,6 +161,20 @@ export async function integrationForProvider(
   }
 }
 
+/** The workspace's connected integration of a provider (its oldest, when there are several). */
+export async function connectedIntegrationOf(
+  on: Queryable,
+  workspaceId: string,
+  provider: string,
+): Promise<IntegrationView | undefined> {
+  const { rows } = await on.query<{ view: IntegrationView }>(
+    `SELECT view FROM integration.integrations
+     WHERE workspace_id = $1 AND provider = $2 AND status = 'connected' ORDER BY created_at, id LIMIT 1`,
+    [workspaceId, provider],
+  );
+  return rows[0]?.view;
+}
+
 export async function readIntegrationView(
   on: Queryable,
   workspaceId: string,

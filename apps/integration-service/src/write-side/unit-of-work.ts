@@ -51,6 +51,7 @@ export class UnitOfWork {
           correlationId: this.command.correlationId,
           causationId: e.causationId ?? this.command.id,
           actor: this.command.actor ?? null,
+          actorKeyId: this.command.actorKeyId ?? null,
         },
       })),
       this.client,

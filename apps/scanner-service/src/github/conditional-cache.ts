@@ -12,7 +12,9 @@ export interface CachedPage {
  * Loaded once per scan into memory: one query instead of one per repository.
  */
 export class ConditionalCache {
-  private readonly dirty = new Set<string>();
+  /** Pages not yet written, each with the number of its latest `put`. */
+  private readonly dirty = new Map<string, number>();
+  private puts = 0;
 
   private constructor(
     private readonly dataSource: DataSource,
@@ -40,14 +42,20 @@ export class ConditionalCache {
   /** Remembers a page now; it reaches the database with the next `flush` (batched). */
   put(url: string, page: CachedPage): void {
     this.pages.set(url, page);
-    this.dirty.add(url);
+    this.dirty.set(url, ++this.puts);
   }
 
-  /** Writes the pages remembered since the last flush, in one statement. */
-  async flush(db: Pick<DataSource, 'query'> = this.dataSource): Promise<void> {
-    if (this.dirty.size === 0) return;
-    const urls = [...this.dirty];
-    this.dirty.clear();
+  /**
+   * Writes the pages remembered since the last flush, in one statement. A page counts as saved
+   * only once that is durable (and it was not put again meanwhile), so a failed flush leaves them
+   * for the next one: on its own (no `tx`) once the statement succeeds; inside a transaction only
+   * when the caller, after the commit, calls the function this returns.
+   */
+  async flush(tx?: Pick<DataSource, 'query'>): Promise<() => void> {
+    if (this.dirty.size === 0) return () => undefined;
+    const db = tx ?? this.dataSource;
+    const writing = new Map(this.dirty);
+    const urls = [...writing.keys()];
     await db.query(
       `INSERT INTO scanner.http_cache (workspace_id, url, etag, body, next_url)
        SELECT $1, x.url, x.etag, x.body, x.next_url
@@ -64,6 +72,11 @@ export class ConditionalCache {
         ),
       ],
     );
+    const saved = () => {
+      for (const [url, put] of writing) if (this.dirty.get(url) === put) this.dirty.delete(url);
+    };
+    if (!tx) saved();
+    return saved;
   }
 
   static async clear(dataSource: DataSource, workspaceId: string): Promise<number> {

@@ -65,13 +65,7 @@ export class GithubApp {
         privateKey: this.privateKey!,
         installationId: Number(installationId),
       },
-      // Octokit logs every non-2xx answer, 304s included; failures that matter surface as errors.
-      log: {
-        debug: () => undefined,
-        info: () => undefined,
-        warn: (message: string) => log.debug({ octokit: message }, 'octokit warning'),
-        error: (message: string) => log.debug({ octokit: message }, 'octokit error'),
-      },
+      log: quietLog(log),
       throttle: {
         id: `installation-${installationId}`,
         // Octokit accepts its own Bottleneck groups here, though its types do not say so.
@@ -108,13 +102,7 @@ export class GithubApp {
       baseUrl: this.baseUrl,
       authStrategy: createAppAuth,
       auth: { appId: Number(this.config.GITHUB_APP_ID), privateKey: this.privateKey! },
-      // Failures surface as errors to the caller; Octokit's own console lines would be noise.
-      log: {
-        debug: () => undefined,
-        info: () => undefined,
-        warn: (message: string) => this.logger.debug({ octokit: message }, 'octokit warning'),
-        error: (message: string) => this.logger.debug({ octokit: message }, 'octokit error'),
-      },
+      log: quietLog(this.logger),
       throttle: {
         id: 'app',
         onRateLimit: () => false,
@@ -123,4 +111,17 @@ export class GithubApp {
       retry: { retries: 1, retryAfterBaseValue: this.config.GITHUB_RETRY_BASE_MS },
     });
   }
+}
+
+/**
+ * Octokit logs every non-2xx answer, 304s and expected 404s included; failures that matter
+ * surface as errors, so its own lines go to debug.
+ */
+function quietLog(log: Logger) {
+  return {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (message: string) => log.debug({ octokit: message }, 'octokit warning'),
+    error: (message: string) => log.debug({ octokit: message }, 'octokit error'),
+  };
 }

@@ -172,7 +172,7 @@ export class GithubReader {
   ) {}
 
   /** Stores the answers cached since the last flush (see ConditionalCache). */
-  flushCache(db?: Parameters<ConditionalCache['flush']>[0]): Promise<void> {
+  flushCache(db?: Parameters<ConditionalCache['flush']>[0]): Promise<() => void> {
     return this.cache.flush(db);
   }
 

@@ -1,7 +1,7 @@
 /**
  * The repository inventory's API for the rest of the scanner, notably the webhooks processor
  * (apps/scanner-service/src/webhooks/, issue 6). Inject `InventoryService` (exported by
- * `ScansModule`, global) and call:
+ * `ScannerScansModule`, global) and call:
  *
  * - `upsertRepo(workspaceId, repo)`: a repository created, edited, publicized/privatized,
  *   archived/unarchived or transferred in: stores the basic facts, publishes `ReposUpdated`, and
@@ -124,8 +124,9 @@ export class InventoryService {
     ]);
     const record = await readRepository(fresh, listed, context);
     const runnable = runnableChecks(granted, this.deps.baseline);
+    let cacheSaved = () => undefined as void;
     await this.deps.dataSource.transaction(async (tx) => {
-      await fresh.flushCache(tx);
+      cacheSaved = await fresh.flushCache(tx);
       await this.deps.inventory.upsertListed(workspaceId, [listed], null, tx);
       await this.deps.inventory.saveScanned(workspaceId, [record], tx);
       await this.deps.findings.record(
@@ -135,6 +136,7 @@ export class InventoryService {
         { cause: 'webhook' },
       );
     });
+    cacheSaved();
     await this.deps.outbox.publishPending(workspaceId);
     await this.publishRepos(workspaceId, [record.githubId]);
     return record;

@@ -75,6 +75,7 @@ export class ResultWriter {
       this.deps;
     const workspaceId = this.scan.workspaceId;
     try {
+      let cacheSaved = () => undefined as void;
       const result = await dataSource.transaction(async (tx) => {
         const scanned = batch.flatMap((o) => (o.record ? [o.record] : []));
         await inventory.saveScanned(workspaceId, scanned, tx);
@@ -92,7 +93,7 @@ export class ResultWriter {
           batch.filter((o) => !o.record).map((o) => o.githubId),
           tx,
         );
-        await cache.flush(tx);
+        cacheSaved = await cache.flush(tx);
         return scans.finishRepos(
           tx,
           this.scan.id,
@@ -103,6 +104,7 @@ export class ResultWriter {
           })),
         );
       });
+      cacheSaved();
       reporter.reposFinished(result.counters, result.counted);
       // Published after commit; what fails here goes out with the next batch or at completion.
       void this.deps.outbox.publishPending(workspaceId).catch(() => undefined);

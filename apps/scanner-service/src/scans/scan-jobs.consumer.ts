@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { nanos } from '@nats-io/transport-node';
 import { AckPolicy, type JsMsg } from '@nats-io/jetstream';
 import type { ScanJob } from '#libs/contracts/src/index.js';
-import type { Bus } from '#libs/messaging/src/index.js';
+import { parkAndAck, type Bus } from '#libs/messaging/src/index.js';
 import { SCAN_JOBS_CONSUMER, SCAN_JOBS_STREAM } from './scan-jobs.js';
 
 export type JobHandler = (job: ScanJob, signal: AbortSignal, msg: JsMsg) => Promise<void>;
@@ -14,6 +14,8 @@ export interface ScanJobsConsumerOptions {
   ackWaitMs: number;
   /** Delay before a failed job is tried again. */
   retryDelayMs: number;
+  /** Deliveries of one job before it is parked in DEAD_LETTERS and the queue moves on. */
+  maxDeliveries: number;
 }
 
 /**
@@ -21,6 +23,8 @@ export interface ScanJobsConsumerOptions {
  * share, so each job runs once. A running job keeps its message alive (`working()`); a replica
  * that dies stops doing so and the job is redelivered to another one after `ackWaitMs`, which
  * resumes it from its checkpoint. On shutdown, running jobs are interrupted and handed back at once.
+ * A job that fails `maxDeliveries` times (or was handed out more often than that, e.g. because it
+ * kills the replica that runs it) is parked in DEAD_LETTERS (`npm run admin -- dead-letters`).
  */
 export class ScanJobsConsumer {
   private readonly abort = new AbortController();
@@ -80,6 +84,11 @@ export class ScanJobsConsumer {
   }
 
   private async run(msg: JsMsg): Promise<void> {
+    const deliveries = msg.info.deliveryCount;
+    if (deliveries > this.options.maxDeliveries) {
+      const error = new Error(`handed out ${deliveries} times without finishing`);
+      return this.park(msg, error);
+    }
     const keepAlive = setInterval(() => msg.working(), Math.max(200, this.options.ackWaitMs / 3));
     try {
       const job = msg.json<ScanJob>();
@@ -87,13 +96,25 @@ export class ScanJobsConsumer {
       if (this.abort.signal.aborted) msg.nak();
       else msg.ack();
     } catch (error) {
-      this.logger.error(
-        { err: error, deliveries: msg.info.deliveryCount },
-        'scan job failed; it will be tried again',
-      );
-      msg.nak(this.options.retryDelayMs);
+      if (this.abort.signal.aborted) msg.nak();
+      else if (deliveries >= this.options.maxDeliveries) await this.park(msg, error);
+      else {
+        this.logger.error({ err: error, deliveries }, 'scan job failed; it will be tried again');
+        msg.nak(this.options.retryDelayMs);
+      }
     } finally {
       clearInterval(keepAlive);
+    }
+  }
+
+  private async park(msg: JsMsg, error: unknown): Promise<void> {
+    const deliveries = msg.info.deliveryCount;
+    try {
+      await parkAndAck(this.bus.js, msg, SCAN_JOBS_CONSUMER, deliveries, error);
+      this.logger.error({ err: error, deliveries }, 'scan job parked in dead letters');
+    } catch (parkError) {
+      this.logger.error({ err: parkError }, 'could not park a scan job; it will be tried again');
+      msg.nak(this.options.retryDelayMs);
     }
   }
 

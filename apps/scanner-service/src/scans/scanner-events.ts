@@ -22,6 +22,9 @@ export class ScannerEvents {
       messageId?: string;
       correlationId?: string | null;
       causationId?: string | null;
+      /** Who asked for it (a member and their key); the scanner itself otherwise. */
+      actor?: string;
+      actorKeyId?: string;
     } = {},
   ): Promise<Envelope<string, TData>> {
     const envelope = createEnvelope({
@@ -29,7 +32,8 @@ export class ScannerEvents {
       type,
       data,
       workspaceId,
-      actor: 'system',
+      actor: options.actor ?? 'system',
+      ...(options.actorKeyId ? { actorKeyId: options.actorKeyId } : {}),
       ...(options.correlationId ? { correlationId: options.correlationId } : {}),
       causationId: options.causationId ?? null,
     });

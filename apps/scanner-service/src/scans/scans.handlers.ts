@@ -78,6 +78,8 @@ export class ScansHandlers {
             messageId: `${scan.id}:queued`,
             correlationId: command.correlationId,
             causationId: command.id,
+            ...(command.actor ? { actor: command.actor } : {}),
+            ...(command.actorKeyId ? { actorKeyId: command.actorKeyId } : {}),
           },
         );
         await enqueueScanJob(
@@ -131,7 +133,12 @@ export class ScansHandlers {
       ScannerEventTypes.cacheInvalidated,
       workspaceId,
       { clearedAt },
-      { correlationId: command.correlationId, causationId: command.id },
+      {
+        correlationId: command.correlationId,
+        causationId: command.id,
+        ...(command.actor ? { actor: command.actor } : {}),
+        ...(command.actorKeyId ? { actorKeyId: command.actorKeyId } : {}),
+      },
     );
     return ok({ cachedResponsesCleared: cleared, clearedAt });
   }

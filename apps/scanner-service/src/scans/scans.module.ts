@@ -15,7 +15,8 @@ import { FindingOutbox } from '../findings/finding-outbox.js';
 import { FindingStore } from '../findings/finding-store.js';
 import { GithubApp } from '../github/github-app.js';
 import { InstallationStore } from '../installations/installation.store.js';
-import { IntegrationEventsConsumer } from '../installations/integration-events.consumer.js';
+import { installationsProjection } from '../installations/installations.projection.js';
+import { Projections } from '#libs/projections/src/index.js';
 import { InventoryService } from '../inventory/inventory.service.js';
 import { InventoryStore } from '../inventory/inventory.store.js';
 import type { ScanConfig } from './scan.config.js';
@@ -26,10 +27,9 @@ import { ScannerEvents } from './scanner-events.js';
 import { ScansHandlers } from './scans.handlers.js';
 import type { JsMsg } from '@nats-io/jetstream';
 
-/** Runs the job queue and the integration-event follower for the life of the service. */
+/** Runs the job queue and the integration-event projection for the life of the service. */
 class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly jobs: ScanJobsConsumer;
-  private readonly integrationEvents: IntegrationEventsConsumer;
 
   constructor(
     @Inject(BUS) bus: Bus,
@@ -38,6 +38,7 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
     @Inject(ScanRunner) private readonly runner: ScanRunner,
     @Inject(InventoryService) private readonly inventory: InventoryService,
     @Inject(InstallationStore) installations: InstallationStore,
+    @Inject(Projections) projections: Projections,
   ) {
     this.jobs = new ScanJobsConsumer(
       bus,
@@ -46,20 +47,19 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
         maxJobs: config.SCAN_MAX_JOBS,
         ackWaitMs: config.SCAN_JOB_ACK_WAIT_MS,
         retryDelayMs: config.SCAN_JOB_RETRY_DELAY_MS,
+        maxDeliveries: config.SCAN_JOB_MAX_DELIVERIES,
       },
       (job, signal, msg) => this.handle(job, signal, msg),
     );
-    this.integrationEvents = new IntegrationEventsConsumer(bus, installations, logger);
+    projections.run(installationsProjection({ installations, bus, logger }));
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.integrationEvents.start();
     await this.jobs.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     await this.jobs.stop();
-    await this.integrationEvents.stop();
   }
 
   private async handle(job: ScanJob, signal: AbortSignal, msg: JsMsg): Promise<void> {
@@ -216,4 +216,4 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   ],
   exports: [InventoryService, InstallationStore, InventoryStore, GithubApp, ScannerEvents],
 })
-export class ScansModule {}
+export class ScannerScansModule {}

@@ -12,6 +12,7 @@ import {
 } from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
 import { BUS, DATA_SOURCE, LOGGER } from '#libs/service-kit/src/index.js';
+import { InstallationConfirmation } from './installation-confirmation.js';
 import { planDelivery, type Plan, type RepoChange } from './plan.js';
 import { WEBHOOK_INVENTORY, type WebhookInventory } from './webhook-inventory.js';
 
@@ -32,6 +33,7 @@ export class DeliveryProcessor {
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(BUS) private readonly bus: Bus,
     @Inject(WEBHOOK_INVENTORY) private readonly inventory: WebhookInventory,
+    @Inject(InstallationConfirmation) private readonly confirmation: InstallationConfirmation,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -97,9 +99,18 @@ export class DeliveryProcessor {
     switch (plan.kind) {
       case 'ignore':
         return 'ignored';
-      case 'disconnect':
+      case 'disconnect': {
+        const installationId = envelope.data.installationId;
+        if (installationId === null || !(await this.confirmation.confirms(installationId))) {
+          this.logger.warn(
+            { deliveryId: envelope.data.deliveryId, installationId, reason: plan.reason },
+            'GitHub does not confirm this uninstall or suspension: nothing disconnected',
+          );
+          return 'unconfirmed';
+        }
         await this.disconnect(envelope, plan.reason);
         return 'disconnected';
+      }
       case 'recompute-permissions':
         await this.inventory.recomputePermissions(workspaceId);
         return 'recomputed';
@@ -181,7 +192,8 @@ export class DeliveryProcessor {
   /**
    * Uninstall or suspension: the integration service disconnects the workspace's GitHub
    * integration, with this delivery as cause, and disables the rules that depend on it exactly as
-   * a manual disconnect does. Already disconnected counts as done.
+   * a manual disconnect does. Already disconnected (not found) counts as done; anything else
+   * is retried.
    */
   private async disconnect(envelope: GithubWebhookEnvelope, reason: string): Promise<void> {
     const data: DisconnectIntegrationCommand = {
@@ -214,7 +226,9 @@ export class DeliveryProcessor {
       throw new DisconnectNotTaken(error instanceof Error ? error.message : String(error));
     }
     if (reply.ok) return;
-    if (reply.error.kind === 'not_found' || reply.error.kind === 'conflict') {
+    // Only "not connected" means done. A conflict is a write race (or a reused key) that the
+    // integration service did not resolve: retried with the delivery's backoff, then parked.
+    if (reply.error.kind === 'not_found') {
       this.logger.info(
         { deliveryId: envelope.data.deliveryId, code: reply.error.code },
         'GitHub uninstall: the integration was already disconnected',

@@ -12,9 +12,8 @@ import {
   Streams,
   type GithubWebhookEnvelope,
 } from '#libs/contracts/src/index.js';
-import type { Bus } from '#libs/messaging/src/index.js';
+import { parkAndAck, replayedForAnother, type Bus } from '#libs/messaging/src/index.js';
 import { BUS, LOGGER } from '#libs/service-kit/src/index.js';
-import { parkDelivery } from './dead-letters.js';
 import { DeliveryProcessor } from './delivery-processor.js';
 import { orderingKey, UnreadablePayload } from './plan.js';
 import { exhausted, retryDelayMs, type RetryPolicy } from './retry-policy.js';
@@ -32,7 +31,7 @@ export interface WebhookProcessingOptions {
  * The scanner's durable consumer of GITHUB_WEBHOOKS, shared by its replicas. Deliveries about one
  * repository run one after the other here (and the processor's version check orders them across
  * replicas); a failure is retried with exponential backoff (`nak` with a delay) and, once the
- * tries are spent, parked in GITHUB_WEBHOOK_DEAD_LETTERS and acknowledged.
+ * tries are spent, parked in DEAD_LETTERS (`npm run admin -- dead-letters list`) and acknowledged.
  */
 @Injectable()
 export class WebhookConsumer implements OnApplicationBootstrap, OnModuleDestroy {
@@ -81,12 +80,18 @@ export class WebhookConsumer implements OnApplicationBootstrap, OnModuleDestroy 
     try {
       for await (const msg of messages) {
         while (this.inFlight.size >= this.options.concurrency) await Promise.race(this.inFlight);
+        if (replayedForAnother(msg, GITHUB_WEBHOOK_CONSUMER)) {
+          msg.ack();
+          continue;
+        }
         let envelope: GithubWebhookEnvelope;
         try {
           envelope = msg.json<GithubWebhookEnvelope>();
-        } catch {
-          this.logger.error({ seq: msg.seq }, 'webhook message is not JSON: dropped');
-          msg.term();
+        } catch (error) {
+          this.logger.error({ seq: msg.seq }, 'webhook message is not JSON: parked');
+          await parkAndAck(this.bus.js, msg, GITHUB_WEBHOOK_CONSUMER, 1, error).catch(() =>
+            msg.nak(1_000),
+          );
           continue;
         }
         const ordering = orderingKey(envelope.data);
@@ -108,6 +113,14 @@ export class WebhookConsumer implements OnApplicationBootstrap, OnModuleDestroy 
   private async handle(msg: JsMsg, envelope: GithubWebhookEnvelope): Promise<void> {
     const attempt = msg.info.deliveryCount;
     const { deliveryId, event } = envelope.data;
+    // Handed out more often than allowed without an answer (it kills the replica that runs it?).
+    if (attempt > this.options.retry.maxAttempts) {
+      await parkAndAck(this.bus.js, msg, GITHUB_WEBHOOK_CONSUMER, attempt, 'never finished').then(
+        () => this.counters.count(event, 'dead_lettered'),
+        () => msg.nak(retryDelayMs(this.options.retry, attempt)),
+      );
+      return;
+    }
     try {
       const outcome = await this.processor.process(envelope, msg.seq, attempt);
       this.counters.count(event, outcome);
@@ -117,13 +130,12 @@ export class WebhookConsumer implements OnApplicationBootstrap, OnModuleDestroy 
       // A payload that cannot be read will not read better later: park it at once.
       if (error instanceof UnreadablePayload || exhausted(this.options.retry, attempt)) {
         try {
-          await parkDelivery(this.bus.js, envelope, msg.seq, attempt, reason);
+          await parkAndAck(this.bus.js, msg, GITHUB_WEBHOOK_CONSUMER, attempt, error);
           this.counters.count(event, 'dead_lettered');
           this.logger.error(
             { deliveryId, event, attempt, reason },
             'delivery parked in dead letters',
           );
-          msg.ack();
         } catch (parkError) {
           this.logger.error({ deliveryId, err: parkError }, 'could not park delivery; retrying it');
           msg.nak(retryDelayMs(this.options.retry, attempt));

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule, type Type } from '@nestjs/common';
 import { DeliveryProcessor } from './delivery-processor.js';
+import { InstallationConfirmation } from './installation-confirmation.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import {
   WEBHOOK_PROCESSING_OPTIONS,
@@ -11,7 +12,8 @@ import { WEBHOOK_INVENTORY, type WebhookInventory } from './webhook-inventory.js
 
 /**
  * GitHub webhook processing in the scanner. `inventory` is the class that keeps the repository
- * inventory (the scanner's `InventoryService`, provided globally by its scans module).
+ * inventory (the scanner's `InventoryService`, provided globally by its scans module); the
+ * `GithubApp` must be provided globally too (the scans module does), to confirm uninstalls.
  */
 @Module({})
 export class WebhookProcessingModule {
@@ -29,6 +31,7 @@ export class WebhookProcessingModule {
       providers: [
         { provide: WEBHOOK_PROCESSING_OPTIONS, useValue: resolved },
         { provide: WEBHOOK_INVENTORY, useExisting: options.inventory },
+        InstallationConfirmation,
         DeliveryProcessor,
         WebhookCounters,
         WebhookConsumer,

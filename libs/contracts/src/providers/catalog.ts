@@ -156,6 +156,12 @@ export const PROVIDERS = [
         valueType: 'number',
         unit: 'lines',
       },
+      {
+        name: 'pr.last_activity_days',
+        description: 'Days since a pull request was last updated',
+        valueType: 'number',
+        unit: 'days',
+      },
       { name: 'pr.labels', description: 'Labels on a pull request', valueType: 'list' },
     ],
     actions: [
@@ -177,7 +183,11 @@ export const PROVIDERS = [
       {
         name: 'create_issue',
         description: 'Open an issue',
-        params: params({ title: nonEmpty(256), body: z.string().max(65536).optional() }),
+        params: params({
+          title: nonEmpty(256),
+          body: z.string().max(65536).optional(),
+          labels: z.array(nonEmpty(50)).max(20).optional(),
+        }),
       },
       {
         name: 'add_label',

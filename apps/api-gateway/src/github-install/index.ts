@@ -1,0 +1,2 @@
+export * from './github-install.config.js';
+export * from './github-install.module.js';

@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { DATA_SOURCE, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
+import type { WebhookConfig } from './webhook.config.js';
+
+/**
+ * A captured delivery replayed under a new `X-GitHub-Delivery` is still the same signed body.
+ * Intake remembers each accepted body's SHA-256 with the delivery id it first came under, for
+ * GitHub's redelivery window (GITHUB_WEBHOOK_REPLAY_WINDOW_HOURS, 72: GitHub redelivers
+ * deliveries of the past three days). The same body under another id is a replay; under the same
+ * id it is GitHub's own redelivery, which goes on (JetStream dedupes it by id, and one that was
+ * never stored gets stored now).
+ */
+@Injectable()
+export class ReplayGuard implements OnModuleInit, OnModuleDestroy {
+  private pruning: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(SERVICE_CONFIG) private readonly config: WebhookConfig,
+  ) {}
+
+  /** True when this body was accepted before under another delivery id, within the window. */
+  async isReplay(rawBody: Buffer, deliveryId: string): Promise<boolean> {
+    const hash = createHash('sha256').update(rawBody).digest();
+    const rows: { delivery_id: string }[] = await this.dataSource.query(
+      `INSERT INTO gateway.github_webhook_bodies AS b (body_sha256, delivery_id, accepted_at)
+       VALUES ($1, $2, now())
+       ON CONFLICT (body_sha256) DO UPDATE
+         SET delivery_id = CASE WHEN b.accepted_at < now() - make_interval(hours => $3)
+                                THEN EXCLUDED.delivery_id ELSE b.delivery_id END,
+             accepted_at = CASE WHEN b.accepted_at < now() - make_interval(hours => $3)
+                                THEN now() ELSE b.accepted_at END
+       RETURNING delivery_id`,
+      [hash, deliveryId, this.config.GITHUB_WEBHOOK_REPLAY_WINDOW_HOURS],
+    );
+    return rows[0]!.delivery_id !== deliveryId;
+  }
+
+  onModuleInit(): void {
+    const prune = () =>
+      void this.dataSource
+        .query(
+          `DELETE FROM gateway.github_webhook_bodies
+           WHERE accepted_at < now() - make_interval(hours => $1)`,
+          [this.config.GITHUB_WEBHOOK_REPLAY_WINDOW_HOURS],
+        )
+        .catch(() => undefined);
+    this.pruning = setInterval(prune, 10 * 60_000);
+    this.pruning.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.pruning);
+  }
+}

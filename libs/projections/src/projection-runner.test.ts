@@ -1,0 +1,236 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { DataSource } from 'typeorm';
+import {
+  createEnvelope,
+  REPLAY_FOR_HEADER,
+  type StreamDefinition,
+} from '#libs/contracts/src/index.js';
+import { createDataSource } from '#libs/database/src/index.js';
+import { createLogger } from '#libs/logging/src/index.js';
+import { Bus, ensureStreams } from '#libs/messaging/src/index.js';
+import { Streams } from '#libs/contracts/src/index.js';
+import { NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
+import { deadLetters } from '../../../scripts/admin/dead-letters.js';
+import { Projections, type Projection } from './index.js';
+
+const TEST_STREAM: StreamDefinition = {
+  name: 'TEST_EVENTS',
+  subjects: ['test.evt.>'],
+  retention: 'limits',
+  duplicateWindowMs: 60_000,
+  limits: { maxAgeMs: 0, maxBytes: -1 },
+};
+
+/**
+ * A projection that counts the events it applied per key; it cannot apply an event whose
+ * `data.poison` is set while `refuse` is true (as a projection meets an event it does not
+ * understand yet).
+ */
+function counting(name: string, refuse: { on: boolean }): Projection {
+  return {
+    name,
+    stream: TEST_STREAM.name,
+    canHandle: (event) => event.type === 'Counted',
+    async apply(tx, events) {
+      for (const event of events) {
+        const data = event.data as { key: string; poison?: boolean };
+        if (data.poison && refuse.on) throw new Error(`${name} cannot apply ${event.id}`);
+        await tx.query(
+          `INSERT INTO proj.counts (projection, key, n) VALUES ($1, $2, 1)
+           ON CONFLICT (projection, key) DO UPDATE SET n = proj.counts.n + 1`,
+          [name, data.key],
+        );
+      }
+    },
+  };
+}
+
+describe('the projection runner: one checkpoint rule, one dead-letter path', () => {
+  let nats: NatsServerFixture;
+  let db: PostgresFixture;
+  let dataSource: DataSource;
+  let nc: NatsConnection;
+  let bus: Bus;
+  let projections: Projections | undefined;
+  const env = () => ({ NATS_URL: nats.url });
+
+  const publish = async (data: Record<string, unknown>, position?: number) => {
+    const event = {
+      ...createEnvelope({ type: 'Counted', data, workspaceId: null }),
+      ...(position === undefined ? {} : { position: String(position) }),
+    };
+    await bus.js.publish('test.evt.counted', JSON.stringify(event), { msgID: event.id });
+    return event;
+  };
+  const count = async (projection: string, key: string) => {
+    const rows = await db.query<{ n: number }>(
+      `SELECT n FROM proj.counts WHERE projection = $1 AND key = $2`,
+      [projection, key],
+    );
+    return rows[0]?.n ?? 0;
+  };
+  const start = (...list: Projection[]) => {
+    projections = new Projections({
+      dataSource,
+      bus,
+      logger: createLogger('projection-test', 'silent'),
+      schema: 'proj',
+    });
+    for (const p of list) projections.run(p, { retryMs: 100 });
+    projections.start();
+    return projections;
+  };
+
+  beforeAll(async () => {
+    nats = await NatsServerFixture.start();
+    db = await PostgresFixture.create('projections');
+    await db.query(`CREATE SCHEMA proj`);
+    await db.query(`CREATE TABLE proj.projection_checkpoints (
+      projection text PRIMARY KEY, position bigint NOT NULL DEFAULT 0,
+      stream_seq bigint NOT NULL DEFAULT 0, updated_at timestamptz NOT NULL DEFAULT now())`);
+    await db.query(`CREATE TABLE proj.counts (
+      projection text, key text, n int NOT NULL, PRIMARY KEY (projection, key))`);
+    dataSource = createDataSource({
+      url: db.url,
+      schema: 'proj',
+      migrations: [],
+      applicationName: 'projection-test',
+    });
+    await dataSource.initialize();
+    nc = await connect({ servers: nats.url });
+    const jsm = await jetstreamManager(nc);
+    await ensureStreams(jsm, [TEST_STREAM, Streams.deadLetters]);
+    bus = new Bus(nc, jsm, [TEST_STREAM]);
+  });
+
+  afterEach(async () => {
+    await projections?.stop();
+    projections = undefined;
+  });
+
+  afterAll(async () => {
+    await nc.close();
+    await dataSource.destroy();
+    await db.dispose();
+    await nats.dispose();
+  });
+
+  test('an event one projection cannot apply is parked for it alone; ops replay it once fixed', async () => {
+    // Given two projections of one stream, one of which cannot apply a poison event
+    const refuse = { on: true };
+    const strict = counting('strict', refuse);
+    const lenient = counting('lenient', { on: false });
+    const running = start(strict, lenient);
+
+    // When the poison event arrives between two ordinary ones
+    await publish({ key: 'a' });
+    const poison = await publish({ key: 'p', poison: true });
+    await publish({ key: 'b' });
+
+    // Then the strict projection moves on past it, and the lenient one applies all three
+    await waitFor(async () => ((await count('strict', 'b')) === 1 ? true : undefined), {
+      what: 'the strict projection to move past the poison event',
+    });
+    await waitFor(async () => ((await count('lenient', 'b')) === 1 ? true : undefined));
+    expect(await count('strict', 'p')).toBe(0);
+    expect(await count('lenient', 'p')).toBe(1);
+
+    // And its status says so, and the dead letters name it for that projection only
+    const statuses = await running.statuses();
+    expect(statuses.find((s) => s.name === 'strict')).toMatchObject({ parked: 1, lag: 0 });
+    expect(statuses.find((s) => s.name === 'lenient')).toMatchObject({ parked: 0, lag: 0 });
+    const { deadLetters: listed } = (await deadLetters.run(
+      ['list', '--consumer', 'strict'],
+      env(),
+    )) as { deadLetters: Array<Record<string, unknown>> };
+    expect(listed).toEqual([
+      expect.objectContaining({
+        consumer: 'strict',
+        stream: 'TEST_EVENTS',
+        messageId: poison.id,
+        type: 'Counted',
+        attempts: 3,
+        lastError: expect.stringContaining(`strict cannot apply ${poison.id}`),
+      }),
+    ]);
+
+    // When ops fix the cause and replay it
+    refuse.on = false;
+    await deadLetters.run(['replay', poison.id], env());
+
+    // Then the strict projection applies it once, and the lenient one does not apply it again
+    await waitFor(async () => ((await count('strict', 'p')) === 1 ? true : undefined), {
+      what: 'the replayed event to be applied',
+    });
+    await publish({ key: 'c' });
+    await waitFor(async () => ((await count('lenient', 'c')) === 1 ? true : undefined));
+    expect(await count('lenient', 'p')).toBe(1);
+    expect((await running.statuses()).find((s) => s.name === 'strict')?.parked).toBe(0);
+  });
+
+  test('a parked event can be discarded for good', async () => {
+    // Given a projection that parked an event
+    start(counting('discarding', { on: true }));
+    const poison = await publish({ key: 'x', poison: true });
+    const parked = await waitFor(async () => {
+      const { deadLetters: listed } = (await deadLetters.run(
+        ['list', '--consumer', 'discarding'],
+        env(),
+      )) as { deadLetters: Array<{ seq: number; messageId: string }> };
+      return listed.find((d) => d.messageId === poison.id);
+    });
+
+    // When ops discard it by its sequence
+    const { discarded } = (await deadLetters.run(['discard', String(parked.seq)], env())) as {
+      discarded: { messageId: string };
+    };
+
+    // Then it is gone and nothing applied it
+    expect(discarded.messageId).toBe(poison.id);
+    const after = (await deadLetters.run(['list', '--consumer', 'discarding'], env())) as {
+      deadLetters: Array<{ messageId: string }>;
+    };
+    expect(after.deadLetters.find((d) => d.messageId === poison.id)).toBeUndefined();
+    await expect(deadLetters.run(['discard', String(parked.seq)], env())).rejects.toThrow(
+      /no dead letter/,
+    );
+    expect(await count('discarding', 'x')).toBe(0);
+  });
+
+  test('a republished event (same log position, new stream sequence) is applied once', async () => {
+    // Given a projection that applied the event at log position 10
+    start(counting('once', { on: false }));
+    const event = await publish({ key: 'k' }, 10);
+    await waitFor(async () => ((await count('once', 'k')) === 1 ? true : undefined));
+
+    // When the same event is published again outside the dedup window (a new message id),
+    // then a newer one follows
+    await bus.js.publish('test.evt.counted', JSON.stringify(event), { msgID: randomUUID() });
+    await publish({ key: 'k2' }, 11);
+
+    // Then the copy is skipped and the newer one applied
+    await waitFor(async () => ((await count('once', 'k2')) === 1 ? true : undefined));
+    expect(await count('once', 'k')).toBe(1);
+  });
+
+  test('a message replayed for another consumer is acknowledged and not applied', async () => {
+    // Given a running projection
+    start(counting('bystander', { on: false }));
+    await publish({ key: 'first' });
+    await waitFor(async () => ((await count('bystander', 'first')) === 1 ? true : undefined));
+
+    // When a message arrives that ops replayed for some other consumer
+    const h = headers();
+    h.set(REPLAY_FOR_HEADER, 'someone-else');
+    const replay = createEnvelope({ type: 'Counted', data: { key: 'theirs' }, workspaceId: null });
+    await jetstream(nc).publish('test.evt.counted', JSON.stringify(replay), { headers: h });
+    await publish({ key: 'after' });
+
+    // Then the bystander skips it and carries on
+    await waitFor(async () => ((await count('bystander', 'after')) === 1 ? true : undefined));
+    expect(await count('bystander', 'theirs')).toBe(0);
+  });
+});
