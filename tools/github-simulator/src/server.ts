@@ -427,46 +427,7 @@ export async function startGithubSimulator(
         return { body: pulls.pullRequest(base, repo, pullOr404(repo, m[3]!)) };
       },
     ],
-    [
-      'GET',
-      new RegExp(`${R}/branches/([^/]+)/protection$`),
-      (m) => {
-        const repo = repoOr404(m[1]!, m[2]!);
-        needs('administration');
-        if (decodeURIComponent(m[3]!) !== repo.defaultBranch || !repo.protection) {
-          throw new HttpError(404, {
-            message: 'Branch not protected',
-            documentation_url: DOCS,
-            status: '404',
-          });
-        }
-        const url = `${base}/repos/${org.login}/${repo.name}/branches/${repo.defaultBranch}/protection`;
-        return {
-          body: {
-            url,
-            enabled: true,
-            required_status_checks: repo.protection.requiresStatusChecks
-              ? {
-                  url: `${url}/required_status_checks`,
-                  contexts: repo.protection.statusChecks,
-                  strict: false,
-                }
-              : undefined,
-            enforce_admins: {
-              url: `${url}/enforce_admins`,
-              enabled: repo.protection.enforceAdmins,
-            },
-            required_pull_request_reviews:
-              repo.protection.requiredReviews > 0
-                ? {
-                    url: `${url}/required_pull_request_reviews`,
-                    required_approving_review_count: repo.protection.requiredReviews,
-                  }
-                : undefined,
-          },
-        };
-      },
-    ],
+    // GET .../branches/{branch}/protection is one of the governance routes (governance.ts).
     [
       'GET',
       new RegExp(`${R}/issues/(\\d+)/comments$`),
