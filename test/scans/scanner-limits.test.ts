@@ -116,7 +116,7 @@ describe('a scan when GitHub pushes back', () => {
     } finally {
       h.sim.setPermissions(DEFAULT_PERMISSIONS);
     }
-  });
+  }, 90_000);
 });
 
 describe('a repository that keeps failing', () => {

@@ -260,12 +260,15 @@ export class GithubReader {
         headers: cached ? { 'if-none-match': cached.etag } : {},
       });
       const kept = keep(response.data as TBody);
+      // Wrapped, so that a kept `null` is stored as JSON, not as a missing body.
       if (response.headers.etag) {
-        this.cache.put(path, { etag: response.headers.etag, body: kept, nextUrl: null });
+        this.cache.put(path, { etag: response.headers.etag, body: { kept }, nextUrl: null });
       }
       return kept;
     } catch (error) {
-      if ((error as { status?: number }).status === 304 && cached) return cached.body as TKept;
+      if ((error as { status?: number }).status === 304 && cached) {
+        return (cached.body as { kept: TKept }).kept;
+      }
       throw error;
     }
   }

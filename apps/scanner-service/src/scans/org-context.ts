@@ -51,9 +51,10 @@ export async function readOrgContext(
       optional('organization rulesets', () => organizationRulesets(reader, login)),
       optional('organization settings', () =>
         reader.cachedGet(org, (o: OrgBody) =>
-          // GitHub shows these to owners (an app: organization administration) only.
+          // GitHub shows these to owners (an app: organization administration) only. (null, not
+          // undefined: the kept part of an answer is stored as JSON.)
           o.two_factor_requirement_enabled === undefined
-            ? undefined
+            ? null
             : {
                 twoFactorRequired: o.two_factor_requirement_enabled ?? null,
                 defaultRepositoryPermission: o.default_repository_permission ?? null,
