@@ -4,9 +4,10 @@ import { performance } from 'node:perf_hooks';
 import { connect } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { IntegrationSubjects } from '#libs/contracts/src/index.js';
-import type { Bus } from '#libs/messaging/src/index.js';
+import { BusClient, type Bus } from '#libs/messaging/src/index.js';
 import { CommandBus } from '../apps/api-gateway/src/bus/command-bus.js';
 import { autocannon, type AutocannonResult as Result } from './support/autocannon.js';
+import { cpuMs } from './support/proc.js';
 import { SERVICES, serviceEnv, startService, stop, untilReady } from './support/services.js';
 import { percentileOfSorted, upperMedian as median } from './support/stats.js';
 import { withWorkspaceStore } from './support/workspaces.js';
@@ -21,6 +22,11 @@ import { withWorkspaceStore } from './support/workspaces.js';
  *     after the same from one connection alone (a command's own latency, without queueing);
  *     then the same commands straight over NATS at the same concurrency (the integration
  *     service's own share).
+ *  3. the same list on a second gateway replica with rate limiting off (RATE_LIMITS_ENABLED=false),
+ *     in LIMITER_PAIRS (default 10) pairs of short runs (LIMITER_DURATION s, default 3) against
+ *     the measured gateway: the limiter's cost is the median of 1 - limited/unlimited.
+ * The measured gateway counts every request against limits too high to refuse any
+ * (LIMITS below), so the figure is the cost of counting, not of refusing.
  * Measurements alternate gateway and bare for ROUNDS rounds (default 3) and report medians.
  * The three services run as built processes (as `npm start` runs them) on a private nats-server
  * and a fresh database. DURATION (seconds per measurement, default 10), CONNECTIONS (default 50),
@@ -30,6 +36,16 @@ const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const PAIR_CONNECTIONS = Number(process.env.PAIR_CONNECTIONS ?? 20);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
+/** The limiter's on/off comparison: LIMITER_PAIRS pairs of LIMITER_DURATION-second runs. */
+const LIMITER_PAIRS = Number(process.env.LIMITER_PAIRS ?? 10);
+const LIMITER_DURATION = Number(process.env.LIMITER_DURATION ?? 3);
+/** Every limit counted, none reached: one client address sends every request of the bench. */
+const LIMITS = {
+  RATE_LIMITS_ENABLED: 'true',
+  RATE_LIMIT_PER_ADDRESS: '1000000000',
+  RATE_LIMIT_PER_KEY: '1000000000',
+  RATE_LIMIT_FAILED_AUTH: '100',
+};
 
 const BARE_SERVER = `
 import Fastify from 'fastify';
@@ -56,15 +72,25 @@ const line = (name: string, r: Result) =>
 const nats = await NatsServerFixture.start();
 const db = await PostgresFixture.create('bench_gateway');
 // Connects name installations without the install flow (and without a GitHub App to ask).
-const env = serviceEnv(nats, db, { GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false' });
+const env = serviceEnv(nats, db, { GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false', ...LIMITS });
 /** The gateway and the bare server count as up on any answer below 500. */
 const answers = (status: number) => status < 500;
 const children: ChildProcess[] = [];
 try {
   let gateway = '';
+  let gatewayPid = 0;
   for (const service of SERVICES) {
-    gateway = (await startService(service, env, children, { ready: answers })).url;
+    const started = await startService(service, env, children, { ready: answers });
+    gateway = started.url;
+    gatewayPid = started.child.pid!;
   }
+  const unlimitedService = await startService(
+    'api-gateway',
+    { ...env, RATE_LIMITS_ENABLED: 'false' },
+    children,
+    { ready: answers },
+  );
+  const unlimited = unlimitedService.url;
 
   const pairTokens: string[] = [];
   const pairWorkspaces: string[] = [];
@@ -105,6 +131,11 @@ try {
   console.log(
     `bench:gateway (node ${process.version}): ${DURATION} s per measurement, ${CONNECTIONS} connections (pairs: ${PAIR_CONNECTIONS}), loopback; list body ${body.length} bytes`,
   );
+  console.log(
+    `rate limits of the measured gateway: ${Object.entries(LIMITS)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}, window 60 s; the unlimited replica: RATE_LIMITS_ENABLED=false`,
+  );
   // A short warm-up of each, so neither side pays for JIT compilation in its measurement.
   const warm = { connections: 10, duration: 2 };
   await autocannon({
@@ -113,6 +144,11 @@ try {
     ...warm,
   });
   await autocannon({ url: `${bareUrl}/api/integrations`, ...warm });
+  await autocannon({
+    url: `${unlimited}/api/integrations`,
+    headers: { authorization: `Token ${main.token}` },
+    ...warm,
+  });
 
   // Alternating rounds, so that load from elsewhere on a shared machine hits both sides alike.
   const gatewayRounds: Result[] = [];
@@ -147,6 +183,45 @@ try {
       `bare ${median(bareRounds.map((r) => r.requests.average)).toFixed(0)} req/s ` +
       `(p50 ${median(bareRounds.map((r) => r.latency.p50))} ms, p99 ${median(bareRounds.map((r) => r.latency.p99))} ms), ` +
       `ratio ${median(ratios).toFixed(2)} (aim >= 0.5; gateway p99 aim < 20 ms)`,
+  );
+  // The limiter's cost: short runs of the limited and the unlimited replica back to back, the
+  // order swapped every pair (ABBA), so that a burst of load from elsewhere hits both alike.
+  // Throughput on a shared machine swings with others' load, so the gateway's own CPU time per
+  // request (from /proc) is reported beside it: it moves much less with contention.
+  const costs: number[] = [];
+  const cpuCosts: number[] = [];
+  const limitedRuns: number[] = [];
+  const unlimitedRuns: number[] = [];
+  const listOn = async (url: string, pid: number) => {
+    const cpuBefore = cpuMs(pid);
+    const result = await autocannon({
+      url: `${url}/api/integrations`,
+      headers: { authorization: `Token ${main.token}` },
+      connections: CONNECTIONS,
+      duration: LIMITER_DURATION,
+    });
+    return {
+      rps: result.requests.average,
+      cpuPerRequest: (cpuMs(pid) - cpuBefore) / result.requests.total,
+    };
+  };
+  for (let pair = 0; pair < LIMITER_PAIRS; pair++) {
+    const on = () => listOn(gateway, gatewayPid);
+    const off = () => listOn(unlimited, unlimitedService.child.pid!);
+    // ABBA: the order swaps every pair.
+    const [limited, bare] =
+      pair % 2 === 0 ? [await on(), await off()] : [await off(), await on()].reverse();
+    limitedRuns.push(limited!.rps);
+    unlimitedRuns.push(bare!.rps);
+    costs.push(1 - limited!.rps / bare!.rps);
+    cpuCosts.push(limited!.cpuPerRequest / bare!.cpuPerRequest - 1);
+  }
+  const percent = (values: number[]) => values.map((c) => `${(100 * c).toFixed(1)}%`).join(' ');
+  console.log(
+    `rate limiting on/off, ${LIMITER_PAIRS} pairs of ${LIMITER_DURATION} s: limited ${median(limitedRuns).toFixed(0)} req/s, ` +
+      `unlimited ${median(unlimitedRuns).toFixed(0)} req/s; throughput cost per pair ${percent(costs)}, ` +
+      `median ${(100 * median(costs)).toFixed(1)}%; gateway CPU per request, extra per pair ${percent(cpuCosts)}, ` +
+      `median ${(100 * median(cpuCosts)).toFixed(1)}% (aim <= 5%)`,
   );
   if (process.env.EXTRA) {
     const checks = await autocannon({
@@ -216,7 +291,7 @@ try {
   // The same pairs straight over the bus, without HTTP, auth or the projection wait: what the
   // integration service itself takes at this concurrency, to tell the gateway's share apart.
   const nc = await connect({ servers: nats.url });
-  const bus = new CommandBus({ nc } as unknown as Bus, pino({ level: 'silent' }), {
+  const bus = new CommandBus(new BusClient(nc) as Bus, pino({ level: 'silent' }), {
     BUS_TIMEOUT_MS: 5_000,
   });
   const latencies: number[] = [];

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { tracingNodeArgs } from '#libs/observability/src/node-args.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
@@ -11,18 +13,23 @@ import {
 } from './stack/local-infra.js';
 import { localMasterKey } from './stack/master-key.js';
 import { startGithubSandbox } from './stack/github-sandbox.js';
+import { startSlackSandbox } from './stack/slack-sandbox.js';
 import { DATA_DIR, DEFAULT_DATABASE_URL, DEFAULT_NATS_URL } from './stack/paths.js';
 import { showServiceOutput } from './stack/service-output.js';
+import { Supervisor } from './stack/supervisor.js';
 
 /**
  * `npm start`: NATS and PostgreSQL (the local ones, or started here when unreachable), the GitHub
- * simulator when no GitHub App is configured, then the three services; Ctrl-C stops it all.
+ * simulator when no GitHub App is configured (and the Slack simulator when SLACK_API_URL is unset),
+ * then the four services; Ctrl-C stops it all.
  */
 const SERVICES = [
   { name: 'integration-service', port: process.env.INTEGRATION_SERVICE_PORT ?? '3001' },
   { name: 'scanner-service', port: process.env.SCANNER_SERVICE_PORT ?? '3002' },
+  { name: 'rules-engine', port: process.env.RULES_ENGINE_PORT ?? '3003' },
   { name: 'api-gateway', port: process.env.PORT ?? '3000' },
 ] as const;
+const GATEWAY_PORT = SERVICES.find((s) => s.name === 'api-gateway')!.port;
 
 /**
  * V8 keeps garbage around while memory is plentiful; a large org scan peaked at 323 MB without
@@ -35,6 +42,7 @@ const NODE_FLAGS: Record<string, string[]> = {
 const say = (line: string) => process.stdout.write(`[stack] ${line}\n`);
 const started: { stop(): Promise<void> }[] = [];
 const children: ChildProcess[] = [];
+const supervisors: Supervisor[] = [];
 let stopping = false;
 
 async function reachablePostgres(url: string): Promise<boolean> {
@@ -58,7 +66,8 @@ async function main() {
   const natsUrl = process.env.NATS_URL ?? DEFAULT_NATS_URL;
   const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
 
-  const nats = new URL(natsUrl);
+  // A cluster's list: the stack checks (and may start) the first server.
+  const nats = new URL(natsUrl.split(',')[0]!.trim());
   if (!(await isListening(nats.hostname, Number(nats.port || 4222)))) {
     say(
       `NATS not reachable at ${natsUrl}: starting nats-server with its store in ${DATA_DIR}/nats`,
@@ -79,7 +88,12 @@ async function main() {
   };
   if (!process.env.GITHUB_APP_ID) {
     const sandbox = await startGithubSandbox(
-      `http://127.0.0.1:${SERVICES[2].port}/api/integrations/github/setup`,
+      `http://127.0.0.1:${GATEWAY_PORT}/api/integrations/github/setup`,
+      60,
+      {
+        url: `http://127.0.0.1:${GATEWAY_PORT}/api/webhooks/github`,
+        secret: process.env.GITHUB_WEBHOOK_SECRET ?? randomBytes(16).toString('hex'),
+      },
     );
     if (sandbox) {
       children.push(sandbox.process);
@@ -91,22 +105,38 @@ async function main() {
     }
   }
 
+  if (!process.env.SLACK_API_URL) {
+    const slack = await startSlackSandbox();
+    if (slack) {
+      children.push(slack.process);
+      env.SLACK_API_URL = slack.url;
+      say(`no SLACK_API_URL: using the local Slack simulator at ${slack.url} (any xoxb- token)`);
+    }
+  }
+
   for (const service of SERVICES) {
     const entry = `dist/apps/${service.name}/src/main.js`;
-    const child = spawn(process.execPath, [...(NODE_FLAGS[service.name] ?? []), entry], {
-      env: { ...env, PORT: service.port },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    // A service that crashes is started again; the others keep serving meanwhile.
+    const supervisor = new Supervisor({
+      name: service.name,
+      say,
+      spawn: () => {
+        const child = spawn(
+          process.execPath,
+          [...tracingNodeArgs(), ...(NODE_FLAGS[service.name] ?? []), entry],
+          {
+            env: { ...env, PORT: service.port },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        showServiceOutput(child);
+        return child;
+      },
     });
-    showServiceOutput(child);
-    children.push(child);
-    child.once('exit', (code) => {
-      if (!stopping) {
-        say(`${service.name} exited with ${code}; stopping the stack`);
-        void stop(1);
-      }
-    });
+    supervisors.push(supervisor);
+    supervisor.start();
   }
-  const gateway = `http://127.0.0.1:${SERVICES[2].port}`;
+  const gateway = `http://127.0.0.1:${GATEWAY_PORT}`;
   for (let i = 0; i < 150 && !stopping; i++) {
     const ready = await fetch(`${gateway}/health/ready`).then(
       (r) => r.ok,
@@ -131,6 +161,7 @@ async function stop(code: number) {
   if (stopping) return;
   stopping = true;
   say('stopping');
+  await Promise.all(supervisors.map((supervisor) => supervisor.stop()));
   await Promise.all(
     children.map(
       (child) =>

@@ -21,9 +21,12 @@ const SIMULATOR = 'dist/tools/github-simulator/src/main.js';
 export async function startGithubSandbox(
   setupUrl: string,
   repos = 60,
+  /** Where the simulator sends the webhooks of what it makes happen (pull requests it opens). */
+  webhook?: { url: string; secret: string },
 ): Promise<GithubSandbox | undefined> {
   if (!existsSync(SIMULATOR)) return undefined;
   const args = ['--repos', String(repos), '--port', '0', '--setup-url', setupUrl];
+  if (webhook) args.push('--webhook-url', webhook.url, '--webhook-secret', webhook.secret);
   const child = spawn(process.execPath, [SIMULATOR, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -56,6 +59,7 @@ export async function startGithubSandbox(
       GITHUB_APP_CLIENT_ID: info.clientId,
       GITHUB_APP_CLIENT_SECRET: info.clientSecret,
       GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false',
+      ...(webhook ? { GITHUB_WEBHOOK_SECRET: webhook.secret } : {}),
     },
   };
 }

@@ -47,6 +47,7 @@ describe('the audit trail over HTTP', () => {
   let acme: Team;
   let globex: Team;
   let githubId: string;
+  let registryId: string;
   const rules: Record<string, string> = {};
   /** Every raw body the audit routes answered, to search for secrets at the end. */
   const raw: string[] = [];
@@ -410,7 +411,7 @@ describe('the audit trail over HTTP', () => {
       },
     });
     expect(created.status).toBe(201);
-    const id = created.body.data.id;
+    const id = (registryId = created.body.data.id);
     const rotated = await rest('PATCH', `${orgPath}/${id}`, {
       token: acme.admin,
       body: {
@@ -448,8 +449,110 @@ describe('the audit trail over HTTP', () => {
     }
   });
 
+  test('/rest: the same history as a JSON:API collection, with its version, paging and errors', async () => {
+    const path = `/rest/orgs/${acme.workspaceId}/integrations`;
+    // Given the registry's settings switched back and forth, twelve entries in all
+    for (let i = 0; i < 10; i++) {
+      const r = await rest('PATCH', `${path}/${registryId}/settings`, {
+        token: acme.admin,
+        body: {
+          data: {
+            type: 'integration_settings',
+            id: registryId,
+            attributes: { broker_enabled: i % 2 === 0 },
+          },
+        },
+      });
+      expect(r.status).toBe(200);
+    }
+    // When a client pages through its events, ten at a time
+    const first = await rest('GET', `${path}/${registryId}/events?limit=10`, {
+      token: acme.viewer,
+    });
+    expect(first.status).toBe(200);
+    expect(first.body.data).toHaveLength(10);
+    expect(first.body.data[0]).toMatchObject({
+      type: 'integration_event',
+      attributes: { action: 'created', actor: { type: 'member', id: acme.memberIds.admin } },
+    });
+    expect(first.body.data[2].attributes).toMatchObject({
+      action: 'settings_updated',
+      changes: { broker_enabled: true },
+    });
+    expect(first.body.links.prev).toBeUndefined();
+    const second = await rest('GET', first.body.links.next, { token: acme.viewer });
+    expect(second.body.data.map((e: any) => e.attributes.action)).toEqual([
+      'settings_updated',
+      'settings_updated',
+    ]);
+    expect(second.body.links.next).toBeUndefined();
+    const back = await rest('GET', second.body.links.prev, { token: acme.viewer });
+    expect(back.body.data.map((e: any) => e.id)).toEqual(first.body.data.map((e: any) => e.id));
+    for (const body of [first.body, second.body]) {
+      for (const secret of [ROLE_ARN, ROTATED_ARN, 'us-east-1']) {
+        expect(JSON.stringify(body)).not.toContain(secret);
+      }
+    }
+    // Then it matches /api's history of the same integration
+    const api = await all(`/api/integrations/${registryId}/history`, acme.viewer);
+    expect([...first.body.data, ...second.body.data].map((e: any) => e.id)).toEqual(
+      api.map((e) => e.id),
+    );
+    // And the rules of /rest hold: version, limit, cursors, orgs
+    const github = await rest('GET', `${path}/${githubId}/events`, { token: acme.member });
+    expect(github.body.data.map((e: any) => e.attributes.action)).toEqual([
+      'connected',
+      'disconnected',
+      'connected',
+    ]);
+    expect(github.body.data[1].attributes.effects).toHaveLength(2);
+    for (const [query, options, status, code] of [
+      ['', { version: null }, 400, undefined],
+      ['?limit=5', {}, 400, 'invalid_limit'],
+      ['?starting_after=v1.forged.sig', {}, 400, 'invalid_cursor'],
+      ['?filter[action]=connected', {}, 400, 'unknown_query_parameter'],
+    ] as const) {
+      const r = await rest('GET', `${path}/${githubId}/events${query}`, {
+        token: acme.viewer,
+        ...options,
+      });
+      expect(r.status).toBe(status);
+      if (code) expect(r.body.errors[0].code).toBe(code);
+    }
+    const otherOrg = await rest('GET', `${path}/${githubId}/events`, { token: globex.owner });
+    expect(otherOrg.status).toBe(404);
+    const theirPath = `/rest/orgs/${globex.workspaceId}/integrations/${githubId}/events`;
+    expect((await rest('GET', theirPath, { token: globex.owner })).status).toBe(404);
+    // And both routes are in the OpenAPI document
+    const doc = (await (await fetch(`${stack.gateway.url}/api/docs-json`)).json()) as any;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/rest/orgs/{org_id}/integrations/{integration_id}/events',
+        '/api/audit-log',
+        '/api/integrations/{id}/history',
+        '/api/rules/{id}/history',
+      ]),
+    );
+  });
+
+  test('a scan started is in the log, with who started it', async () => {
+    const started = await call('POST', '/api/integrations/github/scan-org', { token: acme.admin });
+    expect(started.status).toBe(202);
+    const entry = await waitFor(
+      async () => (await json('/api/audit-log?resource_type=scan', acme.owner)).body.entries[0],
+      { what: 'the scan in the audit log' },
+    );
+    expect(entry).toMatchObject({
+      action: 'scan_started',
+      resource: { type: 'scan', id: started.body.scanId },
+      actor: { type: 'member', id: acme.memberIds.admin, email: 'admin@acme.io' },
+    });
+  });
+
   test('an uninstall delivery disconnects GitHub with a system actor', async () => {
     await untilInstallationMapped(stack.gateway.url, SECRET, sim.installationId);
+    // GitHub really removes the App (the scanner asks it before believing a delivery), and says so
+    sim.deleteInstallation();
     const delivery = await signedDelivery(
       SECRET,
       'installation',

@@ -19,11 +19,31 @@ function resolvedCompose(): any {
 
 describe('docker-compose.yml', () => {
   const compose = resolvedCompose();
-  const apps = ['api-gateway', 'integration-service', 'scanner-service'];
+  const apps = ['api-gateway', 'integration-service', 'scanner-service', 'rules-engine'];
 
-  test('names NATS with JetStream, PostgreSQL and the three services', () => {
-    expect(Object.keys(compose.services).sort()).toEqual([...apps, 'nats', 'postgres'].sort());
+  test('names NATS with JetStream, PostgreSQL and the four services', () => {
+    const always = Object.keys(compose.services).filter((name) => !compose.services[name].profiles);
+    expect(always.sort()).toEqual([...apps, 'nats', 'postgres'].sort());
     expect(compose.services.nats.command).toContain('-js');
+  });
+
+  test('the observability profile adds Prometheus and Grafana, provisioned from ops/', () => {
+    const observability = Object.keys(compose.services).filter((name) =>
+      compose.services[name].profiles?.includes('observability'),
+    );
+    expect(observability.sort()).toEqual(['grafana', 'prometheus']);
+    const mounted = (name: string) =>
+      compose.services[name].volumes.map((v: any) => (typeof v === 'string' ? v : v.source));
+    for (const name of observability) {
+      for (const volume of mounted(name).filter((v: string) => v.includes('/ops/'))) {
+        expect({ volume, exists: existsSync(volume.split(':')[0]) }).toEqual({
+          volume,
+          exists: true,
+        });
+      }
+    }
+    expect(mounted('prometheus').join(' ')).toContain('ops/prometheus/alerts.yml');
+    expect(mounted('grafana').join(' ')).toContain('ops/grafana/dashboards');
   });
 
   test('gives every service a health check, and the apps probe their readiness endpoint', () => {
@@ -43,6 +63,12 @@ describe('docker-compose.yml', () => {
       const service = compose.services[app];
       expect(service.command[0]).toBe('node');
       expect(service.command.at(-1)).toBe(`dist/apps/${app}/src/main.js`);
+      // Tracing must load before the service's modules (libs/observability/src/register.ts).
+      expect(service.command.slice(1, 3)).toEqual([
+        '--import',
+        './dist/libs/observability/src/register.js',
+      ]);
+      expect(existsSync('libs/observability/src/register.ts')).toBe(true);
       expect(existsSync(`apps/${app}/src/main.ts`)).toBe(true);
       expect(service.depends_on.nats.condition).toBe('service_healthy');
       expect(service.depends_on.postgres.condition).toBe('service_healthy');

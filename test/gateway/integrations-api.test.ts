@@ -152,7 +152,9 @@ describe('/api/integrations without the write side', () => {
     const ui = await fetch(`${stack.gateway.url}/api/docs`);
     expect(ui.status).toBe(200);
     expect(ui.headers.get('content-type')).toMatch(/text\/html/);
-    expect(await ui.text()).toContain('/api/docs-json');
+    expect(await ui.text()).toContain('/api/docs/swagger-initializer.js');
+    const initializer = await fetch(`${stack.gateway.url}/api/docs/swagger-initializer.js`);
+    expect(await initializer.text()).toContain('/api/docs-json');
     const bundle = await fetch(`${stack.gateway.url}/api/docs/swagger-ui-bundle.js`);
     expect(bundle.status).toBe(200);
     expect((await bundle.arrayBuffer()).byteLength).toBeGreaterThan(100_000);

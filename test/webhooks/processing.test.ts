@@ -2,8 +2,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { IntegrationSubjects, Streams, type Envelope } from '#libs/contracts/src/index.js';
+import {
+  IntegrationSubjects,
+  Streams,
+  type Envelope,
+  type ReplyError,
+} from '#libs/contracts/src/index.js';
 import { startService, type RunningService } from '#libs/service-kit/src/index.js';
+import { decodeRequest, encodeReply } from '#libs/messaging/src/index.js';
 import { NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
 import { WebhookCounters } from '../../apps/scanner-service/src/webhooks/index.js';
 import { deadLetters } from '../../scripts/admin/dead-letters.js';
@@ -37,7 +43,7 @@ describe('webhook processing in the scanner (real deliveries through the real in
   let integrationId: string;
   const disconnects: Envelope[] = [];
   /** Replies the integration-service stand-in gives before it answers ok, one per request. */
-  const disconnectRefusals: Array<{ kind: string; code: string; message: string }> = [];
+  const disconnectRefusals: ReplyError[] = [];
 
   const send = async (event: string, payload: Record<string, any>, deliveryId?: string) => {
     const delivery = await signedDelivery(SECRET, event, payload, deliveryId);
@@ -79,17 +85,14 @@ describe('webhook processing in the scanner (real deliveries through the real in
     // Stands in for the integration service's disconnect handler, answering as Nest would.
     nc.subscribe(IntegrationSubjects.disconnect, {
       callback: (_err, msg) => {
-        const frame = msg.json<{ id: string; data: Envelope }>();
+        const frame = decodeRequest(msg.string());
         disconnects.push(frame.data);
         const refusal = disconnectRefusals.shift();
         msg.respond(
-          JSON.stringify({
-            id: frame.id,
-            isDisposed: true,
-            response: refusal
-              ? { ok: false, error: refusal }
-              : { ok: true, value: { disabledRuleIds: [] } },
-          }),
+          encodeReply(
+            frame,
+            refusal ? { ok: false, error: refusal } : { ok: true, value: { disabledRuleIds: [] } },
+          ),
         );
       },
     });

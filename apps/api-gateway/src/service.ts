@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
 import { GatewaySubjects, Streams } from '#libs/contracts/src/index.js';
 import { port } from '#libs/config/src/index.js';
 import type { ServiceSpec } from '#libs/service-kit/src/index.js';
@@ -7,6 +8,8 @@ import { AuthModule } from './auth/index.js';
 import { BusModule } from './bus/index.js';
 import { ErrorsModule } from './errors/index.js';
 import { configureHttp } from './http/configure-http.js';
+import { addSecurityHeaders } from './http/security-headers.js';
+import { limitRequests, limitsEnv, LimitsModule, RateLimits } from './limits/index.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { gatewayMigrations } from './migrations/index.js';
 import { WorkspaceModule } from './workspace/workspace.module.js';
@@ -28,12 +31,20 @@ import {
 import { githubInstallEnv, GithubInstallModule } from './github-install/index.js';
 import { AuditLog1764000018000, auditEnv, AuditModule } from './audit/index.js';
 
-const env = { PORT: port(3000), ...webhookEnv, ...restEnv, ...githubInstallEnv, ...auditEnv };
+const env = {
+  PORT: port(3000),
+  ...webhookEnv,
+  ...restEnv,
+  ...githubInstallEnv,
+  ...auditEnv,
+  ...limitsEnv,
+};
 
 /** Feature modules: add yours here, one line each. */
 @Module({
   imports: [
     ErrorsModule,
+    LimitsModule,
     AuthModule,
     BusModule,
     WorkspaceModule,
@@ -74,8 +85,12 @@ export const apiGateway: ServiceSpec<typeof env> = {
   env,
   rootModule: () => ApiGatewayModule,
   extraReadinessChecks: ({ bus }) => downstreamReadinessChecks(bus),
-  configureApp: (app) => {
+  configureApp: async (app) => {
     configureHttp(app);
+    const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
+    // Hook order matters: headers on every answer, then the address limit before any route.
+    await addSecurityHeaders(fastify);
+    limitRequests(fastify, app.get(RateLimits));
     setupOpenApi(app);
     serveIntegrationListFast(app);
   },

@@ -5,7 +5,17 @@ import { createEnvelope, type Reply } from '#libs/contracts/src/index.js';
 import { startService, type RunningService } from '#libs/service-kit/src/index.js';
 import { NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
 import { integrationService } from '../src/service.js';
-import { WRITE_SIDE, type WriteSide } from '../src/write-side/write-side.js';
+import type pg from 'pg';
+import { CommandHandler, EventPublisher, EventStore } from '#libs/event-store/src/index.js';
+import { PG_POOL } from '../src/write-side/write-side.module.js';
+
+/** The write side's parts, as the service's handlers get them injected. */
+export interface WriteSideParts {
+  commands: CommandHandler;
+  store: EventStore;
+  publisher: EventPublisher;
+  pool: pg.Pool;
+}
 
 /**
  * The integration service in this process against its own nats-server and database, and a
@@ -15,7 +25,7 @@ export interface Harness {
   nats: NatsServerFixture;
   db: PostgresFixture;
   service: RunningService;
-  writeSide: WriteSide;
+  writeSide: WriteSideParts;
   env: Record<string, string>;
   client: ClientProxy;
   send<T>(
@@ -53,7 +63,12 @@ export async function startHarness(
     nats,
     db,
     service,
-    writeSide: service.app.get<WriteSide>(WRITE_SIDE),
+    writeSide: {
+      commands: service.app.get(CommandHandler),
+      store: service.app.get(EventStore),
+      publisher: service.app.get(EventPublisher),
+      pool: service.app.get<pg.Pool>(PG_POOL),
+    },
     env: fullEnv,
     client,
     workspaceId,

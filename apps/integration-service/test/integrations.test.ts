@@ -15,8 +15,13 @@ import {
   CredentialVault,
   type SealedCredentials,
 } from '../src/credentials/credential-vault.js';
-import { foldIntegration, loadIntegration } from '../src/write-side/repositories.js';
+import { foldStream, loadAggregate, type StoredEvent } from '#libs/event-store/src/index.js';
+import { integrations } from '../src/integrations/integration.decider.js';
+import { initialIntegration } from '../src/integrations/integration.state.js';
 import { errorOf, startHarness, value, type Harness } from './harness.js';
+
+const foldIntegration = (id: string, events: readonly StoredEvent[]) =>
+  foldStream(integrations, initialIntegration(id), events);
 
 let h: Harness & { workspaceId: string };
 const github = { installationId: '12345678', accountLogin: 'acme-org' };
@@ -120,7 +125,7 @@ describe('connect and disconnect by provider', () => {
 describe('concurrency', () => {
   test('concurrent connects and disconnects on one integration: a clean alternating history', async () => {
     const workspaceId = randomUUID();
-    const retriedBefore = h.writeSide.runner.versionConflictsRetried;
+    const retriedBefore = h.writeSide.commands.versionConflictsRetried;
     const commands = Array.from({ length: 32 }, (_, i) =>
       i % 2 === 0
         ? h.send(S.connect, { provider: 'github', payload: githubOf(workspaceId) }, { workspaceId })
@@ -136,7 +141,7 @@ describe('concurrency', () => {
     const succeeded = replies.filter((r) => r.ok).length;
     expect(succeeded).toBeGreaterThan(0);
     // The race really happened: appends collided on the stream and were retried on fresh state.
-    expect(h.writeSide.runner.versionConflictsRetried).toBeGreaterThan(retriedBefore);
+    expect(h.writeSide.commands.versionConflictsRetried).toBeGreaterThan(retriedBefore);
 
     const [integration] = value(await h.send<IntegrationView[]>(S.list, {}, { workspaceId }));
     const history = value(
@@ -493,7 +498,7 @@ describe('snapshots', () => {
     );
     const stream = () => h.writeSide.store.readStream(`integration-${view.id}`);
     const fullFold = async () => foldIntegration(view.id, await stream());
-    const load = () => loadIntegration(h.writeSide.store, h.writeSide.pool, view.id);
+    const load = () => loadAggregate(h.writeSide.store, integrations, view.id);
     const [row] = await h.db.query<{ snapshot: { version: number } }>(
       'SELECT snapshot FROM integration.integrations WHERE id = $1',
       [view.id],

@@ -9,16 +9,23 @@ import {
   type DisconnectIntegrationResult,
   type Envelope,
   type HistoryEntry,
+  type IntegrationEvent,
   type IntegrationView,
   type RuleDefinition,
+  type RuleEvent,
   type RuleView,
 } from '#libs/contracts/src/index.js';
 import { evolveIntegration } from '../src/integrations/evolve.js';
 import { initialIntegration, toIntegrationView } from '../src/integrations/integration.state.js';
 import { evolveRule } from '../src/rules/evolve.js';
 import { initialRule, toRuleView } from '../src/rules/rule.state.js';
-import { foldIntegration, foldRule } from '../src/write-side/repositories.js';
+import { foldStream, type Recorded, type StoredEvent } from '#libs/event-store/src/index.js';
 import { errorOf, startHarness, value, type Harness } from './harness.js';
+
+const foldIntegration = (id: string, events: readonly StoredEvent[]) =>
+  foldStream({ evolve: evolveIntegration }, initialIntegration(id), events);
+const foldRule = (id: string, events: readonly StoredEvent[]) =>
+  foldStream({ evolve: evolveRule }, initialRule(id), events);
 
 let h: Harness & { workspaceId: string };
 const githubPayload = { installationId: '12345678', accountLogin: 'acme-org' };
@@ -303,10 +310,16 @@ describe('rebuild by replay', () => {
         if (e.streamId!.startsWith('integration-')) {
           integrations.set(
             id,
-            evolveIntegration(integrations.get(id) ?? initialIntegration(id), record),
+            evolveIntegration(
+              integrations.get(id) ?? initialIntegration(id),
+              record as Recorded<IntegrationEvent>,
+            ),
           );
         } else {
-          rules.set(id, evolveRule(rules.get(id) ?? initialRule(id), record));
+          rules.set(
+            id,
+            evolveRule(rules.get(id) ?? initialRule(id), record as Recorded<RuleEvent>),
+          );
         }
       }
     } finally {

@@ -78,6 +78,20 @@ export const commonEnv = {
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Bound on every request/reply hop, in ms. */
   BUS_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+  /** The whole request (headers and body) must arrive within this (slow bodies get 408). */
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** The request's headers must arrive within this (slowloris); at most the request timeout. */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /** An idle kept-alive connection is closed after this; above a balancer's own idle timeout. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(72_000),
+  /** A connection with no bytes either way for this long is closed (event streams send a
+   * keep-alive every 15 s, so they stay open). */
+  HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  /** `false` drops `GET /metrics` and the per-request HTTP timing (benchmarks compare both). */
+  METRICS_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
 };
 
 export type CommonEnv = z.infer<z.ZodObject<typeof commonEnv>>;

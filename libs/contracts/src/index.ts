@@ -7,6 +7,7 @@ export * from './providers/index.js';
 export * from './integrations.js';
 export * from './rules.js';
 export * from './rule-format.js';
+export * from './rule-runs.js';
 export * from './webhooks.js';
 export * from './scanner.js';
 export * from './scanner-checks.js';

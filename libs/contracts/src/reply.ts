@@ -17,7 +17,10 @@ export interface ReplyError {
   details?: FieldIssue[] | Record<string, unknown>;
 }
 
-export type Reply<T> = { ok: true; value: T; position?: string } | { ok: false; error: ReplyError };
+/** A refusal: what `fail` makes, what a decider's `decide` answers instead of events. */
+export type Failure = { ok: false; error: ReplyError };
+
+export type Reply<T> = { ok: true; value: T; position?: string } | Failure;
 
 export const ok = <T>(value: T, position?: string): Reply<T> =>
   position === undefined ? { ok: true, value } : { ok: true, value, position };
@@ -27,7 +30,7 @@ export const fail = (
   code: string,
   message: string,
   details?: ReplyError['details'],
-): Reply<never> => ({
+): Failure => ({
   ok: false,
   error: details === undefined ? { kind, code, message } : { kind, code, message, details },
 });

@@ -1,3 +1,4 @@
+import { RulesEngineSubjects } from './rule-runs.js';
 import {
   DeadLetterSubjects,
   GithubSubjects,
@@ -83,5 +84,14 @@ export const Streams = {
     duplicateWindowMs: 10 * MINUTE,
     // Few and small, and the audit log is rebuilt from them: kept as long as the audit log.
     limits: { maxAgeMs: 0, maxBytes: 1 * GIB },
+  },
+  /** Scheduled and polled evaluations that rules-engine replicas share; one per rule and due time. */
+  ruleJobs: {
+    name: 'RULE_JOBS',
+    subjects: [`${RulesEngineSubjects.jobs}.>`],
+    retention: 'workqueue',
+    // A due time is published by every replica that sees it; the id (rule + due time) absorbs the rest.
+    duplicateWindowMs: 24 * 60 * MINUTE,
+    limits: { maxAgeMs: 1 * DAY, maxBytes: 1 * GIB },
   },
 } as const satisfies Record<string, StreamDefinition>;

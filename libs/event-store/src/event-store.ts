@@ -1,5 +1,8 @@
 import type pg from 'pg';
 import { eventStoreTables, type EventStoreTables } from './schema.js';
+import { eventStoreAppendDuration } from '#libs/observability/src/metrics/event-store.js';
+import { traceFields } from '#libs/observability/src/trace-context.js';
+import { join, sql, type Sql } from './sql.js';
 import { VersionConflictError, type NewEvent, type StoredEvent } from './types.js';
 import { Upcasters, type Upcaster } from './upcasting.js';
 
@@ -55,51 +58,136 @@ export class EventStore {
     events: readonly NewEvent[],
     on: Queryable = this.pool,
   ): Promise<StoredEvent[]> {
-    if (events.length === 0) return [];
-    const values: unknown[] = [];
-    const rows = events.map((event, i) => {
-      const base = values.length;
-      values.push(
-        streamId,
-        expectedVersion + i + 1,
-        event.id,
-        event.type,
-        event.schemaVersion,
-        JSON.stringify(event.data),
-        JSON.stringify(event.metadata),
-        event.sealed === undefined ? null : JSON.stringify(event.sealed),
-        event.occurredAt,
-      );
-      const p = (n: number) => `$${base + n}`;
-      return `(pg_current_xact_id(), nextval('${this.tables.positions}'), ${p(1)}, ${p(2)}, ${p(3)},
-        ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)})`;
+    return this.write([{ streamId, expectedVersion, events }], [], on);
+  }
+
+  /**
+   * One statement that appends to every stream in `appends` (each after its expected version)
+   * and runs `stateRows` (state tables kept in step with the log) with it: all of it commits,
+   * or, when another writer got to one of the streams first, none of it and
+   * `VersionConflictError` is thrown. `guards` run with it too (each with a RETURNING clause);
+   * the answer says how many rows each returned, so that a caller inside a transaction can roll
+   * it all back when one returned none.
+   */
+  async write(
+    appends: readonly { streamId: string; expectedVersion: number; events: readonly NewEvent[] }[],
+    stateRows: readonly Sql[],
+    on: Queryable = this.pool,
+    guards: readonly Sql[] = [],
+  ): Promise<StoredEvent[] & { guarded?: number[] }> {
+    const rows = appends.flatMap(({ streamId, expectedVersion, events }) =>
+      events.map((event, i) => ({ streamId, streamVersion: expectedVersion + i + 1, event })),
+    );
+    if (rows.length === 0) return [];
+    const started = performance.now();
+    // The trace that appended it travels on with the event (see jetStreamSink).
+    const trace = traceFields();
+    const metadataOf = (event: NewEvent) => (trace ? { ...event.metadata, trace } : event.metadata);
+    const values = rows.map(
+      ({ streamId, streamVersion, event }) =>
+        // pg_current_xact_id() before nextval(): see `append`.
+        sql`(pg_current_xact_id(), nextval(${this.tables.positions}::regclass), ${streamId},
+          ${streamVersion}::int, ${event.id}::uuid, ${event.type}, ${event.schemaVersion}::int,
+          ${JSON.stringify(event.data)}::jsonb, ${JSON.stringify(metadataOf(event))}::jsonb,
+          ${event.sealed === undefined ? null : JSON.stringify(event.sealed)}::jsonb,
+          ${event.occurredAt}::timestamptz)`,
+    );
+    const statement = join([...values, ...stateRows, ...guards], (texts) => {
+      const inserts = texts.slice(0, values.length).join(',\n');
+      const writes = texts
+        .slice(values.length, values.length + stateRows.length)
+        .map((text, i) => `, state_${i} AS (${text})`);
+      const guarded = texts
+        .slice(values.length + stateRows.length)
+        .map((text, i) => `, guard_${i} AS (${text})`);
+      const counts = guards.map((_, i) => `, (SELECT count(*)::int FROM guard_${i}) AS guard_${i}`);
+      return `WITH appended AS (
+          INSERT INTO ${this.tables.events} (tx_id, position, stream_id, stream_version,
+            event_id, type, schema_version, data, metadata, sealed, occurred_at)
+          VALUES ${inserts} RETURNING position, recorded_at, event_id)
+        ${writes.join('\n')} ${guarded.join('\n')}
+        SELECT position, recorded_at, event_id ${counts.join('')} FROM appended ORDER BY position`;
     });
+    let result: pg.QueryResult<
+      { position: string; recorded_at: Date; event_id: string } & Record<string, unknown>
+    >;
     try {
-      const result = await on.query<{ position: string; recorded_at: Date }>(
-        `INSERT INTO ${this.tables.events} (tx_id, position, stream_id, stream_version, event_id,
-           type, schema_version, data, metadata, sealed, occurred_at)
-         VALUES ${rows.join(', ')} RETURNING position, recorded_at`,
-        values,
+      result = await on.query(statement.text, statement.values);
+      eventStoreAppendDuration.observe(
+        { schema: this.tables.schema },
+        (performance.now() - started) / 1000,
       );
-      return events.map((event, i) => ({
-        position: result.rows[i]!.position,
-        streamId,
-        streamVersion: expectedVersion + i + 1,
-        id: event.id,
-        type: event.type,
-        schemaVersion: event.schemaVersion,
-        data: event.data,
-        metadata: event.metadata,
-        sealed: event.sealed ?? null,
-        occurredAt: event.occurredAt,
-        recordedAt: result.rows[i]!.recorded_at.toISOString(),
-      }));
     } catch (error) {
-      if ((error as { constraint?: string }).constraint === 'events_stream_version_unique') {
-        throw new VersionConflictError(streamId, expectedVersion);
+      const { constraint, detail } = error as { constraint?: string; detail?: string };
+      if (constraint === 'events_stream_version_unique') {
+        const streamId = /=\((.+), (\d+)\)/.exec(detail ?? '')?.[1] ?? rows[0]!.streamId;
+        const append = appends.find((a) => a.streamId === streamId) ?? appends[0]!;
+        throw new VersionConflictError(streamId, append.expectedVersion);
       }
       throw error;
     }
+    const byId = new Map(result.rows.map((row) => [row.event_id, row]));
+    const stored: StoredEvent[] & { guarded?: number[] } = rows.map(
+      ({ streamId, streamVersion, event }) => {
+        const row = byId.get(event.id)!;
+        return {
+          position: row.position,
+          streamId,
+          streamVersion,
+          id: event.id,
+          type: event.type,
+          schemaVersion: event.schemaVersion,
+          data: event.data,
+          metadata: metadataOf(event),
+          sealed: event.sealed ?? null,
+          occurredAt: event.occurredAt,
+          recordedAt: row.recorded_at.toISOString(),
+        };
+      },
+    );
+    if (guards.length > 0)
+      stored.guarded = guards.map((_, i) => result.rows[0]![`guard_${i}`] as number);
+    return stored;
+  }
+
+  /**
+   * The statement that loads aggregates in one round trip: for each row of `selector` (columns
+   * `id`, `snapshot`, `snapshot_schema`; a null snapshot for an instance without a state row),
+   * its snapshot when current and the events of its stream after it (`tail`, oldest first).
+   */
+  loadStatement(aggregate: { streamPrefix: string; snapshotSchema: number }, selector: Sql): Sql {
+    return join(
+      [selector, sql`${aggregate.snapshotSchema}::int`, sql`${aggregate.streamPrefix}::text`],
+      ([select, schema, prefix]) => `
+        SELECT s.id::text AS id,
+          CASE WHEN s.snapshot_schema = ${schema} THEN s.snapshot END AS snapshot,
+          (SELECT coalesce(json_agg(json_build_object('position', e.position::text,
+              'streamId', e.stream_id, 'streamVersion', e.stream_version, 'id', e.event_id,
+              'type', e.type, 'schemaVersion', e.schema_version, 'data', e.data,
+              'metadata', e.metadata, 'sealed', e.sealed, 'occurredAt', e.occurred_at,
+              'recordedAt', e.recorded_at) ORDER BY e.stream_version), '[]'::json)
+            FROM ${this.tables.events} e
+            WHERE e.stream_id = ${prefix} || s.id::text AND e.stream_version >
+              CASE WHEN s.snapshot_schema = ${schema}
+                THEN coalesce((s.snapshot->>'version')::int, 0) ELSE 0 END) AS tail
+        FROM (${select}) s`,
+    );
+  }
+
+  /** A `tail` entry of `loadStatement`, upcast like any event read back. */
+  fromTail(entry: Omit<StoredEvent, 'sealed'> & { sealed: unknown }): StoredEvent {
+    const { schemaVersion, data } = this.upcasters.apply(
+      entry.type,
+      entry.schemaVersion,
+      entry.data,
+    );
+    return {
+      ...entry,
+      schemaVersion,
+      data,
+      occurredAt: new Date(entry.occurredAt).toISOString(),
+      recordedAt: new Date(entry.recordedAt).toISOString(),
+    };
   }
 
   /** A stream in version order; `afterVersion` skips what a snapshot already holds. */

@@ -4,3 +4,7 @@ export * from './upcasting.js';
 export * from './event-store.js';
 export * from './publisher.js';
 export * from './jetstream-sink.js';
+export * from './sql.js';
+export * from './decider.js';
+export * from './unit-of-work.js';
+export * from './command-handler.js';

@@ -1,4 +1,4 @@
-import type { JetStreamClient } from '@nats-io/jetstream';
+import type { BusClient } from '#libs/messaging/src/index.js';
 import type { Envelope } from '#libs/contracts/src/index.js';
 import type { PublishBatch } from './publisher.js';
 import type { StoredEvent } from './types.js';
@@ -29,17 +29,21 @@ export function toEnvelope(event: StoredEvent): Envelope {
  * by the stream's duplicate window. (A server that refused one message yet stored a later one
  * of the same batch could reorder them; JetStream refuses by stream state - missing stream,
  * limits - which refuses the rest as well.)
+ *
+ * Each message carries the trace context the event was appended in, so whoever applies it can
+ * link its work to the request that caused it.
  */
 export function jetStreamSink(
-  js: JetStreamClient,
+  bus: Pick<BusClient, 'publish'>,
   subjectFor: (event: StoredEvent) => string,
   timeoutMs = 5_000,
 ): PublishBatch {
   return async (events) => {
     const acks = events.map((event) =>
-      js.publish(subjectFor(event), JSON.stringify(toEnvelope(event)), {
+      bus.publish(subjectFor(event), JSON.stringify(toEnvelope(event)), {
         msgID: event.id,
         timeout: timeoutMs,
+        ...(event.metadata.trace ? { trace: event.metadata.trace } : {}),
       }),
     );
     const results = await Promise.allSettled(acks);

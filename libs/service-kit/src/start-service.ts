@@ -15,6 +15,15 @@ import {
   jetstreamManager,
   natsServers,
 } from '#libs/messaging/src/index.js';
+import {
+  collectProcessMetrics,
+  flushTracing,
+  instrumentHttp,
+  serveMetrics,
+  watchJetStream,
+  watchProjections,
+  watchReadiness,
+} from '#libs/observability/src/index.js';
 import { Projections } from '#libs/projections/src/index.js';
 import { coreReadinessChecks } from './core-checks.js';
 import { InfrastructureModule, type Infrastructure } from './infrastructure.module.js';
@@ -135,6 +144,12 @@ export async function startService<TShape extends z.ZodRawShape>(
 
   const adapter = new FastifyAdapter({
     bodyLimit: spec.bodyLimit ?? 1024 * 1024,
+    requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+    http: {
+      headersTimeout: Math.min(config.HTTP_HEADERS_TIMEOUT_MS, config.HTTP_REQUEST_TIMEOUT_MS),
+    },
+    keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    connectionTimeout: config.HTTP_IDLE_TIMEOUT_MS,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) =>
       correlationIdFrom(req.headers['x-correlation-id']),
   });
@@ -163,6 +178,18 @@ export async function startService<TShape extends z.ZodRawShape>(
     );
     done();
   });
+  // Before the app's own hooks, so requests a hook answers early (the list fast path) are timed.
+  const unwatch: Array<() => void> = [];
+  if (config.METRICS_ENABLED) {
+    collectProcessMetrics();
+    instrumentHttp(fastify);
+    serveMetrics(fastify);
+    unwatch.push(
+      watchJetStream(bus),
+      watchReadiness(spec.name, checks),
+      watchProjections(() => infra.projections.statuses()),
+    );
+  }
   await spec.configureApp?.(app, infra);
 
   app.connectMicroservice<MicroserviceOptions>(
@@ -197,6 +224,7 @@ export async function startService<TShape extends z.ZodRawShape>(
       closing ??= (async () => {
         logger.info('shutting down: no new work, finishing what is in flight');
         healthResponder.unsubscribe();
+        for (const stop of unwatch) stop();
         await app.close();
         await bus.nc.drain().catch(() => undefined);
         await dataSource.destroy().catch(() => undefined);
@@ -228,6 +256,7 @@ export async function runServiceMain<TShape extends z.ZodRawShape>(spec: Service
     const forced = setTimeout(() => process.exit(1), 15_000).unref();
     service!
       .close()
+      .then(() => flushTracing())
       .then(() => {
         clearTimeout(forced);
         process.exit(0);

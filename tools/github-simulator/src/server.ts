@@ -109,7 +109,8 @@ export interface GithubSimulator {
   setPermissions(permissions: AppPermissions): void;
   /** Uses up the REST budget now; it refills `resetInMs` from now. */
   exhaustRateLimit(resetInMs: number): void;
-  setFailRate(rate: number): void;
+  /** Answers this fraction of API requests with 502; only those of `methods` when given. */
+  setFailRate(rate: number, methods?: string[]): void;
   setLatency(ms: number): void;
   setSecondary(options: SecondaryLimitOptions | undefined): void;
   /** Where `/_simulator/repos/{owner}/{repo}/pulls` delivers its webhooks. */
@@ -175,6 +176,7 @@ export async function startGithubSimulator(
   let permissions: AppPermissions = { ...(options.permissions ?? DEFAULT_PERMISSIONS) };
   let latencyMs = options.latencyMs ?? 0;
   let failRate = options.failRate ?? 0;
+  let failMethods: Set<string> | undefined;
   let secondary = options.secondary;
   const failingRepos = new Set(options.failingRepos ?? []);
   const random = seededRandom((options.seed ?? 1) * 7919);
@@ -724,7 +726,7 @@ export async function startGithubSimulator(
       stats.byRoute[routeKey] = (stats.byRoute[routeKey] ?? 0) + 1;
       const repoMatch = /^\/repos\/[^/]+\/([^/]+)/.exec(path);
       const free = path === '/rate_limit';
-      if (!free) gate(repoMatch?.[1]);
+      if (!free) gate(repoMatch?.[1], method);
       const answer = route[1](route[0].exec(path)!, url);
       let body = answer.body;
       const headers: Record<string, string> = { ...(answer.headers ?? {}) };
@@ -779,8 +781,10 @@ export async function startGithubSimulator(
   }
 
   /** Faults injected before the real work: 502s and secondary limits. */
-  function gate(repoName: string | undefined): void {
-    if ((repoName && failingRepos.has(repoName)) || (failRate > 0 && random() < failRate)) {
+  function gate(repoName: string | undefined, method = 'POST'): void {
+    const injected =
+      failRate > 0 && (!failMethods || failMethods.has(method)) && random() < failRate;
+    if ((repoName && failingRepos.has(repoName)) || injected) {
       stats.injectedFailures++;
       throw new HttpError(502, { message: 'Server Error' });
     }
@@ -908,6 +912,7 @@ export async function startGithubSimulator(
     }
     if (path === '/_simulator/fail-rate' && method === 'PUT') {
       failRate = Number(body.rate) || 0;
+      failMethods = Array.isArray(body.methods) ? new Set(body.methods.map(String)) : undefined;
       return send(res, 204, null);
     }
     if (path === '/_simulator/app' && method === 'PUT') {
@@ -963,7 +968,10 @@ export async function startGithubSimulator(
     resetStats: () => void (stats = emptyStats()),
     setPermissions: (next) => void (permissions = { ...next }),
     exhaustRateLimit: (resetInMs) => core.exhaust(resetInMs),
-    setFailRate: (rate) => void (failRate = rate),
+    setFailRate: (rate, methods) => {
+      failRate = rate;
+      failMethods = methods ? new Set(methods) : undefined;
+    },
     setLatency: (ms) => void (latencyMs = ms),
     setSecondary: (next) => void (secondary = next),
     setWebhookTarget: (url, secret) => void (webhook = { url, secret }),

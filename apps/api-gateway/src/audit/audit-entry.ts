@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type {
   ApiKeyIssuedData,
   ApiKeyRevokedData,
@@ -115,7 +116,8 @@ export function auditEntryOf(
   event: AnyEvent,
   ruleKind: (ruleId: string) => 'rule' | 'policy' = () => 'rule',
 ): AuditEntry | undefined {
-  if (!event.workspaceId || !UUID.test(event.id)) return undefined;
+  if (!event.workspaceId || !event.id) return undefined;
+  const eventId = entryId(event.id);
   const described = describe(event, ruleKind);
   if (!described) return undefined;
   const actor = event.actor ?? 'system';
@@ -130,8 +132,8 @@ export function auditEntryOf(
   }
   return {
     workspaceId: event.workspaceId,
-    eventId: event.id,
-    sortKey: sortKeyOf(event.occurredAt, event.position, event.id),
+    eventId,
+    sortKey: sortKeyOf(event.occurredAt, event.position, eventId),
     occurredAt: event.occurredAt,
     resourceType: described.resourceType,
     resourceId: described.resourceId,
@@ -145,6 +147,16 @@ export function auditEntryOf(
     cause,
     correlationId: event.correlationId,
   };
+}
+
+/**
+ * The entry's id: the event's, or for an event whose id is not a UUID (the scanner names some
+ * `<scan id>:queued`) one derived from it, the same on every replay.
+ */
+function entryId(id: string): string {
+  if (UUID.test(id)) return id.toLowerCase();
+  const hex = createHash('sha256').update(id).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 function describe(

@@ -36,7 +36,8 @@ export interface AuditEntryView {
 
 export interface AuditPageResult {
   entries: AuditEntryView[];
-  /** Sort keys of the first and last entries shown. */
+  /** The sort key of each entry shown, in the same order (what cursors are made of). */
+  keys: string[];
   lastKey: string | null;
   hasMore: boolean;
 }
@@ -119,6 +120,7 @@ export class AuditLogReader {
     );
     return {
       entries: shown.map((row) => toView(row, effects.get(row.event_id) ?? [])),
+      keys: shown.map((row) => row.sort_key),
       lastKey: shown.at(-1)?.sort_key ?? null,
       hasMore,
     };

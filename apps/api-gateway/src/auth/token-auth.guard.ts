@@ -1,7 +1,8 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
+import { RateLimits } from '../limits/rate-limits.js';
 import type { AuthContext, Permission, Role } from './roles.js';
 import { TokenCache } from './token-cache.js';
 import { hashTokenSecret, isWellFormedToken, parseAuthorization } from './token-secret.js';
@@ -11,7 +12,8 @@ import { REQUIRED_PERMISSIONS, REQUIRED_ROLES } from './metadata.js';
 /**
  * Reads `Authorization: Token <key>` (or `Bearer <key>`), finds the member it belongs to (cache
  * first, then Postgres), attaches `request.auth`, then checks the roles and permissions the
- * route asks for. 401 for a missing, malformed, unknown or revoked key; 403 naming the role needed.
+ * route asks for. 401 for a missing, malformed, unknown or revoked key; 403 naming the role needed;
+ * 429 past the key's rate limit, or (before any lookup) past the address's failed authentications.
  */
 @Injectable()
 export class TokenAuthGuard implements CanActivate {
@@ -19,11 +21,13 @@ export class TokenAuthGuard implements CanActivate {
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(WorkspaceStore) private readonly store: WorkspaceStore,
     @Inject(TokenCache) private readonly cache: TokenCache,
+    @Inject(RateLimits) private readonly limits: RateLimits,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<FastifyRequest & { auth?: AuthContext }>();
-    const auth = await this.authenticate(request.headers.authorization);
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest & { auth?: AuthContext }>();
+    const auth = await this.authenticate(request, http.getResponse<FastifyReply>());
     request.auth = auth;
     const targets = [context.getHandler(), context.getClass()];
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(REQUIRED_ROLES, targets);
@@ -51,7 +55,23 @@ export class TokenAuthGuard implements CanActivate {
     return true;
   }
 
-  async authenticate(header: string | undefined): Promise<AuthContext> {
+  /** The caller of `request`, counted against its key's limit; failures count against its address. */
+  async authenticate(request: FastifyRequest, reply: FastifyReply): Promise<AuthContext> {
+    let auth: AuthContext;
+    try {
+      auth = await this.identify(request, reply);
+    } catch (error) {
+      if (error instanceof ApiError && error.kind === 'unauthorized') {
+        this.limits.countFailure(request);
+      }
+      throw error;
+    }
+    this.limits.takeKey(reply, auth);
+    return auth;
+  }
+
+  private async identify(request: FastifyRequest, reply: FastifyReply): Promise<AuthContext> {
+    const header = request.headers.authorization;
     if (!header) {
       throw new ApiError(
         'unauthorized',
@@ -70,6 +90,7 @@ export class TokenAuthGuard implements CanActivate {
     const { hash, key, cached } = this.lookUp(secret);
     let auth = cached;
     if (auth === undefined) {
+      this.limits.refuseAfterFailures(request, reply);
       auth = (await this.store.authenticate(hash)) ?? null;
       this.cache.set(key, auth);
     }

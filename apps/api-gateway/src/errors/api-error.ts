@@ -2,7 +2,12 @@ import type { ErrorKind, FieldIssue, ReplyError } from '#libs/contracts/src/inde
 
 /** The kinds an HTTP answer can carry: the bus's kinds plus what only HTTP knows about. */
 export type ApiErrorKind =
-  ErrorKind | 'unauthorized' | 'payload_too_large' | 'unsupported_media_type' | 'malformed';
+  | ErrorKind
+  | 'unauthorized'
+  | 'payload_too_large'
+  | 'unsupported_media_type'
+  | 'malformed'
+  | 'rate_limited';
 
 const STATUS: Record<ApiErrorKind, number> = {
   validation: 400,
@@ -13,6 +18,7 @@ const STATUS: Record<ApiErrorKind, number> = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  rate_limited: 429,
   internal: 500,
   unavailable: 503,
 };
@@ -29,7 +35,7 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: FieldIssue[] | Record<string, unknown>,
-    /** Seconds a client should wait before retrying (503). */
+    /** Seconds a client should wait before retrying (429, 503). */
     readonly retryAfterSeconds?: number,
   ) {
     super(message);
@@ -38,6 +44,13 @@ export class ApiError extends Error {
 
   get status(): number {
     return STATUS[this.kind];
+  }
+
+  /** `Retry-After` in seconds for the kinds that promise one (429, 503), else undefined. */
+  get retryAfter(): number | undefined {
+    if (this.kind === 'unavailable') return this.retryAfterSeconds ?? 5;
+    if (this.kind === 'rate_limited') return this.retryAfterSeconds ?? 1;
+    return undefined;
   }
 
   static fromReply(error: ReplyError): ApiError {

@@ -13,7 +13,6 @@ export function apiErrorBody(error: ApiError) {
 }
 
 export function sendApiError(reply: FastifyReply, error: ApiError): void {
-  if (error.kind === 'unavailable')
-    reply.header('retry-after', String(error.retryAfterSeconds ?? 5));
+  if (error.retryAfter !== undefined) reply.header('retry-after', String(error.retryAfter));
   void reply.status(error.status).type('application/json; charset=utf-8').send(apiErrorBody(error));
 }

@@ -27,6 +27,7 @@ const HTTP_STATUS_KIND: Record<number, ApiError['kind']> = {
   409: 'conflict',
   413: 'payload_too_large',
   415: 'unsupported_media_type',
+  429: 'rate_limited',
   503: 'unavailable',
 };
 

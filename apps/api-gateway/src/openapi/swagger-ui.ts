@@ -11,7 +11,7 @@ const ASSETS: Record<string, string> = {
   'favicon-32x32.png': 'image/png',
 };
 
-const page = (jsonUrl: string) => `<!doctype html>
+const PAGE = `<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
@@ -23,32 +23,41 @@ const page = (jsonUrl: string) => `<!doctype html>
   <div id="swagger-ui"></div>
   <script src="/api/docs/swagger-ui-bundle.js"></script>
   <script src="/api/docs/swagger-ui-standalone-preset.js"></script>
-  <script>
-    window.ui = SwaggerUIBundle({
-      url: '${jsonUrl}',
-      dom_id: '#swagger-ui',
-      presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-      layout: 'StandaloneLayout',
-      persistAuthorization: true
-    });
-  </script>
+  <script src="/api/docs/swagger-initializer.js"></script>
 </body>
 </html>`;
 
 /**
+ * A file, not an inline script, so the Content-Security-Policy needs no 'unsafe-inline'.
+ * `persistAuthorization: false`: a key typed into "Authorize" is not kept in the browser's
+ * storage after the page closes.
+ */
+const initializer = (jsonUrl: string) => `window.ui = SwaggerUIBundle({
+  url: ${JSON.stringify(jsonUrl)},
+  dom_id: '#swagger-ui',
+  presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+  layout: 'StandaloneLayout',
+  persistAuthorization: false
+});
+`;
+
+/**
  * Serves the browsable docs at `/api/docs` from swagger-ui-dist directly: Nest's own UI route
  * needs @fastify/static, which cannot load under Jest's ESM runtime (it requires an ESM-only
- * package), so the same page is served here with four fixed routes and no file-system lookup
+ * package), so the same page is served here with fixed routes and no file-system lookup
  * from the URL.
  */
 export function serveSwaggerUi(fastify: FastifyInstance, jsonUrl: string): void {
   const root = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-  const html = page(jsonUrl);
   for (const path of ['/api/docs', '/api/docs/']) {
     fastify.get(path, (_request, reply) => {
-      void reply.type('text/html; charset=utf-8').send(html);
+      void reply.type('text/html; charset=utf-8').send(PAGE);
     });
   }
+  const script = initializer(jsonUrl);
+  fastify.get('/api/docs/swagger-initializer.js', (_request, reply) => {
+    void reply.type('application/javascript; charset=utf-8').send(script);
+  });
   for (const [file, type] of Object.entries(ASSETS)) {
     let content: Buffer | undefined;
     fastify.get(`/api/docs/${file}`, (_request, reply) => {

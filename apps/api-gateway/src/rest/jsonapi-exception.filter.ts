@@ -24,21 +24,25 @@ export class JsonApiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const reply = http.getResponse<FastifyReply>();
-    const { status, errors, retryAfterSeconds } = toJsonApi(exception);
+    const status = sendJsonApiError(http.getResponse<FastifyReply>(), exception);
     if (status >= 500 && status !== 503) {
       this.logger.error(
         { err: exception, url: http.getRequest<FastifyRequest>().url },
         'unhandled error answering /rest',
       );
     }
-    if (retryAfterSeconds !== undefined)
-      void reply.header('retry-after', String(retryAfterSeconds));
-    void reply
-      .status(status)
-      .header('content-type', JSONAPI_MEDIA_TYPE)
-      .send(JSON.stringify(errorDocument(errors)));
   }
+}
+
+/** Answers with `exception` as a JSON:API error document; returns the status sent. */
+export function sendJsonApiError(reply: FastifyReply, exception: unknown): number {
+  const { status, errors, retryAfterSeconds } = toJsonApi(exception);
+  if (retryAfterSeconds !== undefined) void reply.header('retry-after', String(retryAfterSeconds));
+  void reply
+    .status(status)
+    .header('content-type', JSONAPI_MEDIA_TYPE)
+    .send(JSON.stringify(errorDocument(errors)));
+  return status;
 }
 
 export function toJsonApi(exception: unknown): {
@@ -51,8 +55,7 @@ export function toJsonApi(exception: unknown): {
   }
   const error = toApiError(exception);
   const status = error.status;
-  const retryAfterSeconds =
-    error.kind === 'unavailable' ? (error.retryAfterSeconds ?? 5) : undefined;
+  const retryAfterSeconds = error.retryAfter;
   return {
     status,
     errors: errorObjects(error, status),

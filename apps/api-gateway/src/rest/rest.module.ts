@@ -10,6 +10,8 @@ import { installJsonApiMediaType } from './media-type.js';
 import { RestIntegrationAccess } from './rest-integration-access.js';
 import { RestIntegrationSettingsController } from './rest-integration-settings.controller.js';
 import { RestIntegrationsController } from './rest-integrations.controller.js';
+import { RestIntegrationEventsController } from './rest-integration-events.controller.js';
+import { AuditModule } from '../audit/index.js';
 import { RestIntegrationsStore } from './rest-integrations.store.js';
 import { RestListCache } from './rest-list-cache.js';
 import { RestQueryGuard } from './rest-query.guard.js';
@@ -21,7 +23,12 @@ import { CURSOR_SECRET } from './tokens.js';
  * projections modules (global) and the `Rest` migration.
  */
 @Module({
-  controllers: [RestIntegrationsController, RestIntegrationSettingsController],
+  imports: [AuditModule],
+  controllers: [
+    RestIntegrationsController,
+    RestIntegrationSettingsController,
+    RestIntegrationEventsController,
+  ],
   providers: [
     RestIntegrationsStore,
     RestIntegrationAccess,

@@ -14,8 +14,12 @@ import { ApiBody, ApiConsumes, ApiOperation, ApiQuery, ApiTags } from '@nestjs/s
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
+  RulesEngineSubjects,
   RuleSubjects,
   validateRuleDefinition,
+  type RuleRunView,
+  type RunsPage,
+  type TestRuleCommand,
   type CreateRuleCommand,
   type DeleteRuleCommand,
   type DisableRuleCommand,
@@ -40,6 +44,22 @@ const ListQuery = z.object({
     .optional(),
   provider: z.string().trim().min(1).max(50).optional(),
 });
+
+const RunsQuery = z.object({
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  per_page: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+const TestBody = z
+  .strictObject({
+    trigger: z
+      .strictObject({
+        event: z.string().trim().min(1).max(200).optional(),
+        data: z.record(z.string(), z.unknown()).optional(),
+      })
+      .optional(),
+  })
+  .default({});
 
 const DisableBody = z
   .strictObject({ reason: z.string().trim().min(1).max(500).optional() })
@@ -150,6 +170,72 @@ export class RulesController {
     await this.found(auth, id);
     const command: DisableRuleCommand = { ruleId: id, ...(reason === undefined ? {} : { reason }) };
     return { rule: await this.write(RuleSubjects.disable, command, auth, request) };
+  }
+
+  @Get(':id/runs')
+  @ApiOperation({ summary: 'Runs of a rule, newest first (page, per_page)' })
+  @ApiQuery({ name: 'page', required: false, example: 1 })
+  @ApiQuery({ name: 'per_page', required: false, example: 20 })
+  async runs(
+    @Auth() auth: AuthContext,
+    @Param('id') id: string,
+    @Query() query: unknown,
+    @Req() request: FastifyRequest,
+  ) {
+    const { page, per_page } = validate(RunsQuery, query, 'query');
+    await this.found(auth, id);
+    const { value } = await this.bus.call<RunsPage>(
+      RulesEngineSubjects.runs,
+      { ruleId: id, page, perPage: per_page },
+      commandContextOf(request, auth),
+    );
+    return value;
+  }
+
+  @Get(':id/runs/:runId')
+  @ApiOperation({ summary: 'One run of a rule: trigger, conditions with their values, actions' })
+  async run(
+    @Auth() auth: AuthContext,
+    @Param('id') id: string,
+    @Param('runId') runId: string,
+    @Req() request: FastifyRequest,
+  ) {
+    await this.found(auth, id);
+    const { value } = await this.bus.call<RuleRunView>(
+      RulesEngineSubjects.run,
+      { ruleId: id, runId },
+      commandContextOf(request, auth),
+    );
+    return { run: value };
+  }
+
+  @Post(':id/test')
+  @HttpCode(200)
+  @RequireRole('owner', 'admin', 'member')
+  @ApiOperation({
+    summary:
+      'Evaluate a rule live with an optional trigger payload; performs nothing, answers the would-be run',
+  })
+  async test(
+    @Auth() auth: AuthContext,
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Req() request: FastifyRequest,
+  ) {
+    const { trigger } = validate(TestBody, body ?? {});
+    const rule = await this.found(auth, id);
+    const command: TestRuleCommand = {
+      ruleId: id,
+      name: rule.name,
+      definition: rule.definition,
+      ...(trigger === undefined ? {} : { trigger }),
+    };
+    const { value } = await this.bus.call<RuleRunView>(
+      RulesEngineSubjects.test,
+      command,
+      commandContextOf(request, auth),
+    );
+    return { run: value };
   }
 
   /** The rule of this workspace, or 404: another workspace's rule id is never acted upon. */

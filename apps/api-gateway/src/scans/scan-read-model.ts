@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { loadScanState } from './scanner-events.projection.js';
+import { loadScanState, loadScanStates } from './scanner-events.projection.js';
 import type { ScanState } from './scan-progress.js';
 
 export interface RepoPage {
@@ -59,6 +59,10 @@ export class ScanReadModel {
 
   scan(workspaceId: string): Promise<ScanState | undefined> {
     return loadScanState(this.dataSource, workspaceId);
+  }
+
+  scans(workspaceIds: readonly string[]): Promise<Map<string, ScanState>> {
+    return loadScanStates(this.dataSource, workspaceIds);
   }
 
   /** Stable order: by name (case-insensitive), then GitHub id. */

@@ -175,12 +175,22 @@ async function applyFindingChange(
 }
 
 export async function loadScanState(db: Db, workspaceId: string): Promise<ScanState | undefined> {
+  return (await loadScanStates(db, [workspaceId])).get(workspaceId);
+}
+
+/** The scan rows of several workspaces in one query (workspaces without one are left out). */
+export async function loadScanStates(
+  db: Db,
+  workspaceIds: readonly string[],
+): Promise<Map<string, ScanState>> {
   const rows: Array<Record<string, unknown>> = await db.query(
-    `SELECT * FROM gateway.github_scans WHERE workspace_id = $1`,
-    [workspaceId],
+    `SELECT * FROM gateway.github_scans WHERE workspace_id = ANY($1::text[])`,
+    [workspaceIds],
   );
-  const row = rows[0];
-  if (!row) return undefined;
+  return new Map(rows.map((row) => [row.workspace_id as string, toScanState(row)]));
+}
+
+function toScanState(row: Record<string, unknown>): ScanState {
   const iso = (value: unknown) => (value ? (value as Date).toISOString() : null);
   return {
     scanId: row.scan_id as string,

@@ -23,6 +23,8 @@ import {
   toCsv,
   toSarif,
 } from './findings-formats.js';
+import { StreamSlots } from '../limits/stream-slots.js';
+import { ScanProgressFeed } from './scan-progress-feed.js';
 import { ScanReadModel } from './scan-read-model.js';
 import { toProgressView } from './scan-progress.js';
 
@@ -47,8 +49,6 @@ const HistoryQuery = ReposQuery.omit({ search: true }).extend({
 
 /** How long scan-org waits for the projection to show the scan it started (read-your-writes). */
 const SHOW_STARTED_SCAN_MS = 2_000;
-const STREAM_POLL_MS = 250;
-const STREAM_HEARTBEAT_MS = 15_000;
 
 /**
  * seeds/000 GitHub organization scanning. Commands go to the scanner over NATS; progress,
@@ -62,6 +62,8 @@ export class ScansController {
     @Inject(CommandBus) private readonly bus: CommandBus,
     @Inject(ScanReadModel) private readonly readModel: ScanReadModel,
     @Inject(IntegrationReadModel) private readonly integrations: IntegrationReadModel,
+    @Inject(ScanProgressFeed) private readonly feed: ScanProgressFeed,
+    @Inject(StreamSlots) private readonly slots: StreamSlots,
   ) {}
 
   @Post('scan-org')
@@ -109,44 +111,33 @@ export class ScansController {
   @Get('scan-progress/stream')
   @RequireRole('owner', 'admin')
   @ApiOperation({
-    summary: 'Live scan progress as server-sent events (`event: progress`, one per change)',
+    summary:
+      'Live scan progress as server-sent events (`event: progress`, one per change); at most SSE_STREAMS_PER_KEY open per key (429 beyond)',
   })
-  async scanProgressStream(
+  scanProgressStream(
     @Auth() auth: AuthContext,
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ) {
+    const release = this.slots.take(auth.tokenId);
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    let last = '';
-    let closed = false;
-    let lastWrite = Date.now();
-    const send = async () => {
-      const view = JSON.stringify(toProgressView(await this.readModel.scan(auth.workspaceId)));
-      if (closed) return;
-      if (view !== last) {
-        last = view;
-        raw.write(`event: progress\ndata: ${view}\n\n`);
-        lastWrite = Date.now();
-      } else if (Date.now() - lastWrite > STREAM_HEARTBEAT_MS) {
-        raw.write(`: keep-alive\n\n`);
-        lastWrite = Date.now();
-      }
-    };
-    // Polling the read model (not this replica's memory) serves every client the same progress,
-    // whichever gateway replica projects the events.
-    const timer = setInterval(() => void send().catch(() => undefined), STREAM_POLL_MS);
+    const stop = this.feed.watch(
+      auth.workspaceId,
+      (chunk) => raw.write(chunk),
+      () => raw.end(),
+    );
     request.raw.once('close', () => {
-      closed = true;
-      clearInterval(timer);
+      stop();
+      release();
     });
-    await send().catch(() => undefined);
   }
 
   @Post('scan-cache/invalidate')

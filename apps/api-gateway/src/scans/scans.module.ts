@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { Projections } from '#libs/projections/src/index.js';
 import { DATA_SOURCE } from '#libs/service-kit/src/index.js';
 import { GatewayIntegrationsModule } from '../integrations/integrations.module.js';
+import { ScanProgressFeed } from './scan-progress-feed.js';
 import { ScanReadModel } from './scan-read-model.js';
 import { scannerEventsProjection } from './scanner-events.projection.js';
 import { ScansController } from './scans.controller.js';
@@ -20,6 +21,7 @@ import { ScansController } from './scans.controller.js';
       inject: [DATA_SOURCE],
       useFactory: (dataSource: DataSource) => new ScanReadModel(dataSource),
     },
+    ScanProgressFeed,
   ],
 })
 export class GatewayScansModule {

@@ -9,6 +9,8 @@ import { IntakeCounters } from './intake-counters.js';
 import { readDelivery } from './read-delivery.js';
 import { ReplayGuard } from './replay-guard.js';
 import { SignatureVerifier } from './signature.js';
+import { InFlight } from '../limits/in-flight.js';
+import type { LimitsConfig } from '../limits/limits.config.js';
 import type { WebhookConfig } from './webhook.config.js';
 
 export const GITHUB_WEBHOOK_PATH = '/api/webhooks/github';
@@ -27,12 +29,14 @@ function sendError(
 /**
  * `POST /api/webhooks/github`. A plain Fastify route in its own encapsulated scope, because the
  * signature covers the raw bytes: this scope keeps the body as a Buffer (the rest of the gateway
- * parses JSON) and allows 25 MB (the rest stays at 1 MB). Answers 202 only once JetStream has
- * stored the delivery.
+ * parses JSON) and allows 25 MB (the rest stays at 1 MB). At most WEBHOOK_MAX_IN_FLIGHT bodies are
+ * taken at once (503 with Retry-After beyond). Answers 202 only once JetStream has stored the
+ * delivery.
  */
 @Injectable()
 export class WebhookIntakeRoute implements OnModuleInit {
   private readonly verifier: SignatureVerifier;
+  private readonly inFlight: InFlight;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -40,13 +44,14 @@ export class WebhookIntakeRoute implements OnModuleInit {
     private readonly installations: InstallationDirectory,
     private readonly counters: IntakeCounters,
     private readonly replays: ReplayGuard,
-    @Inject(SERVICE_CONFIG) private readonly config: WebhookConfig,
+    @Inject(SERVICE_CONFIG) private readonly config: WebhookConfig & LimitsConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.verifier = new SignatureVerifier([
       config.GITHUB_WEBHOOK_SECRET,
       config.GITHUB_WEBHOOK_SECRET_PREVIOUS,
     ]);
+    this.inFlight = new InFlight(config.WEBHOOK_MAX_IN_FLIGHT);
   }
 
   onModuleInit(): void {
@@ -56,6 +61,17 @@ export class WebhookIntakeRoute implements OnModuleInit {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     const bodyLimit = this.config.GITHUB_WEBHOOK_BODY_LIMIT_BYTES;
     void fastify.register(async (scope) => {
+      scope.addHook('onRequest', (_request, reply, done) => {
+        if (this.inFlight.enter(reply)) return done();
+        this.counters.count('busy');
+        return sendError(
+          reply,
+          503,
+          'busy',
+          `${this.inFlight.max} deliveries are being taken already; retry`,
+          1,
+        );
+      });
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) =>
         done(null, body),

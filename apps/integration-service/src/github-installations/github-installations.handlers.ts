@@ -2,7 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import { z } from 'zod';
 import { fail, IntegrationSubjects, ok, type Reply } from '#libs/contracts/src/index.js';
-import { WRITE_SIDE, type WriteSide } from '../write-side/write-side.js';
+import { CommandHandler } from '#libs/event-store/src/index.js';
 import { GITHUB_INSTALLATIONS, type GithubInstallations } from './github-installations.js';
 
 const VerifyCommand = z.strictObject({
@@ -12,14 +12,14 @@ const VerifyCommand = z.strictObject({
 @Controller()
 export class GithubInstallationHandlers {
   constructor(
-    @Inject(WRITE_SIDE) private readonly w: WriteSide,
+    private readonly commands: CommandHandler,
     @Inject(GITHUB_INSTALLATIONS) private readonly installations: GithubInstallations,
   ) {}
 
   /** Sent by the gateway's install flow once GitHub confirmed the member's access. */
   @MessagePattern(IntegrationSubjects.verifyGithubInstallation)
   verify(@Payload() message: unknown): Promise<Reply<{ installationId: string }>> {
-    return this.w.runner.run(
+    return this.commands.run(
       message,
       'integrations.verify-github-installation',
       async (uow, data) => {
@@ -31,7 +31,7 @@ export class GithubInstallationHandlers {
         }
         const { installationId } = parsed.data;
         await this.installations.recordVerification(
-          uow.client,
+          uow.db,
           uow.workspaceId,
           installationId,
           uow.command.actor ?? null,

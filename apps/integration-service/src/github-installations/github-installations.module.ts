@@ -2,14 +2,16 @@ import { Global, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import { readGithubPrivateKey } from '../health/provider-health-checker.js';
-import type { IntegrationServiceConfig } from '../service.js';
+import type { IntegrationServiceConfig } from '../config.js';
 import { GithubAppClient } from './github-app-client.js';
+import { WriteSideModule } from '../write-side/write-side.module.js';
 import { GithubInstallationHandlers } from './github-installations.handlers.js';
 import { GITHUB_INSTALLATIONS, GithubInstallations } from './github-installations.js';
 
 /** Which workspace holds which GitHub installation; the connect handlers ask it. */
 @Global()
 @Module({
+  imports: [WriteSideModule],
   controllers: [GithubInstallationHandlers],
   providers: [
     {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { fail, type Reply } from '#libs/contracts/src/index.js';
-import type { Queryable } from '#libs/event-store/src/index.js';
+import { fail, type Failure } from '#libs/contracts/src/index.js';
+import { sql, type Queryable, type Sql } from '#libs/event-store/src/index.js';
 import { GithubAppUnavailable, type GithubAppClient } from './github-app-client.js';
 
 export const GITHUB_INSTALLATIONS = Symbol('GITHUB_INSTALLATIONS');
@@ -15,8 +15,8 @@ export interface GithubConnectConfig {
  * when the App sees it (`GET /app/installations/{id}`), its account is the `accountLogin` given,
  * the workspace's install flow verified it (unless GITHUB_CONNECT_REQUIRES_INSTALL_FLOW=false),
  * and no other workspace holds it. The hold is a row keyed by installation id, written in the
- * connect's own transaction: of two workspaces connecting one installation at once, the second
- * waits on the first's row and is refused once it commits.
+ * connect's own statement (a guard of the decider kit): of two workspaces connecting one
+ * installation at once, the second waits on the first's row and is refused once it commits.
  */
 export class GithubInstallations {
   private warnedUnchecked = false;
@@ -27,13 +27,15 @@ export class GithubInstallations {
     private readonly logger: Logger,
   ) {}
 
-  /** Undefined when the workspace may connect it (and now holds it); a refusal otherwise. */
-  async admit(
+  /**
+   * Undefined when the workspace may connect it; a refusal otherwise. The hold itself is
+   * `hold`'s statement, which the connect writes with its events.
+   */
+  async check(
     client: Queryable,
     workspaceId: string,
-    integrationId: string,
     config: GithubConnectConfig,
-  ): Promise<Reply<never> | undefined> {
+  ): Promise<Failure | undefined> {
     const { installationId, accountLogin } = config;
     if (this.requiresInstallFlow && !(await this.verified(client, workspaceId, installationId))) {
       return fail(
@@ -43,35 +45,35 @@ export class GithubInstallations {
           'answers the URL that installs the App and proves you can access the installation',
       );
     }
-    const refused = await this.checkWithGithub(installationId, accountLogin);
-    if (refused) return refused;
-    const { rows } = await client.query(
-      `INSERT INTO integration.github_installation_holds AS h
-         (installation_id, workspace_id, integration_id, held_since)
-       VALUES ($1, $2, $3, now())
-       ON CONFLICT (installation_id) DO UPDATE SET integration_id = EXCLUDED.integration_id
-       WHERE h.workspace_id = EXCLUDED.workspace_id
-       RETURNING 1`,
-      [installationId, workspaceId, integrationId],
-    );
-    if (rows.length === 0) {
-      return fail(
+    return this.checkWithGithub(installationId, accountLogin);
+  }
+
+  /** Takes (or keeps) the installation for the workspace; no row: another workspace holds it. */
+  hold(
+    workspaceId: string,
+    integrationId: string,
+    installationId: string,
+  ): { statement: Sql; refusal: Failure } {
+    return {
+      statement: sql`INSERT INTO integration.github_installation_holds AS h
+          (installation_id, workspace_id, integration_id, held_since)
+        VALUES (${installationId}, ${workspaceId}, ${integrationId}::uuid, now())
+        ON CONFLICT (installation_id) DO UPDATE SET integration_id = EXCLUDED.integration_id
+        WHERE h.workspace_id = EXCLUDED.workspace_id
+        RETURNING 1`,
+      refusal: fail(
         'conflict',
         'installation_held',
         `GitHub installation ${installationId} is connected to another workspace; ` +
           'an installation belongs to one workspace at a time',
-      );
-    }
-    return undefined;
+      ),
+    };
   }
 
   /** A disconnected or deleted integration no longer holds its installation. */
-  async release(client: Queryable, workspaceId: string, integrationId: string): Promise<void> {
-    await client.query(
-      `DELETE FROM integration.github_installation_holds
-       WHERE workspace_id = $1 AND integration_id = $2`,
-      [workspaceId, integrationId],
-    );
+  release(workspaceId: string, integrationId: string): Sql {
+    return sql`DELETE FROM integration.github_installation_holds
+      WHERE workspace_id = ${workspaceId} AND integration_id = ${integrationId}::uuid`;
   }
 
   async recordVerification(
@@ -102,7 +104,7 @@ export class GithubInstallations {
   private async checkWithGithub(
     installationId: string,
     accountLogin: string,
-  ): Promise<Reply<never> | undefined> {
+  ): Promise<Failure | undefined> {
     if (!this.app.configured) {
       if (this.requiresInstallFlow) {
         return fail(

@@ -6,6 +6,12 @@ import {
   type IntegrationHealthResult,
   type IntegrationView,
 } from '#libs/contracts/src/index.js';
+import {
+  describeFailure,
+  type OutboundGuard,
+  type OutboundResponse,
+} from '../outbound/outbound-guard.js';
+import { asUrl } from '../outbound/url-fields.js';
 
 export interface HealthCheckConfig {
   /** Base URLs by variable name (`SLACK_API_URL`...), overriding the catalog's defaults. */
@@ -20,7 +26,9 @@ export class HealthCheckUnavailable extends Error {}
 
 interface Probe {
   url: string;
-  init: RequestInit;
+  /** The URL comes from the integration's own data, not from configuration. */
+  userSupplied: boolean;
+  init: { method?: string; headers?: Record<string, string>; body?: string };
   /** Some APIs answer 200 with `{ ok: false }` (Slack). */
   refused?: (body: unknown) => string | undefined;
 }
@@ -31,7 +39,10 @@ interface Probe {
  * GitHub: an installation token minted from the GitHub App's key, then one REST call.
  */
 export class ProviderHealthChecker {
-  constructor(private readonly config: HealthCheckConfig) {}
+  constructor(
+    private readonly config: HealthCheckConfig,
+    private readonly outbound: OutboundGuard,
+  ) {}
 
   async check(
     integration: IntegrationView,
@@ -54,16 +65,24 @@ export class ProviderHealthChecker {
     });
     if (integration.provider === 'github') return this.checkGithub(integration, result);
     const probe = this.probeFor(integration, credentials);
-    let response: Response;
+    let response: OutboundResponse;
     try {
-      response = await fetch(probe.url, {
+      response = await this.outbound.request(probe.url, {
         ...probe.init,
-        signal: AbortSignal.timeout(this.config.timeoutMs),
+        timeoutMs: this.config.timeoutMs,
+        userSupplied: probe.userSupplied,
       });
     } catch (error) {
-      return result('unreachable', `${integration.provider} did not answer: ${describe(error)}`);
+      return result('unreachable', `${integration.provider} ${describeFailure(error)}`);
     }
-    const body = await response.json().catch(() => undefined);
+    const body = response.body;
+    if (response.status >= 300 && response.status < 400) {
+      return result(
+        'unhealthy',
+        `${integration.provider} answered with a redirect, which is not followed`,
+        response.status,
+      );
+    }
     if (response.status === 401 || response.status === 403) {
       return result(
         'unhealthy',
@@ -71,7 +90,7 @@ export class ProviderHealthChecker {
         response.status,
       );
     }
-    if (!response.ok) {
+    if (response.status < 200 || response.status >= 300) {
       return result(
         'unhealthy',
         `${integration.provider} answered ${response.status}`,
@@ -83,11 +102,19 @@ export class ProviderHealthChecker {
     return result('healthy', `${integration.provider} accepted the credentials`, response.status);
   }
 
-  private baseUrl(provider: string, fallback?: string): string {
+  private baseUrl(provider: string): string {
+    return this.target(provider).base;
+  }
+
+  /** The operator's base URL (configuration) first, then the user's, then the catalog's. */
+  private target(provider: string, userUrl?: string): { base: string; userSupplied: boolean } {
     const definition = findProvider(provider)!;
-    const base =
-      this.config.baseUrls[definition.api.baseUrlEnv] ?? fallback ?? definition.api.defaultBaseUrl;
-    return base.replace(/\/+$/, '');
+    const configured = this.config.baseUrls[definition.api.baseUrlEnv];
+    const base = configured ?? userUrl ?? definition.api.defaultBaseUrl;
+    return {
+      base: base.replace(/\/+$/, ''),
+      userSupplied: configured === undefined && userUrl !== undefined,
+    };
   }
 
   private probeFor(integration: IntegrationView, c: Record<string, unknown>): Probe {
@@ -95,16 +122,21 @@ export class ProviderHealthChecker {
     const basic = (user: unknown, password: unknown) => ({
       authorization: `Basic ${Buffer.from(`${String(user)}:${String(password)}`).toString('base64')}`,
     });
-    const registryUrl = (value: unknown) =>
-      typeof value === 'string'
-        ? value.startsWith('http')
-          ? value
-          : `https://${value}`
-        : undefined;
+    const registryUrl = (value: unknown) => (typeof value === 'string' ? asUrl(value) : undefined);
+    /** An operator-configured API: trusted like the rest of the configuration. */
+    const api = (provider: string, path: string) => ({
+      url: `${this.baseUrl(provider)}${path}`,
+      userSupplied: false,
+    });
+    /** A registry at the user's URL unless an operator configured one. */
+    const registry = (provider: string, userUrl: unknown) => {
+      const { base, userSupplied } = this.target(provider, registryUrl(userUrl));
+      return { url: `${base}/v2/`, userSupplied };
+    };
     switch (integration.provider) {
       case 'slack':
         return {
-          url: `${this.baseUrl('slack')}/auth.test`,
+          ...api('slack', '/auth.test'),
           init: { method: 'POST', headers: bearer(c.botToken) },
           refused: (body) => {
             const b = body as { ok?: boolean; error?: string } | undefined;
@@ -114,17 +146,20 @@ export class ProviderHealthChecker {
           },
         };
       case 'vercel':
-        return { url: `${this.baseUrl('vercel')}/v2/user`, init: { headers: bearer(c.token) } };
+        return { ...api('vercel', '/v2/user'), init: { headers: bearer(c.token) } };
       case 'supabase':
         return {
-          url: `${this.baseUrl('supabase')}/v1/projects/${encodeURIComponent(String(integration.config.projectRef))}`,
+          ...api(
+            'supabase',
+            `/v1/projects/${encodeURIComponent(String(integration.config.projectRef))}`,
+          ),
           init: { headers: bearer(c.accessToken) },
         };
       case 'email':
-        return { url: `${this.baseUrl('email')}/v3/scopes`, init: { headers: bearer(c.apiKey) } };
+        return { ...api('email', '/v3/scopes'), init: { headers: bearer(c.apiKey) } };
       case 'docker-hub':
         return {
-          url: `${this.baseUrl('docker-hub')}/v2/users/login`,
+          ...api('docker-hub', '/v2/users/login'),
           init: {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
@@ -136,12 +171,12 @@ export class ProviderHealthChecker {
       case 'quay':
         // The Docker Registry v2 API's version check: 200 with valid credentials, 401 without.
         return {
-          url: `${this.baseUrl(integration.provider, registryUrl(c.registry_base_url))}/v2/`,
+          ...registry(integration.provider, c.registry_base_url),
           init: { headers: basic(c.username, c.password) },
         };
       case 'gcr':
         return {
-          url: `${this.baseUrl('gcr', registryUrl(c.registry_base_url))}/v2/`,
+          ...registry('gcr', c.registry_base_url),
           init: { headers: basic('_json_key', c.service_account_key) },
         };
       default:
@@ -185,9 +220,9 @@ export class ProviderHealthChecker {
     } catch (error) {
       const status = (error as { status?: number }).status;
       if (typeof status === 'number' && status > 0) {
-        return result('unhealthy', `GitHub refused the installation: ${describe(error)}`, status);
+        return result('unhealthy', `GitHub refused the installation (HTTP ${status})`, status);
       }
-      return result('unreachable', `GitHub did not answer: ${describe(error)}`);
+      return result('unreachable', `GitHub ${describeFailure(error)}`);
     }
   }
 }
@@ -200,12 +235,4 @@ export function readGithubPrivateKey(config: {
   if (config.GITHUB_APP_PRIVATE_KEY_PATH)
     return readFileSync(config.GITHUB_APP_PRIVATE_KEY_PATH, 'utf8');
   return undefined;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause;
-    return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
-  }
-  return String(error);
 }

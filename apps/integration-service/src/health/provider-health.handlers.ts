@@ -11,7 +11,10 @@ import {
 import { currentCredentials } from '../credentials/current-credentials.js';
 import { parseHealth, unknownProvider } from '../integrations/parse-commands.js';
 import { connectedIntegrationOf, readIntegrationView } from '../write-side/repositories.js';
-import { WRITE_SIDE, type WriteSide } from '../write-side/write-side.js';
+import { CommandHandler, EventStore } from '#libs/event-store/src/index.js';
+import type pg from 'pg';
+import { CredentialVault } from '../credentials/credential-vault.js';
+import { PG_POOL } from '../write-side/write-side.module.js';
 import { HealthCheckUnavailable, ProviderHealthChecker } from './provider-health-checker.js';
 
 export const HEALTH_CHECKER = Symbol('HEALTH_CHECKER');
@@ -19,27 +22,30 @@ export const HEALTH_CHECKER = Symbol('HEALTH_CHECKER');
 @Controller()
 export class ProviderHealthHandlers {
   constructor(
-    @Inject(WRITE_SIDE) private readonly w: WriteSide,
+    private readonly commands: CommandHandler,
+    private readonly store: EventStore,
+    private readonly vault: CredentialVault,
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
     @Inject(HEALTH_CHECKER) private readonly checker: ProviderHealthChecker,
   ) {}
 
   @MessagePattern(IntegrationSubjects.checkHealth)
   checkHealth(@Payload() message: unknown): Promise<Reply<IntegrationHealthResult>> {
-    return this.w.runner.query(message, async (envelope) => {
+    return this.commands.query(message, async (envelope) => {
       const parsed = parseHealth(envelope.data);
       if (!parsed.ok) return parsed;
       const { provider, integrationId } = parsed.value;
       if (!findProvider(provider)) return unknownProvider(provider);
       const integration = integrationId
-        ? await readIntegrationView(this.w.pool, envelope.workspaceId!, integrationId)
-        : await connectedIntegrationOf(this.w.pool, envelope.workspaceId!, provider);
+        ? await readIntegrationView(this.pool, envelope.workspaceId!, integrationId)
+        : await connectedIntegrationOf(this.pool, envelope.workspaceId!, provider);
       if (!integration || integration.provider !== provider || integration.status !== 'connected') {
         return fail('not_found', 'not_connected', `${provider} is not connected`);
       }
       const credentials = await currentCredentials(
-        this.w.store,
-        this.w.vault,
-        this.w.pool,
+        this.store,
+        this.vault,
+        this.pool,
         integration.id,
       );
       try {

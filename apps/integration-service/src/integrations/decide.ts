@@ -1,6 +1,8 @@
 import {
+  fail,
   IntegrationEventTypes as T,
   type FieldIssue,
+  type IntegrationEvent,
   type IntegrationConnectedData,
   type IntegrationCreatedData,
   type IntegrationDeletedData,
@@ -9,9 +11,10 @@ import {
   type IntegrationSettingsUpdatedData,
   type IntegrationUpdatedData,
   type ProviderDefinition,
-  type ReplyError,
   settingsPatchSchema,
 } from '#libs/contracts/src/index.js';
+import { emit, type Decision } from '#libs/event-store/src/index.js';
+import { fieldIssues } from '../write-side/parse.js';
 import type { IntegrationState } from './integration.state.js';
 
 /** Commands after their payloads were parsed against the catalog (see `parse-commands.ts`). */
@@ -42,48 +45,23 @@ export type IntegrationCommand =
   | { kind: 'updateSettings'; settings: Record<string, unknown>; provider: ProviderDefinition }
   | { kind: 'delete'; orphanedTargets: number };
 
-/** An event to append; `credentials` are sealed by the handler and kept out of `data`. */
-export interface PendingEvent {
-  type: string;
-  schemaVersion: number;
-  data: unknown;
-  credentials?: Record<string, unknown>;
-}
-
-export type Decision = { ok: true; events: PendingEvent[] } | { ok: false; error: ReplyError };
-
 /** Current schema versions of what `decide` writes; older rows are upcast on read. */
-export const INTEGRATION_SCHEMA_VERSIONS: Record<string, number> = { IntegrationConnected: 2 };
-const versionOf = (type: string) => INTEGRATION_SCHEMA_VERSIONS[type] ?? 1;
-
-const refuse = (
-  kind: ReplyError['kind'],
-  code: string,
-  message: string,
-  details?: ReplyError['details'],
-): Decision => ({
-  ok: false,
-  error: details === undefined ? { kind, code, message } : { kind, code, message, details },
-});
-const emit = (...events: Omit<PendingEvent, 'schemaVersion'>[]): Decision => ({
-  ok: true,
-  events: events.map((e) => ({ ...e, schemaVersion: versionOf(e.type) })),
-});
+export const integrationSchemaVersions = { IntegrationConnected: 2 } as const;
 
 /** What a command does to an integration: events, or a typed refusal. Pure. */
 export function decideIntegration(
-  state: IntegrationState,
   command: IntegrationCommand,
+  state: IntegrationState,
   now: string,
-): Decision {
+): Decision<IntegrationEvent> {
   if (state.deleted) {
-    return refuse('not_found', 'integration_not_found', `integration ${state.id} was deleted`);
+    return fail('not_found', 'integration_not_found', `integration ${state.id} was deleted`);
   }
   const label = `${state.provider || 'integration'} integration ${state.id}`;
   switch (command.kind) {
     case 'connect': {
       if (state.exists && state.status === 'connected') {
-        return refuse('conflict', 'already_connected', `${state.provider} is already connected`, {
+        return fail('conflict', 'already_connected', `${state.provider} is already connected`, {
           integrationId: state.id,
         });
       }
@@ -105,11 +83,11 @@ export function decideIntegration(
       return emit({
         type: T.connected,
         data,
-        ...(hasCredentials ? { credentials: command.credentials! } : {}),
+        ...(hasCredentials ? { secret: command.credentials! } : {}),
       });
     }
     case 'create': {
-      if (state.exists) return refuse('conflict', 'integration_exists', `${label} already exists`);
+      if (state.exists) return fail('conflict', 'integration_exists', `${label} already exists`);
       const settings = command.provider.settings.parse(
         command.settings,
       ) as unknown as IntegrationSettings;
@@ -127,12 +105,12 @@ export function decideIntegration(
       return emit({
         type: T.created,
         data,
-        ...(command.credentials ? { credentials: command.credentials } : {}),
+        ...(command.credentials ? { secret: command.credentials } : {}),
       });
     }
     case 'disconnect': {
       if (!state.exists || state.status !== 'connected') {
-        return refuse(
+        return fail(
           'not_found',
           'not_connected',
           `${state.provider || 'the provider'} is not connected`,
@@ -148,7 +126,7 @@ export function decideIntegration(
     }
     case 'update': {
       if (!state.exists)
-        return refuse('not_found', 'integration_not_found', `${label} does not exist`);
+        return fail('not_found', 'integration_not_found', `${label} does not exist`);
       const changed: IntegrationUpdatedData['changed'] = [];
       let credentials: Record<string, unknown> | undefined;
       if (command.profileName !== undefined && command.profileName !== state.profileName) {
@@ -157,7 +135,7 @@ export function decideIntegration(
       if (command.credentials !== undefined) {
         const parsed = command.provider.credentials.safeParse(command.credentials);
         if (!parsed.success) {
-          return refuse(
+          return fail(
             'validation',
             'invalid_credentials',
             'the credentials are invalid',
@@ -167,7 +145,7 @@ export function decideIntegration(
         credentials = parsed.data as Record<string, unknown>;
         changed.push('credentials');
       }
-      if (changed.length === 0) return { ok: true, events: [] };
+      if (changed.length === 0) return emit();
       const data: IntegrationUpdatedData = {
         integrationId: state.id,
         provider: state.provider,
@@ -176,19 +154,19 @@ export function decideIntegration(
         hasCredentials: state.hasCredentials || credentials !== undefined,
         updatedAt: now,
       };
-      return emit({ type: T.updated, data, ...(credentials ? { credentials } : {}) });
+      return emit({ type: T.updated, data, ...(credentials ? { secret: credentials } : {}) });
     }
     case 'updateSettings': {
       if (!state.exists)
-        return refuse('not_found', 'integration_not_found', `${label} does not exist`);
+        return fail('not_found', 'integration_not_found', `${label} does not exist`);
       const issues = settingsIssues(command.provider, command.settings);
       if (issues.length > 0)
-        return refuse('validation', 'invalid_settings', 'the settings are invalid', issues);
+        return fail('validation', 'invalid_settings', 'the settings are invalid', issues);
       const settings = { ...state.settings, ...command.settings } as IntegrationSettings;
       const changed = (Object.keys(command.settings) as (keyof IntegrationSettings)[]).filter(
         (key) => state.settings[key] !== settings[key],
       );
-      if (changed.length === 0) return { ok: true, events: [] };
+      if (changed.length === 0) return emit();
       const data: IntegrationSettingsUpdatedData = {
         integrationId: state.id,
         provider: state.provider,
@@ -200,9 +178,9 @@ export function decideIntegration(
     }
     case 'delete': {
       if (!state.exists)
-        return refuse('not_found', 'integration_not_found', `${label} does not exist`);
+        return fail('not_found', 'integration_not_found', `${label} does not exist`);
       if (state.settings.broker_enabled) {
-        return refuse(
+        return fail(
           'conflict',
           'broker_enabled',
           'broker mode is enabled on this integration; turn broker_enabled off before deleting it',
@@ -239,22 +217,6 @@ export function settingsIssues(
       field: ['settings', ...issue.path, ...(keys ?? [])].join('.'),
       message: issue.message,
     };
-  });
-}
-
-export function fieldIssues(
-  issues: readonly { path: PropertyKey[]; message: string; code?: string; keys?: string[] }[],
-  prefix: string,
-): FieldIssue[] {
-  return issues.flatMap((issue) => {
-    const path = [prefix, ...issue.path.map(String)].filter(Boolean);
-    if (issue.code === 'unrecognized_keys' && issue.keys) {
-      return issue.keys.map((key) => ({
-        field: [...path, key].join('.'),
-        message: 'unknown field',
-      }));
-    }
-    return [{ field: path.join('.'), message: issue.message }];
   });
 }
 

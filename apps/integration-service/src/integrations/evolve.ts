@@ -1,30 +1,20 @@
 import type {
   IntegrationConnectedData,
   IntegrationCreatedData,
-  IntegrationDeletedData,
-  IntegrationDisconnectedData,
-  IntegrationSettingsUpdatedData,
-  IntegrationUpdatedData,
+  IntegrationEvent,
 } from '#libs/contracts/src/index.js';
+import type { Recorded } from '#libs/event-store/src/index.js';
 import type { IntegrationState } from './integration.state.js';
-
-/** The part of a stored event that evolving needs. */
-export interface IntegrationEventRecord {
-  type: string;
-  data: unknown;
-  streamVersion: number;
-  metadata: { workspaceId: string | null };
-}
 
 /** Applies one event. Pure: the same stream always folds to the same state. */
 export function evolveIntegration(
   state: IntegrationState,
-  event: IntegrationEventRecord,
+  event: Recorded<IntegrationEvent>,
 ): IntegrationState {
   const next: IntegrationState = { ...state, version: event.streamVersion };
   switch (event.type) {
     case 'IntegrationCreated': {
-      const d = event.data as IntegrationCreatedData;
+      const d = event.data;
       return {
         ...next,
         ...snapshot(d),
@@ -37,7 +27,7 @@ export function evolveIntegration(
       };
     }
     case 'IntegrationConnected': {
-      const d = event.data as IntegrationConnectedData;
+      const d = event.data;
       return {
         ...next,
         ...snapshot(d),
@@ -50,7 +40,7 @@ export function evolveIntegration(
       };
     }
     case 'IntegrationDisconnected': {
-      const d = event.data as IntegrationDisconnectedData;
+      const d = event.data;
       return {
         ...next,
         status: 'disconnected',
@@ -59,7 +49,7 @@ export function evolveIntegration(
       };
     }
     case 'IntegrationUpdated': {
-      const d = event.data as IntegrationUpdatedData;
+      const d = event.data;
       return {
         ...next,
         profileName: d.profileName,
@@ -68,11 +58,11 @@ export function evolveIntegration(
       };
     }
     case 'IntegrationSettingsUpdated': {
-      const d = event.data as IntegrationSettingsUpdatedData;
+      const d = event.data;
       return { ...next, settings: { ...d.settings }, updatedAt: d.updatedAt };
     }
     case 'IntegrationDeleted': {
-      const d = event.data as IntegrationDeletedData;
+      const d = event.data;
       return {
         ...next,
         deleted: true,
@@ -82,6 +72,7 @@ export function evolveIntegration(
       };
     }
     default:
+      // A type this version does not know (written by a newer one): only the version moves.
       return next;
   }
 }

@@ -1,29 +1,45 @@
+import { randomUUID } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
+import type pg from 'pg';
 import {
   fail,
+  findProvider,
   integrationStreamId,
   IntegrationSubjects,
   ok,
   type DeleteIntegrationResult,
   type DisconnectIntegrationResult,
+  type Failure,
   type HistoryEntry,
   type IntegrationView,
   type Reply,
 } from '#libs/contracts/src/index.js';
-import type { StoredEvent } from '#libs/event-store/src/index.js';
-import { currentCredentials } from '../credentials/current-credentials.js';
-import { disableDependentRules, providerStillConnected } from '../rules/disable-dependent-rules.js';
 import {
-  integrationForProvider,
-  loadIntegration,
+  CommandHandler,
+  EventStore,
+  type Sql,
+  type StoredEvent,
+  type UnitOfWork,
+} from '#libs/event-store/src/index.js';
+import { CredentialVault } from '../credentials/credential-vault.js';
+import { currentCredentials } from '../credentials/current-credentials.js';
+import { disableDependentRules } from '../rules/disable-dependent-rules.js';
+import { rules } from '../rules/rule.decider.js';
+import {
+  dependentRules,
+  integrationByProvider,
+  integrationForUpdate,
+  orphanedTargets,
   readIntegrationView,
-  saveIntegration,
 } from '../write-side/repositories.js';
-import type { UnitOfWork } from '../write-side/unit-of-work.js';
-import { WRITE_SIDE, type WriteSide } from '../write-side/write-side.js';
-import { decideIntegration, type PendingEvent } from './decide.js';
-import { evolveIntegration } from './evolve.js';
+import { PG_POOL } from '../write-side/write-side.module.js';
+import {
+  GITHUB_INSTALLATIONS,
+  type GithubConnectConfig,
+  type GithubInstallations,
+} from '../github-installations/github-installations.js';
+import { integrations } from './integration.decider.js';
 import { toIntegrationView, type IntegrationState } from './integration.state.js';
 import {
   parseConnect,
@@ -34,35 +50,46 @@ import {
   parseUpdate,
   parseUpdateSettings,
 } from './parse-commands.js';
-import { findProvider } from '#libs/contracts/src/index.js';
-import { randomUUID } from 'node:crypto';
-import {
-  GITHUB_INSTALLATIONS,
-  type GithubConnectConfig,
-  type GithubInstallations,
-} from '../github-installations/github-installations.js';
+import type { OutboundGuard } from '../outbound/outbound-guard.js';
+import { OUTBOUND_GUARD, refuseForbiddenUrls } from '../outbound/url-fields.js';
 
 const notFound = (id: string) =>
   fail('not_found', 'integration_not_found', `integration ${id} does not exist`);
 
-/** NATS in, load the stream, decide, append: thin on purpose, the rules live in `decide`. */
+const visible = (state: IntegrationState, uow: UnitOfWork) =>
+  state.exists && !state.deleted && state.workspaceId === uow.workspaceId;
+
+/**
+ * NATS in, load, decide (the decider kit writes and commits): thin on purpose, the rules live in
+ * `decide`. A connect or a disconnect takes three round trips to Postgres: `BEGIN` and every
+ * read in one message, the appends and state rows in one statement, `COMMIT`.
+ */
 @Controller()
 export class IntegrationHandlers {
   constructor(
-    @Inject(WRITE_SIDE) private readonly w: WriteSide,
+    private readonly commands: CommandHandler,
+    private readonly store: EventStore,
+    private readonly vault: CredentialVault,
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
     @Inject(GITHUB_INSTALLATIONS) private readonly github: GithubInstallations,
+    @Inject(OUTBOUND_GUARD) private readonly outbound: OutboundGuard,
   ) {}
 
   @MessagePattern(IntegrationSubjects.connect)
   connect(@Payload() message: unknown): Promise<Reply<IntegrationView>> {
-    return this.w.runner.run(message, 'integrations.connect', async (uow, data) => {
+    return this.commands.run(message, 'integrations.connect', async (uow, data) => {
       const parsed = parseConnect(data);
       if (!parsed.ok) return parsed;
       const { provider, integrationId } = parsed.value;
-      const state = integrationId
-        ? await loadIntegration(this.w.store, uow.client, integrationId)
-        : await integrationForProvider(this.w.store, uow.client, uow.workspaceId, provider.name);
-      if (integrationId && !this.visible(state, uow)) return notFound(integrationId);
+      const forbidden = await refuseForbiddenUrls(this.outbound, provider, {
+        ...parsed.value.config,
+        ...parsed.value.credentials,
+      });
+      if (forbidden) return forbidden;
+      const [state] = integrationId
+        ? [await uow.load(integrations, integrationId)]
+        : await ofProvider(uow, provider.name, false);
+      if (integrationId && !visible(state, uow)) return notFound(integrationId);
       if (state.exists && state.provider !== provider.name) {
         return fail(
           'validation',
@@ -70,141 +97,142 @@ export class IntegrationHandlers {
           `integration ${state.id} is a ${state.provider} integration`,
         );
       }
-      const decision = decideIntegration(state, { kind: 'connect', ...parsed.value }, uow.now);
-      if (!decision.ok) return { ok: false, error: decision.error };
+      const decided = await uow.decide(integrations, state, { kind: 'connect', ...parsed.value });
+      if (!decided.ok) return decided;
       const refused = await this.admitGithub(uow, provider.name, state.id, parsed.value.config);
-      if (refused) return refused;
-      const next = await this.append(uow, state, decision.events);
-      return ok(toIntegrationView(next));
+      return refused ?? ok(toIntegrationView(decided.state));
     });
   }
 
   @MessagePattern(IntegrationSubjects.disconnect)
   disconnect(@Payload() message: unknown): Promise<Reply<DisconnectIntegrationResult>> {
-    return this.w.runner.run(message, 'integrations.disconnect', async (uow, data) => {
+    return this.commands.run(message, 'integrations.disconnect', async (uow, data) => {
       const parsed = parseDisconnect(data);
       if (!parsed.ok) return parsed;
       const { provider, integrationId, reason } = parsed.value;
-      const state = integrationId
-        ? await loadIntegration(this.w.store, uow.client, integrationId)
-        : await integrationForProvider(this.w.store, uow.client, uow.workspaceId, provider.name);
-      if (integrationId && (!this.visible(state, uow) || state.provider !== provider.name)) {
+      // The integration's row is locked first; the rules are read after it, so a rule enabled
+      // meanwhile is either seen here or waits and finds the provider disconnected.
+      const dependents = uow.loadWhere(
+        rules,
+        dependentRules(uow.workspaceId, provider.name, integrationId ?? null),
+      );
+      const [state, found] = integrationId
+        ? await loadOne(uow, integrationForUpdate(integrationId), dependents)
+        : await ofProvider(uow, provider.name, true, dependents);
+      if (integrationId && (!visible(state, uow) || state.provider !== provider.name)) {
         return notFound(integrationId);
       }
-      const decision = decideIntegration(state, { kind: 'disconnect', reason }, uow.now);
-      if (!decision.ok) return { ok: false, error: decision.error };
-      const next = await this.append(uow, state, decision.events);
-      await this.github.release(uow.client, uow.workspaceId, state.id);
-      const disabledRuleIds = await disableDependentRules(uow, {
+      const decided = await uow.decide(integrations, state, { kind: 'disconnect', reason });
+      if (!decided.ok) return decided;
+      uow.also(this.github.release(uow.workspaceId, state.id));
+      const disabledRuleIds = await disableDependentRules(uow, uow.states(rules, found!), {
         provider: state.provider,
         integrationId: state.id,
-        causeEventId: uow.appended.at(-1)!.id,
+        causeEventId: decided.events.at(-1)!.id,
         reason: 'integration_disconnected',
       });
-      return ok({ integration: toIntegrationView(next), disabledRuleIds });
+      return ok({ integration: toIntegrationView(decided.state), disabledRuleIds });
     });
   }
 
   @MessagePattern(IntegrationSubjects.create)
   create(@Payload() message: unknown): Promise<Reply<IntegrationView>> {
-    return this.w.runner.run(message, 'integrations.create', async (uow, data) => {
+    return this.commands.run(message, 'integrations.create', async (uow, data) => {
       const parsed = parseCreate(data);
       if (!parsed.ok) return parsed;
-      const state = await loadIntegration(this.w.store, uow.client, randomUUID());
-      const decision = decideIntegration(state, { kind: 'create', ...parsed.value }, uow.now);
-      if (!decision.ok) return { ok: false, error: decision.error };
-      const refused = await this.admitGithub(
-        uow,
-        parsed.value.provider.name,
-        state.id,
-        parsed.value.config,
+      const forbidden = await refuseForbiddenUrls(
+        this.outbound,
+        parsed.value.provider,
+        parsed.value.credentials ?? {},
+        'credentials',
       );
-      if (refused) return refused;
-      return ok(toIntegrationView(await this.append(uow, state, decision.events)));
+      if (forbidden) return forbidden;
+      // A fresh id has no stream to read; were it taken, the append would conflict and retry.
+      const state = integrations.initialState(randomUUID());
+      const decided = await uow.decide(integrations, state, { kind: 'create', ...parsed.value });
+      if (!decided.ok) return decided;
+      const { provider, config } = parsed.value;
+      const refused = await this.admitGithub(uow, provider.name, state.id, config);
+      return refused ?? ok(toIntegrationView(decided.state));
     });
   }
 
   @MessagePattern(IntegrationSubjects.update)
   update(@Payload() message: unknown): Promise<Reply<IntegrationView>> {
-    return this.w.runner.run(message, 'integrations.update', async (uow, data) => {
+    return this.commands.run(message, 'integrations.update', async (uow, data) => {
       const parsed = parseUpdate(data);
       if (!parsed.ok) return parsed;
       const { integrationId, profileName, credentials } = parsed.value;
-      const state = await loadIntegration(this.w.store, uow.client, integrationId);
-      if (!this.visible(state, uow)) return notFound(integrationId);
+      const state = await uow.load(integrations, integrationId);
+      if (!visible(state, uow)) return notFound(integrationId);
       const provider = findProvider(state.provider)!;
       let merged: Record<string, unknown> | undefined;
       if (credentials !== undefined) {
-        const current = await currentCredentials(this.w.store, this.w.vault, uow.client, state.id);
+        const forbidden = await refuseForbiddenUrls(
+          this.outbound,
+          provider,
+          credentials,
+          'credentials',
+        );
+        if (forbidden) return forbidden;
+        const current = await currentCredentials(this.store, this.vault, uow.db, state.id);
         merged = { ...current, ...credentials };
       }
-      const decision = decideIntegration(
-        state,
-        {
-          kind: 'update',
-          provider,
-          ...(profileName !== undefined ? { profileName } : {}),
-          ...(merged !== undefined ? { credentials: merged } : {}),
-        },
-        uow.now,
-      );
-      if (!decision.ok) return { ok: false, error: decision.error };
-      return ok(toIntegrationView(await this.append(uow, state, decision.events)));
+      const decided = await uow.decide(integrations, state, {
+        kind: 'update',
+        provider,
+        ...(profileName !== undefined ? { profileName } : {}),
+        ...(merged !== undefined ? { credentials: merged } : {}),
+      });
+      return decided.ok ? ok(toIntegrationView(decided.state)) : decided;
     });
   }
 
   @MessagePattern(IntegrationSubjects.updateSettings)
   updateSettings(@Payload() message: unknown): Promise<Reply<IntegrationView>> {
-    return this.w.runner.run(message, 'integrations.update-settings', async (uow, data) => {
+    return this.commands.run(message, 'integrations.update-settings', async (uow, data) => {
       const parsed = parseUpdateSettings(data);
       if (!parsed.ok) return parsed;
-      const state = await loadIntegration(this.w.store, uow.client, parsed.value.integrationId);
-      if (!this.visible(state, uow)) return notFound(parsed.value.integrationId);
-      const decision = decideIntegration(
-        state,
-        {
-          kind: 'updateSettings',
-          settings: parsed.value.settings,
-          provider: findProvider(state.provider)!,
-        },
-        uow.now,
-      );
-      if (!decision.ok) return { ok: false, error: decision.error };
-      return ok(toIntegrationView(await this.append(uow, state, decision.events)));
+      const state = await uow.load(integrations, parsed.value.integrationId);
+      if (!visible(state, uow)) return notFound(parsed.value.integrationId);
+      const decided = await uow.decide(integrations, state, {
+        kind: 'updateSettings',
+        settings: parsed.value.settings,
+        provider: findProvider(state.provider)!,
+      });
+      return decided.ok ? ok(toIntegrationView(decided.state)) : decided;
     });
   }
 
   @MessagePattern(IntegrationSubjects.delete)
   delete(@Payload() message: unknown): Promise<Reply<DeleteIntegrationResult>> {
-    return this.w.runner.run(message, 'integrations.delete', async (uow, data) => {
+    return this.commands.run(message, 'integrations.delete', async (uow, data) => {
       const parsed = parseIntegrationId(data);
       if (!parsed.ok) return parsed;
       const { integrationId } = parsed.value;
-      const state = await loadIntegration(this.w.store, uow.client, integrationId);
-      if (!this.visible(state, uow)) return notFound(integrationId);
-      const orphanedTargets = (await providerStillConnected(
-        uow.client,
-        uow.workspaceId,
-        state.provider,
-        state.id,
-      ))
-        ? 0
-        : await this.rulesNaming(uow, state.provider);
-      const decision = decideIntegration(state, { kind: 'delete', orphanedTargets }, uow.now);
-      if (!decision.ok) return { ok: false, error: decision.error };
-      await this.append(uow, state, decision.events);
-      await this.w.vault.shred(uow.client, state.id);
-      await this.github.release(uow.client, uow.workspaceId, state.id);
-      const disabledRuleIds = await disableDependentRules(uow, {
+      const [state] = await loadOne(uow, integrationForUpdate(integrationId));
+      if (!visible(state, uow)) return notFound(integrationId);
+      const [orphaned, found] = await uow.read(
+        orphanedTargets(uow.workspaceId, state.provider, state.id),
+        uow.loadWhere(rules, dependentRules(uow.workspaceId, state.provider, state.id)),
+      );
+      const decided = await uow.decide(integrations, state, {
+        kind: 'delete',
+        orphanedTargets: (orphaned!.rows[0] as { n: number }).n,
+      });
+      if (!decided.ok) return decided;
+      await this.vault.shred(uow.db, state.id);
+      uow.also(this.github.release(uow.workspaceId, state.id));
+      const disabledRuleIds = await disableDependentRules(uow, uow.states(rules, found!), {
         provider: state.provider,
         integrationId: state.id,
-        causeEventId: uow.appended.at(-1)!.id,
+        causeEventId: decided.events.at(-1)!.id,
         reason: 'integration_deleted',
       });
       return ok({
         integrationId: state.id,
         provider: state.provider,
-        orphanedTargets,
+        orphanedTargets: (orphaned!.rows[0] as { n: number }).n,
         disabledRuleIds,
       });
     });
@@ -212,11 +240,11 @@ export class IntegrationHandlers {
 
   @MessagePattern(IntegrationSubjects.get)
   get(@Payload() message: unknown): Promise<Reply<IntegrationView>> {
-    return this.w.runner.query(message, async (envelope) => {
+    return this.commands.query(message, async (envelope) => {
       const parsed = parseIntegrationId(envelope.data);
       if (!parsed.ok) return parsed;
       const view = await readIntegrationView(
-        this.w.pool,
+        this.pool,
         envelope.workspaceId!,
         parsed.value.integrationId,
       );
@@ -226,10 +254,10 @@ export class IntegrationHandlers {
 
   @MessagePattern(IntegrationSubjects.list)
   list(@Payload() message: unknown): Promise<Reply<IntegrationView[]>> {
-    return this.w.runner.query(message, async (envelope) => {
+    return this.commands.query(message, async (envelope) => {
       const parsed = parseList(envelope.data);
       if (!parsed.ok) return parsed;
-      const { rows } = await this.w.pool.query<{ view: IntegrationView }>(
+      const { rows } = await this.pool.query<{ view: IntegrationView }>(
         `SELECT view FROM integration.integrations
          WHERE workspace_id = $1 AND ($2::text IS NULL OR provider = $2)
            AND ($3::text IS NULL OR status = $3)
@@ -242,10 +270,10 @@ export class IntegrationHandlers {
 
   @MessagePattern(IntegrationSubjects.history)
   history(@Payload() message: unknown): Promise<Reply<HistoryEntry[]>> {
-    return this.w.runner.query(message, async (envelope) => {
+    return this.commands.query(message, async (envelope) => {
       const parsed = parseIntegrationId(envelope.data);
       if (!parsed.ok) return parsed;
-      const events = await this.w.store.readStream(integrationStreamId(parsed.value.integrationId));
+      const events = await this.store.readStream(integrationStreamId(parsed.value.integrationId));
       if (events.length === 0 || events[0]!.metadata.workspaceId !== envelope.workspaceId) {
         return notFound(parsed.value.integrationId);
       }
@@ -254,48 +282,44 @@ export class IntegrationHandlers {
   }
 
   /** GitHub connects name an installation that must belong to this workspace alone. */
-  private admitGithub(
+  private async admitGithub(
     uow: UnitOfWork,
     provider: string,
     integrationId: string,
     config: Record<string, unknown>,
-  ): Promise<Reply<never> | undefined> {
-    if (provider !== 'github') return Promise.resolve(undefined);
-    return this.github.admit(
-      uow.client,
+  ): Promise<Failure | undefined> {
+    if (provider !== 'github') return undefined;
+    const github = config as unknown as GithubConnectConfig;
+    const refused = await this.github.check(uow.db, uow.workspaceId, github);
+    if (refused) return refused;
+    const { statement, refusal } = this.github.hold(
       uow.workspaceId,
       integrationId,
-      config as unknown as GithubConnectConfig,
+      github.installationId,
     );
+    uow.guard(statement, refusal);
+    return undefined;
   }
+}
 
-  private visible(state: IntegrationState, uow: UnitOfWork): boolean {
-    return state.exists && !state.deleted && state.workspaceId === uow.workspaceId;
-  }
+/** The integration a selector names, and the results of `also`, in one round trip. */
+async function loadOne(uow: UnitOfWork, selector: Sql, ...also: Sql[]) {
+  const [found, ...rest] = await uow.read(uow.loadWhere(integrations, selector), ...also);
+  return [uow.states(integrations, found!)[0]!, ...rest] as const;
+}
 
-  /** Appends, sealing any credentials with the integration's data key, and updates its row. */
-  private async append(uow: UnitOfWork, state: IntegrationState, events: PendingEvent[]) {
-    if (events.length === 0) return state;
-    const toAppend = [];
-    for (const { credentials, ...event } of events) {
-      toAppend.push(
-        credentials
-          ? { ...event, sealed: await this.w.vault.seal(uow.client, state.id, credentials) }
-          : event,
-      );
-    }
-    const stored = await uow.append(integrationStreamId(state.id), state.version, toAppend);
-    const next = stored.reduce(evolveIntegration, state);
-    await saveIntegration(uow.client, next);
-    return next;
-  }
-
-  private async rulesNaming(uow: UnitOfWork, provider: string): Promise<number> {
-    const { rows } = await uow.client.query<{ n: number }>(
-      'SELECT count(*)::int AS n FROM integration.rules WHERE workspace_id = $1 AND $2 = ANY(providers)',
-      [uow.workspaceId, provider],
+/**
+ * The workspace's integration of `provider` (see `integrationByProvider`), and the results of
+ * `also`, read with it. Name-based ids of integrations deleted before are skipped.
+ */
+async function ofProvider(uow: UnitOfWork, provider: string, lock: boolean, ...also: Sql[]) {
+  for (let generation = 0; ; generation++) {
+    const [state, ...rest] = await loadOne(
+      uow,
+      integrationByProvider(uow.workspaceId, provider, lock, generation),
+      ...(generation === 0 ? also : []),
     );
-    return rows[0]!.n;
+    if (!state.deleted || generation > 1000) return [state, ...rest] as const;
   }
 }
 

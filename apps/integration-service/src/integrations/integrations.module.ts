@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { WriteSideModule } from '../write-side/write-side.module.js';
 import { IntegrationHandlers } from './integration.handlers.js';
 
-@Module({ controllers: [IntegrationHandlers] })
+@Module({ imports: [WriteSideModule], controllers: [IntegrationHandlers] })
 export class IntegrationCommandsModule {}

@@ -5,35 +5,21 @@ import {
   PROVIDER_NAMES,
   settingsPatchSchema,
   type FieldIssue,
+  fail,
   type ProviderDefinition,
-  type ReplyError,
 } from '#libs/contracts/src/index.js';
-import { fieldIssues } from './decide.js';
+import { fieldIssues, parse, type Parsed } from '../write-side/parse.js';
 
-export type Parsed<T> = { ok: true; value: T } | { ok: false; error: ReplyError };
+const invalid = (issues: FieldIssue[], message = 'the request is invalid') =>
+  fail('validation', 'invalid_request', message, issues);
 
-const invalid = (issues: FieldIssue[], message = 'the request is invalid'): Parsed<never> => ({
-  ok: false,
-  error: { kind: 'validation', code: 'invalid_request', message, details: issues },
-});
-
-export function unknownProvider(name: unknown): Parsed<never> {
-  return {
-    ok: false,
-    error: {
-      kind: 'not_found',
-      code: 'unknown_provider',
-      message: `unknown provider ${String(name)}; known providers: ${PROVIDER_NAMES.join(', ')}`,
-      details: { providers: [...PROVIDER_NAMES] },
-    },
-  };
-}
-
-function parseWith<S extends z.ZodType>(schema: S, payload: unknown): Parsed<z.infer<S>> {
-  const parsed = schema.safeParse(payload ?? {});
-  return parsed.success
-    ? { ok: true, value: parsed.data }
-    : invalid(fieldIssues(parsed.error.issues, ''));
+export function unknownProvider(name: unknown) {
+  return fail(
+    'not_found',
+    'unknown_provider',
+    `unknown provider ${String(name)}; known providers: ${PROVIDER_NAMES.join(', ')}`,
+    { providers: [...PROVIDER_NAMES] },
+  );
 }
 
 const uuid = z.uuid({ error: 'expected a UUID' });
@@ -94,7 +80,7 @@ export interface ParsedConnect {
 }
 
 export function parseConnect(input: unknown): Parsed<ParsedConnect> {
-  const outer = parseWith(ConnectCommand, input);
+  const outer = parse(ConnectCommand, input);
   if (!outer.ok) return outer;
   const provider = findProvider(outer.value.provider);
   if (!provider) return unknownProvider(outer.value.provider);
@@ -120,7 +106,7 @@ export function parseDisconnect(input: unknown): Parsed<{
   integrationId?: string;
   reason: string | null;
 }> {
-  const outer = parseWith(DisconnectCommand, input);
+  const outer = parse(DisconnectCommand, input);
   if (!outer.ok) return outer;
   const provider = findProvider(outer.value.provider);
   if (!provider) return unknownProvider(outer.value.provider);
@@ -143,7 +129,7 @@ export interface ParsedCreate {
 }
 
 export function parseCreate(input: unknown): Parsed<ParsedCreate> {
-  const outer = parseWith(CreateCommand, input);
+  const outer = parse(CreateCommand, input);
   if (!outer.ok) return outer;
   const provider = findProvider(outer.value.integration_type);
   if (!provider) {
@@ -186,7 +172,7 @@ export function parseUpdate(input: unknown): Parsed<{
       'integration_type is immutable',
     );
   }
-  const outer = parseWith(UpdateCommand, input);
+  const outer = parse(UpdateCommand, input);
   if (!outer.ok) return outer;
   return {
     ok: true,
@@ -198,10 +184,10 @@ export function parseUpdate(input: unknown): Parsed<{
   };
 }
 
-export const parseUpdateSettings = (input: unknown) => parseWith(UpdateSettingsCommand, input);
+export const parseUpdateSettings = (input: unknown) => parse(UpdateSettingsCommand, input);
 
-export const parseIntegrationId = (input: unknown) => parseWith(IntegrationIdQuery, input);
+export const parseIntegrationId = (input: unknown) => parse(IntegrationIdQuery, input);
 
-export const parseList = (input: unknown) => parseWith(ListQuery, input);
+export const parseList = (input: unknown) => parse(ListQuery, input);
 
-export const parseHealth = (input: unknown) => parseWith(HealthQuery, input);
+export const parseHealth = (input: unknown) => parse(HealthQuery, input);

@@ -16,10 +16,13 @@ import {
   type Reply,
 } from '#libs/contracts/src/index.js';
 import { currentCredentials } from '../credentials/current-credentials.js';
-import { fieldIssues } from '../integrations/decide.js';
+import { fieldIssues, parse } from '../write-side/parse.js';
 import { unknownProvider } from '../integrations/parse-commands.js';
 import { connectedIntegrationOf } from '../write-side/repositories.js';
-import { WRITE_SIDE, type WriteSide } from '../write-side/write-side.js';
+import { CommandHandler, EventStore } from '#libs/event-store/src/index.js';
+import type pg from 'pg';
+import { CredentialVault } from '../credentials/credential-vault.js';
+import { PG_POOL } from '../write-side/write-side.module.js';
 import { GithubAdapter } from './github-adapter.js';
 import { ProviderCallError, ProviderTargetError } from './provider-error.js';
 import { SlackAdapter } from './slack-adapter.js';
@@ -68,18 +71,6 @@ const ENGINE_PARAMS: Record<string, Record<string, z.ZodObject>> = {
   },
 };
 
-function parse<S extends z.ZodType>(schema: S, input: unknown) {
-  const parsed = schema.safeParse(input ?? {});
-  return parsed.success
-    ? ({ ok: true, value: parsed.data } as const)
-    : fail(
-        'validation',
-        'invalid_request',
-        'the request is invalid',
-        fieldIssues(parsed.error.issues, ''),
-      );
-}
-
 /**
  * `providers.cmd.check`, `providers.cmd.check-pulls` and `providers.cmd.act`: the rules engine's
  * provider calls, made here with the workspace's connected integration so that credentials never
@@ -88,14 +79,17 @@ function parse<S extends z.ZodType>(schema: S, input: unknown) {
 @Controller()
 export class ProviderCallsHandlers {
   constructor(
-    @Inject(WRITE_SIDE) private readonly w: WriteSide,
+    private readonly commands: CommandHandler,
+    private readonly store: EventStore,
+    private readonly vault: CredentialVault,
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
     @Inject(GITHUB_ADAPTER) private readonly github: GithubAdapter,
     @Inject(SLACK_ADAPTER) private readonly slack: SlackAdapter,
   ) {}
 
   @MessagePattern(ProviderSubjects.check)
   check(@Payload() message: unknown): Promise<Reply<ProviderCheckResult>> {
-    return this.w.runner.query(message, async (envelope) => {
+    return this.commands.query(message, async (envelope) => {
       const input = parse(CheckCommand, envelope.data);
       if (!input.ok) return input;
       const { provider, checks, target: at } = input.value;
@@ -124,7 +118,7 @@ export class ProviderCallsHandlers {
 
   @MessagePattern(ProviderSubjects.checkPulls)
   checkPulls(@Payload() message: unknown): Promise<Reply<ProviderPullsCheckResult>> {
-    return this.w.runner.query(message, async (envelope) => {
+    return this.commands.query(message, async (envelope) => {
       const input = parse(PullsCommand, envelope.data);
       if (!input.ok) return input;
       const { repo, checks, cursor, perPage } = input.value;
@@ -138,7 +132,7 @@ export class ProviderCallsHandlers {
 
   @MessagePattern(ProviderSubjects.act)
   act(@Payload() message: unknown): Promise<Reply<ProviderActResult>> {
-    return this.w.runner.query(message, async (envelope) => {
+    return this.commands.query(message, async (envelope) => {
       const input = parse(ActCommand, envelope.data);
       if (!input.ok) return input;
       const { provider, method, target: at } = input.value;
@@ -177,7 +171,7 @@ export class ProviderCallsHandlers {
     provider: string,
     work: (integration: IntegrationView) => Promise<Reply<T>>,
   ): Promise<Reply<T>> {
-    const integration = await connectedIntegrationOf(this.w.pool, envelope.workspaceId!, provider);
+    const integration = await connectedIntegrationOf(this.pool, envelope.workspaceId!, provider);
     if (!integration) {
       return fail('conflict', 'not_connected', `${provider} is not connected`, { provider });
     }
@@ -197,12 +191,7 @@ export class ProviderCallsHandlers {
   }
 
   private async botToken(integration: IntegrationView): Promise<string> {
-    const credentials = await currentCredentials(
-      this.w.store,
-      this.w.vault,
-      this.w.pool,
-      integration.id,
-    );
+    const credentials = await currentCredentials(this.store, this.vault, this.pool, integration.id);
     if (typeof credentials.botToken !== 'string') {
       throw new ProviderCallError('the Slack integration holds no bot token');
     }

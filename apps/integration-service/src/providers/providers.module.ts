@@ -2,13 +2,15 @@ import { Module } from '@nestjs/common';
 import { findProvider } from '#libs/contracts/src/index.js';
 import { SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import { readGithubPrivateKey } from '../health/provider-health-checker.js';
-import type { IntegrationServiceConfig } from '../service.js';
+import type { IntegrationServiceConfig } from '../config.js';
 import { GithubAdapter } from './github-adapter.js';
 import { GITHUB_ADAPTER, ProviderCallsHandlers, SLACK_ADAPTER } from './provider-calls.handlers.js';
 import { SlackAdapter } from './slack-adapter.js';
+import { WriteSideModule } from '../write-side/write-side.module.js';
 
 /** Provider calls for the rules engine: the adapters and the bus handlers in front of them. */
 @Module({
+  imports: [WriteSideModule],
   controllers: [ProviderCallsHandlers],
   providers: [
     {

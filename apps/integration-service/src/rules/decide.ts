@@ -1,11 +1,13 @@
 import {
+  fail,
   RuleEventTypes as T,
-  type ReplyError,
   type RuleCreatedData,
+  type RuleEvent,
   type RuleDefinition,
   type RuleDisabledData,
   type RuleEnabledData,
 } from '#libs/contracts/src/index.js';
+import { emit, type Decision } from '#libs/event-store/src/index.js';
 import type { RuleState } from './rule.state.js';
 
 export type RuleCommand =
@@ -28,30 +30,14 @@ export type RuleCommand =
     }
   | { kind: 'delete' };
 
-export interface PendingRuleEvent {
-  type: string;
-  schemaVersion: number;
-  data: unknown;
-}
-
-export type RuleDecision =
-  { ok: true; events: PendingRuleEvent[] } | { ok: false; error: ReplyError };
-
-const emit = (type: string, data: unknown): RuleDecision => ({
-  ok: true,
-  events: [{ type, schemaVersion: 1, data }],
-});
-const nothing: RuleDecision = { ok: true, events: [] };
-
 /** What a command does to a rule. Pure. */
-export function decideRule(state: RuleState, command: RuleCommand, now: string): RuleDecision {
+export function decideRule(
+  command: RuleCommand,
+  state: RuleState,
+  now: string,
+): Decision<RuleEvent> {
   if (command.kind === 'create') {
-    if (state.exists) {
-      return {
-        ok: false,
-        error: { kind: 'conflict', code: 'rule_exists', message: `rule ${state.id} exists` },
-      };
-    }
+    if (state.exists) return fail('conflict', 'rule_exists', `rule ${state.id} exists`);
     const missing = command.missingProviders;
     const enabled = command.enabled && missing.length === 0;
     const data: RuleCreatedData = {
@@ -69,38 +55,28 @@ export function decideRule(state: RuleState, command: RuleCommand, now: string):
           : 'created disabled',
       createdAt: now,
     };
-    return emit(T.created, data);
+    return emit({ type: T.created, data });
   }
   if (!state.exists || state.deleted) {
-    return {
-      ok: false,
-      error: {
-        kind: 'not_found',
-        code: 'rule_not_found',
-        message: `rule ${state.id} does not exist`,
-      },
-    };
+    return fail('not_found', 'rule_not_found', `rule ${state.id} does not exist`);
   }
   switch (command.kind) {
     case 'enable': {
       if (command.missingProviders.length > 0) {
         const names = command.missingProviders.join(', ');
-        return {
-          ok: false,
-          error: {
-            kind: 'conflict',
-            code: 'provider_not_connected',
-            message: `cannot enable ${state.kind} "${state.name}": provider ${names} is not connected`,
-            details: { providers: command.missingProviders },
-          },
-        };
+        return fail(
+          'conflict',
+          'provider_not_connected',
+          `cannot enable ${state.kind} "${state.name}": provider ${names} is not connected`,
+          { providers: command.missingProviders },
+        );
       }
-      if (state.enabled) return nothing;
+      if (state.enabled) return emit();
       const data: RuleEnabledData = { ruleId: state.id, enabledAt: now };
-      return emit(T.enabled, data);
+      return emit({ type: T.enabled, data });
     }
     case 'disable': {
-      if (!state.enabled) return nothing;
+      if (!state.enabled) return emit();
       const data: RuleDisabledData = {
         ruleId: state.id,
         reason: 'manual',
@@ -110,10 +86,10 @@ export function decideRule(state: RuleState, command: RuleCommand, now: string):
         causeEventId: null,
         disabledAt: now,
       };
-      return emit(T.disabled, data);
+      return emit({ type: T.disabled, data });
     }
     case 'disableForIntegration': {
-      if (!state.enabled) return nothing;
+      if (!state.enabled) return emit();
       const verb = command.reason === 'integration_deleted' ? 'deleted' : 'disconnected';
       const data: RuleDisabledData = {
         ruleId: state.id,
@@ -124,9 +100,9 @@ export function decideRule(state: RuleState, command: RuleCommand, now: string):
         causeEventId: command.causeEventId,
         disabledAt: now,
       };
-      return emit(T.disabled, data);
+      return emit({ type: T.disabled, data, causationId: command.causeEventId });
     }
     case 'delete':
-      return emit(T.deleted, { ruleId: state.id, deletedAt: now });
+      return emit({ type: T.deleted, data: { ruleId: state.id, deletedAt: now } });
   }
 }

@@ -1,25 +1,13 @@
-import type {
-  RuleCreatedData,
-  RuleDeletedData,
-  RuleDisabledData,
-  RuleEnabledData,
-} from '#libs/contracts/src/index.js';
+import type { RuleEvent } from '#libs/contracts/src/index.js';
+import type { Recorded } from '#libs/event-store/src/index.js';
 import type { RuleState } from './rule.state.js';
 
-export interface RuleEventRecord {
-  id: string;
-  type: string;
-  data: unknown;
-  streamVersion: number;
-  metadata: { workspaceId: string | null };
-}
-
 /** Applies one rule event. Pure. */
-export function evolveRule(state: RuleState, event: RuleEventRecord): RuleState {
+export function evolveRule(state: RuleState, event: Recorded<RuleEvent>): RuleState {
   const next: RuleState = { ...state, version: event.streamVersion };
   switch (event.type) {
     case 'RuleCreated': {
-      const d = event.data as RuleCreatedData;
+      const d = event.data;
       return {
         ...next,
         workspaceId: event.metadata.workspaceId,
@@ -38,7 +26,7 @@ export function evolveRule(state: RuleState, event: RuleEventRecord): RuleState 
       };
     }
     case 'RuleEnabled': {
-      const d = event.data as RuleEnabledData;
+      const d = event.data;
       return {
         ...next,
         enabled: true,
@@ -49,7 +37,7 @@ export function evolveRule(state: RuleState, event: RuleEventRecord): RuleState 
       };
     }
     case 'RuleDisabled': {
-      const d = event.data as RuleDisabledData;
+      const d = event.data;
       return {
         ...next,
         enabled: false,
@@ -61,10 +49,11 @@ export function evolveRule(state: RuleState, event: RuleEventRecord): RuleState 
       };
     }
     case 'RuleDeleted': {
-      const d = event.data as RuleDeletedData;
+      const d = event.data;
       return { ...next, deleted: true, enabled: false, updatedAt: d.deletedAt };
     }
     default:
+      // A type this version does not know (written by a newer one): only the version moves.
       return next;
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Inject } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
+import type pg from 'pg';
 import { z } from 'zod';
 import {
   fail,
@@ -13,13 +14,12 @@ import {
   type Reply,
   type RuleView,
 } from '#libs/contracts/src/index.js';
+import { CommandHandler, EventStore, type UnitOfWork } from '#libs/event-store/src/index.js';
 import { toHistoryEntry } from '../integrations/integration.handlers.js';
-import { fieldIssues } from '../integrations/decide.js';
-import { loadRule, missingProviders, readRuleView, saveRule } from '../write-side/repositories.js';
-import type { UnitOfWork } from '../write-side/unit-of-work.js';
-import { WRITE_SIDE, type WriteSide } from '../write-side/write-side.js';
-import { decideRule, type RuleCommand } from './decide.js';
-import { evolveRule } from './evolve.js';
+import { parse } from '../write-side/parse.js';
+import { connectedProviders, readRuleView } from '../write-side/repositories.js';
+import { PG_POOL } from '../write-side/write-side.module.js';
+import { rules } from './rule.decider.js';
 import { toRuleView, type RuleState } from './rule.state.js';
 
 const notFound = (id: string) => fail('not_found', 'rule_not_found', `rule ${id} does not exist`);
@@ -33,28 +33,27 @@ const ListRulesQuery = z.strictObject({
   provider: z.string().optional(),
 });
 
-function parse<S extends z.ZodType>(
-  schema: S,
-  input: unknown,
-): { ok: true; value: z.infer<S> } | Reply<never> {
-  const parsed = schema.safeParse(input ?? {});
-  return parsed.success
-    ? { ok: true, value: parsed.data }
-    : fail(
-        'validation',
-        'invalid_request',
-        'the request is invalid',
-        fieldIssues(parsed.error.issues, ''),
-      );
+const visible = (state: RuleState, uow: UnitOfWork) =>
+  state.exists && !state.deleted && state.workspaceId === uow.workspaceId;
+
+/** Providers among `providers` with no connected integration (see `connectedProviders`). */
+async function missingProviders(uow: UnitOfWork, providers: readonly string[]) {
+  const [result] = await uow.read(connectedProviders(uow.workspaceId, providers));
+  const connected = new Set(result!.rows.map((r: { provider: string }) => r.provider));
+  return providers.filter((p) => !connected.has(p));
 }
 
 @Controller()
 export class RuleHandlers {
-  constructor(@Inject(WRITE_SIDE) private readonly w: WriteSide) {}
+  constructor(
+    private readonly commands: CommandHandler,
+    private readonly store: EventStore,
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+  ) {}
 
   @MessagePattern(RuleSubjects.create)
   create(@Payload() message: unknown): Promise<Reply<RuleView>> {
-    return this.w.runner.run(message, 'rules.create', async (uow, data) => {
+    return this.commands.run(message, 'rules.create', async (uow, data) => {
       const input = parse(CreateRuleCommand, data);
       if (!input.ok) return input;
       const validated = validateRuleDefinition(input.value.definition);
@@ -70,9 +69,9 @@ export class RuleHandlers {
         );
       }
       const providers = ruleProviders(validated.definition);
-      const missing = await missingProviders(uow.client, uow.workspaceId, providers);
-      const state = await loadRule(this.w.store, uow.client, randomUUID());
-      return this.decideAndAppend(uow, state, {
+      const missing = await missingProviders(uow, providers);
+      // A fresh id has no stream to read; were it taken, the append would conflict and retry.
+      return this.decide(uow, rules.initialState(randomUUID()), {
         kind: 'create',
         definition: validated.definition,
         providers,
@@ -84,24 +83,24 @@ export class RuleHandlers {
 
   @MessagePattern(RuleSubjects.enable)
   enable(@Payload() message: unknown): Promise<Reply<RuleView>> {
-    return this.w.runner.run(message, 'rules.enable', async (uow, data) => {
+    return this.commands.run(message, 'rules.enable', async (uow, data) => {
       const input = parse(ruleId, data);
       if (!input.ok) return input;
-      const state = await loadRule(this.w.store, uow.client, input.value.ruleId);
-      if (!this.visible(state, uow)) return notFound(input.value.ruleId);
-      const missing = await missingProviders(uow.client, uow.workspaceId, state.providers);
-      return this.decideAndAppend(uow, state, { kind: 'enable', missingProviders: missing });
+      const state = await uow.load(rules, input.value.ruleId);
+      if (!visible(state, uow)) return notFound(input.value.ruleId);
+      const missing = await missingProviders(uow, state.providers);
+      return this.decide(uow, state, { kind: 'enable', missingProviders: missing });
     });
   }
 
   @MessagePattern(RuleSubjects.disable)
   disable(@Payload() message: unknown): Promise<Reply<RuleView>> {
-    return this.w.runner.run(message, 'rules.disable', async (uow, data) => {
+    return this.commands.run(message, 'rules.disable', async (uow, data) => {
       const input = parse(ruleId.extend({ reason: z.string().min(1).max(500).optional() }), data);
       if (!input.ok) return input;
-      const state = await loadRule(this.w.store, uow.client, input.value.ruleId);
-      if (!this.visible(state, uow)) return notFound(input.value.ruleId);
-      return this.decideAndAppend(uow, state, {
+      const state = await uow.load(rules, input.value.ruleId);
+      if (!visible(state, uow)) return notFound(input.value.ruleId);
+      return this.decide(uow, state, {
         kind: 'disable',
         reason: input.value.reason ?? null,
       });
@@ -110,32 +109,32 @@ export class RuleHandlers {
 
   @MessagePattern(RuleSubjects.delete)
   delete(@Payload() message: unknown): Promise<Reply<{ ruleId: string }>> {
-    return this.w.runner.run(message, 'rules.delete', async (uow, data) => {
+    return this.commands.run(message, 'rules.delete', async (uow, data) => {
       const input = parse(ruleId, data);
       if (!input.ok) return input;
-      const state = await loadRule(this.w.store, uow.client, input.value.ruleId);
-      if (!this.visible(state, uow)) return notFound(input.value.ruleId);
-      const reply = await this.decideAndAppend(uow, state, { kind: 'delete' });
+      const state = await uow.load(rules, input.value.ruleId);
+      if (!visible(state, uow)) return notFound(input.value.ruleId);
+      const reply = await this.decide(uow, state, { kind: 'delete' });
       return reply.ok ? ok({ ruleId: state.id }) : reply;
     });
   }
 
   @MessagePattern(RuleSubjects.get)
   get(@Payload() message: unknown): Promise<Reply<RuleView>> {
-    return this.w.runner.query(message, async (envelope) => {
+    return this.commands.query(message, async (envelope) => {
       const input = parse(ruleId, envelope.data);
       if (!input.ok) return input;
-      const view = await readRuleView(this.w.pool, envelope.workspaceId!, input.value.ruleId);
+      const view = await readRuleView(this.pool, envelope.workspaceId!, input.value.ruleId);
       return view ? ok(view) : notFound(input.value.ruleId);
     });
   }
 
   @MessagePattern(RuleSubjects.list)
   list(@Payload() message: unknown): Promise<Reply<RuleView[]>> {
-    return this.w.runner.query(message, async (envelope) => {
+    return this.commands.query(message, async (envelope) => {
       const input = parse(ListRulesQuery, envelope.data);
       if (!input.ok) return input;
-      const { rows } = await this.w.pool.query<{ view: RuleView }>(
+      const { rows } = await this.pool.query<{ view: RuleView }>(
         `SELECT view FROM integration.rules
          WHERE workspace_id = $1 AND ($2::boolean IS NULL OR enabled = $2)
            AND ($3::text IS NULL OR $3 = ANY(providers))
@@ -148,10 +147,10 @@ export class RuleHandlers {
 
   @MessagePattern(RuleSubjects.history)
   history(@Payload() message: unknown): Promise<Reply<HistoryEntry[]>> {
-    return this.w.runner.query(message, async (envelope) => {
+    return this.commands.query(message, async (envelope) => {
       const input = parse(ruleId, envelope.data);
       if (!input.ok) return input;
-      const events = await this.w.store.readStream(ruleStreamId(input.value.ruleId));
+      const events = await this.store.readStream(ruleStreamId(input.value.ruleId));
       if (events.length === 0 || events[0]!.metadata.workspaceId !== envelope.workspaceId) {
         return notFound(input.value.ruleId);
       }
@@ -159,21 +158,12 @@ export class RuleHandlers {
     });
   }
 
-  private visible(state: RuleState, uow: UnitOfWork): boolean {
-    return state.exists && !state.deleted && state.workspaceId === uow.workspaceId;
-  }
-
-  private async decideAndAppend(
+  private async decide(
     uow: UnitOfWork,
     state: RuleState,
-    command: RuleCommand,
+    command: Parameters<typeof rules.decide>[0],
   ): Promise<Reply<RuleView>> {
-    const decision = decideRule(state, command, uow.now);
-    if (!decision.ok) return { ok: false, error: decision.error };
-    if (decision.events.length === 0) return ok(toRuleView(state));
-    const stored = await uow.append(ruleStreamId(state.id), state.version, decision.events);
-    const next = stored.reduce(evolveRule, state);
-    await saveRule(uow.client, next);
-    return ok(toRuleView(next));
+    const decided = await uow.decide(rules, state, command);
+    return decided.ok ? ok(toRuleView(decided.state)) : decided;
   }
 }

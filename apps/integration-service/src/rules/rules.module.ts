@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { WriteSideModule } from '../write-side/write-side.module.js';
 import { RuleHandlers } from './rule.handlers.js';
 
-@Module({ controllers: [RuleHandlers] })
+@Module({ imports: [WriteSideModule], controllers: [RuleHandlers] })
 export class RuleCommandsModule {}

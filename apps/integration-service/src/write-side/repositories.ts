@@ -1,164 +1,91 @@
 import { createHash } from 'node:crypto';
-import {
-  integrationStreamId,
-  ruleStreamId,
-  type IntegrationView,
-  type RuleView,
-} from '#libs/contracts/src/index.js';
-import type { EventStore, Queryable, StoredEvent } from '#libs/event-store/src/index.js';
-import { evolveIntegration } from '../integrations/evolve.js';
-import {
-  initialIntegration,
-  toIntegrationView,
-  type IntegrationState,
-} from '../integrations/integration.state.js';
-import { evolveRule } from '../rules/evolve.js';
-import { initialRule, toRuleView, type RuleState } from '../rules/rule.state.js';
+import type { IntegrationView, RuleView } from '#libs/contracts/src/index.js';
+import { sql, type Queryable, type Sql } from '#libs/event-store/src/index.js';
 
 /**
- * Loading aggregates from their streams and keeping the write side's state tables
- * (`integrations`, `rules`) in step, in the same transaction as the append. The tables answer
- * lookups (by provider, dependent rules) and queries; they can always be rebuilt by replay.
+ * The lookups the write side makes in its state tables (`integrations`, `rules`), as statements
+ * a command batches into one round trip (`UnitOfWork.read`). Selectors answer `id`, `snapshot`,
+ * `snapshot_schema` for `UnitOfWork.loadWhere`. The tables are kept in step with the log by the
+ * decider kit and can always be rebuilt by replay.
  */
-export const foldIntegration = (id: string, events: readonly StoredEvent[]) =>
-  events.reduce(evolveIntegration, initialIntegration(id));
-
-export const foldRule = (id: string, events: readonly StoredEvent[]) =>
-  events.reduce(evolveRule, initialRule(id));
-
-/**
- * Bumped whenever `IntegrationState` changes shape: older snapshots are then ignored and the
- * stream is folded from its start (and the next write stores a current snapshot).
- */
-export const INTEGRATION_SNAPSHOT_SCHEMA = 1;
-
-interface SnapshotRow {
-  snapshot: IntegrationState | null;
-  snapshot_schema: number | null;
-}
-
-/** An integration's state: its snapshot, if current, then the events appended after it. */
-export async function loadIntegration(
-  store: EventStore,
-  on: Queryable,
-  id: string,
-): Promise<IntegrationState> {
-  const { rows } = await on.query<SnapshotRow>(
-    'SELECT snapshot, snapshot_schema FROM integration.integrations WHERE id = $1',
-    [id],
-  );
-  return loadFrom(store, on, id, rows[0]);
-}
-
-async function loadFrom(
-  store: EventStore,
-  on: Queryable,
-  id: string,
-  row: SnapshotRow | undefined,
-): Promise<IntegrationState> {
-  const snapshot =
-    row?.snapshot && row.snapshot_schema === INTEGRATION_SNAPSHOT_SCHEMA ? row.snapshot : undefined;
-  const events = await store.readStream(integrationStreamId(id), on, snapshot?.version ?? 0);
-  return events.reduce(evolveIntegration, snapshot ?? initialIntegration(id));
-}
-
-export async function loadRule(store: EventStore, on: Queryable, id: string): Promise<RuleState> {
-  return foldRule(id, await store.readStream(ruleStreamId(id), on));
-}
-
-export async function saveIntegration(on: Queryable, state: IntegrationState): Promise<void> {
-  if (state.deleted) {
-    await on.query('DELETE FROM integration.integrations WHERE id = $1', [state.id]);
-    return;
-  }
-  await on.query(
-    `INSERT INTO integration.integrations
-       (id, workspace_id, provider, status, view, version, created_at, snapshot, snapshot_schema)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, view = EXCLUDED.view,
-       version = EXCLUDED.version, snapshot = EXCLUDED.snapshot,
-       snapshot_schema = EXCLUDED.snapshot_schema`,
-    [
-      state.id,
-      state.workspaceId,
-      state.provider,
-      state.status,
-      JSON.stringify(toIntegrationView(state)),
-      state.version,
-      state.createdAt,
-      JSON.stringify(state),
-      INTEGRATION_SNAPSHOT_SCHEMA,
-    ],
-  );
-}
-
-export async function saveRule(on: Queryable, state: RuleState): Promise<void> {
-  if (state.deleted) {
-    await on.query('DELETE FROM integration.rules WHERE id = $1', [state.id]);
-    return;
-  }
-  await on.query(
-    `INSERT INTO integration.rules (id, workspace_id, providers, enabled, view, version, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (id) DO UPDATE SET enabled = EXCLUDED.enabled, view = EXCLUDED.view,
-       version = EXCLUDED.version`,
-    [
-      state.id,
-      state.workspaceId,
-      state.providers,
-      state.enabled,
-      JSON.stringify(toRuleView(state)),
-      state.version,
-      state.createdAt,
-    ],
-  );
-}
-
-/**
- * Providers among `providers` with no connected integration in the workspace. `FOR SHARE` makes
- * a concurrent disconnect wait for this transaction (or this one see its result), so a rule can
- * never end up enabled while a provider it needs is disconnected.
- */
-export async function missingProviders(
-  on: Queryable,
-  workspaceId: string,
-  providers: readonly string[],
-): Promise<string[]> {
-  const { rows } = await on.query<{ provider: string }>(
-    `SELECT provider FROM integration.integrations
-     WHERE workspace_id = $1 AND provider = ANY($2) AND status = 'connected' FOR SHARE`,
-    [workspaceId, providers],
-  );
-  const connected = new Set(rows.map((r) => r.provider));
-  return providers.filter((p) => !connected.has(p));
-}
 
 /**
  * The integration `/api` means by a provider name: the workspace's connected one, else its
- * oldest. Without any, a name-based id (the same for concurrent first connects, so they collide
- * on the stream and one of them wins), skipping ids of integrations deleted before.
+ * oldest; without any, the name-based id of `generation` (the same for concurrent first
+ * connects, so they collide on the stream and one of them wins). `lock` holds the row until
+ * the command commits (a disconnect, so rules enabled meanwhile wait and see it).
  */
-export async function integrationForProvider(
-  store: EventStore,
-  on: Queryable,
+export function integrationByProvider(
   workspaceId: string,
   provider: string,
-): Promise<IntegrationState> {
-  const { rows } = await on.query<SnapshotRow & { id: string }>(
-    `SELECT id, snapshot, snapshot_schema FROM integration.integrations
-     WHERE workspace_id = $1 AND provider = $2
-     ORDER BY (status = 'connected') DESC, created_at, id LIMIT 1`,
-    [workspaceId, provider],
-  );
-  if (rows[0]) return loadFrom(store, on, rows[0].id, rows[0]);
-  for (let generation = 0; ; generation++) {
-    const state = await loadIntegration(
-      store,
-      on,
-      nameBasedUuid(`${workspaceId}:${provider}:${generation}`),
-    );
-    if (!state.deleted) return state;
-  }
+  lock: boolean,
+  generation = 0,
+): Sql {
+  const fallback = nameBasedUuid(`${workspaceId}:${provider}:${generation}`);
+  return lock
+    ? sql`SELECT coalesce(t.id, ${fallback}::uuid) AS id, t.snapshot, t.snapshot_schema
+        FROM (SELECT 1) one LEFT JOIN (
+          SELECT id, snapshot, snapshot_schema FROM integration.integrations
+          WHERE workspace_id = ${workspaceId} AND provider = ${provider}
+          ORDER BY (status = 'connected') DESC, created_at, id LIMIT 1 FOR UPDATE) t ON true`
+    : sql`SELECT coalesce(t.id, ${fallback}::uuid) AS id, t.snapshot, t.snapshot_schema
+        FROM (SELECT 1) one LEFT JOIN (
+          SELECT id, snapshot, snapshot_schema FROM integration.integrations
+          WHERE workspace_id = ${workspaceId} AND provider = ${provider}
+          ORDER BY (status = 'connected') DESC, created_at, id LIMIT 1) t ON true`;
+}
+
+/** One integration by id, its row locked until the command commits. */
+export function integrationForUpdate(id: string): Sql {
+  return sql`SELECT ${id}::uuid AS id, t.snapshot, t.snapshot_schema FROM (SELECT 1) one
+    LEFT JOIN (SELECT id, snapshot, snapshot_schema FROM integration.integrations
+      WHERE id = ${id}::uuid FOR UPDATE) t ON true`;
+}
+
+/**
+ * Enabled rules and policies that need `provider`, unless another integration of it than the
+ * one being disconnected (`integrationId`, or the one `integrationByProvider` picks) is still
+ * connected in the workspace.
+ */
+export function dependentRules(
+  workspaceId: string,
+  provider: string,
+  integrationId: string | null,
+): Sql {
+  return sql`SELECT id, snapshot, snapshot_schema FROM integration.rules
+    WHERE workspace_id = ${workspaceId} AND enabled AND ${provider} = ANY(providers)
+      AND NOT EXISTS (SELECT 1 FROM integration.integrations other
+        WHERE other.workspace_id = ${workspaceId} AND other.provider = ${provider}
+          AND other.status = 'connected'
+          AND other.id <> coalesce(${integrationId}::uuid, (
+            SELECT id FROM integration.integrations
+            WHERE workspace_id = ${workspaceId} AND provider = ${provider}
+            ORDER BY (status = 'connected') DESC, created_at, id LIMIT 1)))
+    ORDER BY created_at, id`;
+}
+
+/**
+ * Providers among `providers` with a connected integration in the workspace. `FOR SHARE` makes
+ * a concurrent disconnect wait for this transaction (or this one see its result), so a rule can
+ * never end up enabled while a provider it needs is disconnected.
+ */
+export function connectedProviders(workspaceId: string, providers: readonly string[]): Sql {
+  return sql`SELECT provider FROM integration.integrations
+    WHERE workspace_id = ${workspaceId} AND provider = ANY(${[...providers]}::text[])
+      AND status = 'connected' FOR SHARE`;
+}
+
+/**
+ * What a hard delete of `integrationId` orphans: the workspace's rules and policies that name
+ * its provider, none while another integration of that provider is still connected.
+ */
+export function orphanedTargets(workspaceId: string, provider: string, integrationId: string): Sql {
+  return sql`SELECT CASE WHEN EXISTS (SELECT 1 FROM integration.integrations
+        WHERE workspace_id = ${workspaceId} AND provider = ${provider} AND status = 'connected'
+          AND id <> ${integrationId}::uuid)
+      THEN 0
+      ELSE (SELECT count(*)::int FROM integration.rules
+        WHERE workspace_id = ${workspaceId} AND ${provider} = ANY(providers)) END AS n`;
 }
 
 /** The workspace's connected integration of a provider (its oldest, when there are several). */

@@ -1,32 +1,109 @@
 import {
-  Global,
   Inject,
   Module,
-  type DynamicModule,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { WRITE_SIDE, type WriteSide } from './write-side.js';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { IntegrationSubjects, RuleSubjects, eventSubject } from '#libs/contracts/src/index.js';
+import {
+  CommandHandler,
+  EventPublisher,
+  EventStore,
+  jetStreamSink,
+  type StoredEvent,
+} from '#libs/event-store/src/index.js';
+import type { Bus } from '#libs/messaging/src/index.js';
+import { BUS, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
+import { CredentialVault } from '../credentials/credential-vault.js';
+import type { IntegrationServiceConfig } from '../config.js';
+import { integrationUpcasters } from '../integrations/upcasters.js';
 
-/** Shares the write side and runs its publisher for as long as the service runs. */
-@Global()
-@Module({})
+/** The pool the write side talks to Postgres through (its own, built from `DATABASE_URL`). */
+export const PG_POOL = Symbol('PG_POOL');
+
+/** Integration and rule events go out on their own subjects of the INTEGRATION_EVENTS stream. */
+export function subjectFor(event: Pick<StoredEvent, 'type'>): string {
+  const prefix = event.type.startsWith('Rule') ? RuleSubjects.events : IntegrationSubjects.events;
+  return eventSubject(prefix, event.type);
+}
+
+/**
+ * The write side's parts, each injectable on its own: the pool, the event store, the credential
+ * vault, the publisher that tails the log onto JetStream, and the decider kit's command handler.
+ * Feature modules import this module; the publisher runs for as long as the service runs.
+ */
+@Module({
+  providers: [
+    {
+      provide: PG_POOL,
+      inject: [SERVICE_CONFIG],
+      useFactory: (config: IntegrationServiceConfig) =>
+        new pg.Pool({
+          connectionString: config.DATABASE_URL,
+          max: config.DATABASE_POOL_SIZE,
+          application_name: 'integration-service',
+          connectionTimeoutMillis: 3_000,
+          // A query stuck on a dead server must not hold a command forever.
+          query_timeout: 10_000,
+        }),
+    },
+    {
+      provide: EventStore,
+      inject: [PG_POOL],
+      useFactory: (pool: pg.Pool) => new EventStore(pool, 'integration', integrationUpcasters),
+    },
+    {
+      provide: CredentialVault,
+      inject: [SERVICE_CONFIG],
+      useFactory: (config: IntegrationServiceConfig) =>
+        new CredentialVault(config.CREDENTIALS_MASTER_KEY, 'integration.data_keys'),
+    },
+    {
+      provide: EventPublisher,
+      inject: [EventStore, BUS, LOGGER, SERVICE_CONFIG],
+      useFactory: (store: EventStore, bus: Bus, logger: Logger, config: IntegrationServiceConfig) =>
+        new EventPublisher(store, jetStreamSink(bus, subjectFor), {
+          name: 'jetstream',
+          pollIntervalMs: config.EVENT_PUBLISH_POLL_MS,
+          logger,
+        }),
+    },
+    {
+      provide: CommandHandler,
+      inject: [PG_POOL, EventStore, CredentialVault, EventPublisher, LOGGER],
+      useFactory: (
+        pool: pg.Pool,
+        store: EventStore,
+        vault: CredentialVault,
+        publisher: EventPublisher,
+        logger: Logger,
+      ) =>
+        new CommandHandler(
+          pool,
+          store,
+          'integration.idempotency_keys',
+          logger,
+          () => publisher.wake(),
+          (on, integrationId, credentials) => vault.seal(on, integrationId, credentials),
+        ),
+    },
+  ],
+  exports: [PG_POOL, EventStore, CredentialVault, EventPublisher, CommandHandler],
+})
 export class WriteSideModule implements OnApplicationBootstrap, OnApplicationShutdown {
-  constructor(@Inject(WRITE_SIDE) private readonly writeSide: WriteSide) {}
-
-  static forRoot(writeSide: WriteSide): DynamicModule {
-    return {
-      module: WriteSideModule,
-      providers: [{ provide: WRITE_SIDE, useValue: writeSide }],
-      exports: [WRITE_SIDE],
-    };
-  }
+  constructor(
+    private readonly publisher: EventPublisher,
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+  ) {}
 
   onApplicationBootstrap(): void {
-    this.writeSide.publisher.start();
+    this.publisher.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.writeSide.publisher.stop();
+    await this.publisher.stop();
+    await this.pool.end();
   }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import { reposScanned, scanDuration } from '#libs/observability/src/metrics/scanner.js';
 import {
   ScannerEventTypes,
   type RepoRecord,
@@ -238,6 +239,7 @@ export class ScanRunner {
         }
         // Interrupted mid-read: leave it pending for whoever resumes.
         if (signal.aborted && !record) return;
+        reposScanned.inc({ result: record ? 'scanned' : 'failed' });
         await writer.add(
           record
             ? { githubId: listed.githubId, record }
@@ -304,6 +306,10 @@ export class ScanRunner {
       findings: Number(open[0]?.count ?? 0),
       skippedChecks,
     };
+    scanDuration.observe(
+      { outcome: 'completed' },
+      (completed.finishedAt!.getTime() - completed.startedAt.getTime()) / 1000,
+    );
     await events.publish(ScannerEventTypes.scanCompleted, scan.workspaceId, data, {
       messageId: `${scan.id}:completed`,
       correlationId: scan.correlationId,
@@ -315,6 +321,10 @@ export class ScanRunner {
   async fail(scanId: string, reason: string): Promise<void> {
     const failed = await this.deps.scans.fail(scanId, reason);
     if (!failed) return;
+    scanDuration.observe(
+      { outcome: 'failed' },
+      (failed.finishedAt!.getTime() - failed.startedAt.getTime()) / 1000,
+    );
     const data: ScanFailedData = {
       scanId,
       startedAt: failed.startedAt.toISOString(),

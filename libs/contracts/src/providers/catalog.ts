@@ -63,6 +63,12 @@ export interface ProviderDefinition {
   actions: readonly ActionDefinition[];
   /** Where the health check calls the provider: a variable naming the base URL, and its default. */
   api: { baseUrlEnv: string; defaultBaseUrl: string };
+  /**
+   * Config or credential fields holding a URL (or a host) this service will call: users type
+   * them, so the integration service checks them against its outbound policy when they are saved
+   * and again at every call.
+   */
+  urlFields?: readonly string[];
 }
 
 const nonEmpty = (max = 200) => z.string().trim().min(1).max(max);
@@ -114,6 +120,7 @@ const registry = (
   credentials: z.ZodObject,
   defaultBaseUrl: string,
 ): ProviderDefinition => ({
+  ...('registry_base_url' in credentials.shape ? { urlFields: ['registry_base_url'] } : {}),
   name,
   displayName,
   kind: 'container-registry',

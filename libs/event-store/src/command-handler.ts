@@ -1,22 +1,23 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { eventStoreConflictsRetried } from '#libs/observability/src/metrics/event-store.js';
 import type { Logger } from 'pino';
 import { fail, isEnvelope, ok, type Envelope, type Reply } from '#libs/contracts/src/index.js';
-import {
-  VersionConflictError,
-  type EventStore,
-  type Queryable,
-} from '#libs/event-store/src/index.js';
-import { UnitOfWork } from './unit-of-work.js';
+import type { EventStore, Queryable } from './event-store.js';
+import { sql } from './sql.js';
+import { VersionConflictError } from './types.js';
+import { UnitOfWork, type Sealer } from './unit-of-work.js';
 
 const MAX_ATTEMPTS = 8;
 
 /**
- * Runs a command: checks the envelope, answers a repeated idempotency key from its stored reply,
- * runs the work in one transaction, retries from fresh state when another writer got to a stream
- * first, and never throws (an unexpected failure is an `internal` reply, logged).
+ * The one command handler of the decider kit (see `decider.ts`): checks the envelope, answers a
+ * repeated idempotency key from its stored reply, runs the work (load, decide) in one
+ * transaction, writes what it decided in one statement, commits, and retries from fresh state
+ * when another writer got to a stream first. Never throws: an unexpected failure is an
+ * `internal` reply, logged.
  */
-export class CommandRunner {
+export class CommandHandler {
   /** Version conflicts retried so far (observability, and proof in tests that retries happen). */
   versionConflictsRetried = 0;
 
@@ -26,6 +27,7 @@ export class CommandRunner {
     private readonly idempotencyTable: string,
     private readonly logger: Logger,
     private readonly afterCommit: () => void,
+    private readonly seal?: Sealer,
   ) {}
 
   async run<T>(
@@ -45,30 +47,34 @@ export class CommandRunner {
       }
       for (let attempt = 1; ; attempt++) {
         const client = await this.pool.connect();
+        const uow = new UnitOfWork(client, this.store, envelope, this.seal);
         let committed: Reply<T> | undefined;
         try {
-          await client.query('BEGIN');
           if (key) {
             // Duplicates of one keyed request arriving together run one after the other; the
             // later ones find the first one's reply.
-            await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-              `idempotency:${envelope.workspaceId}:${key}`,
-            ]);
-            const earlier = await this.remembered<T>(envelope, key, command, hash, client);
+            await uow.read(
+              sql`SELECT pg_advisory_xact_lock(hashtextextended(${`idempotency:${envelope.workspaceId}:${key}`}, 0))`,
+            );
+            const earlier = await this.remembered<T>(envelope, key, command, hash, uow.db);
             if (earlier) {
               await client.query('ROLLBACK');
               return earlier;
             }
           }
-          const uow = new UnitOfWork(client, this.store, envelope);
           const reply = await work(uow, envelope.data);
           if (!reply.ok) {
-            await client.query('ROLLBACK');
+            if (uow.begun) await client.query('ROLLBACK');
             return reply;
+          }
+          const refused = await uow.flush();
+          if (refused) {
+            await client.query('ROLLBACK');
+            return refused;
           }
           const answer = ok(reply.value, uow.lastPosition ?? reply.position);
           if (key) {
-            const saved = await client.query(
+            const saved = await uow.db.query(
               `INSERT INTO ${this.idempotencyTable} (workspace_id, key, command, request_hash, reply)
                VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
               [envelope.workspaceId, key, command, hash, JSON.stringify(answer)],
@@ -79,14 +85,17 @@ export class CommandRunner {
               return (await this.remembered<T>(envelope, key, command, hash))!;
             }
           }
-          await client.query('COMMIT');
+          if (uow.begun) await client.query('COMMIT');
           committed = answer;
           if (uow.appended.length > 0) this.afterCommit();
           return committed;
         } catch (error) {
-          if (!committed) await client.query('ROLLBACK').catch(() => undefined);
+          if (!committed && uow.begun) await client.query('ROLLBACK').catch(() => undefined);
           if (isRetryable(error) && attempt < MAX_ATTEMPTS) {
-            if (error instanceof VersionConflictError) this.versionConflictsRetried++;
+            if (error instanceof VersionConflictError) {
+              this.versionConflictsRetried++;
+              eventStoreConflictsRetried.inc({ schema: this.store.tables.schema });
+            }
             await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
             continue;
           }

@@ -1,0 +1,349 @@
+import { rulesMetrics } from '#libs/observability/src/metrics/rules.js';
+import type { Logger } from 'pino';
+import type {
+  ActionResult,
+  ConditionResult,
+  PolicyEffect,
+  ProviderTarget,
+  RuleRunView,
+  RunOutcome,
+} from '#libs/contracts/src/index.js';
+import { isOpen } from '../policies/breaker.js';
+import type { BreakerStore } from '../policies/breaker-store.js';
+import { policySlug, policyStatus, type PolicyVerdict } from '../policies/policy-status.js';
+import type { EngineRule } from '../rules/rule-catalog.js';
+import type { EngineStore } from '../runs/engine-store.js';
+import { runIdFor, targetOf, type Trigger } from '../triggers/trigger.js';
+import { conditionSummary, evaluateConditions } from './conditions.js';
+import type { ProviderClient } from './provider-client.js';
+import { renderParams } from './templates.js';
+
+export const EVALUATOR = Symbol('EVALUATOR');
+
+export interface EvaluatorConfig {
+  /** Commit status contexts read `<prefix>/<policy slug>`. */
+  statusPrefix: string;
+  /** Where a status's `target_url` points: `<publicUrl>/api/rules/<id>/runs/<run id>`. */
+  publicUrl: string;
+}
+
+interface Evaluated {
+  outcome: RunOutcome;
+  reason: string | null;
+  conditions: ConditionResult[];
+  actions: ActionResult[];
+  policy: PolicyEffect | null;
+}
+
+interface RunContext {
+  rule: EngineRule;
+  trigger: Trigger;
+  runId: string;
+  target: ProviderTarget;
+  /** Test runs evaluate live and perform nothing. */
+  dry: boolean;
+}
+
+/**
+ * Runs a rule on a trigger: derives the run from the trigger and the rule, evaluates the
+ * conditions against live provider data, performs each action at most once (its key taken in the
+ * engine's log before the provider is asked), and for a policy posts the commit status. A run
+ * found finished (a redelivered trigger) is answered as it was, with nothing done again.
+ */
+export class Evaluator {
+  evaluations = 0;
+
+  constructor(
+    private readonly store: EngineStore,
+    private readonly breakers: BreakerStore,
+    private readonly providers: ProviderClient,
+    private readonly config: EvaluatorConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  async run(rule: EngineRule, trigger: Trigger): Promise<RuleRunView> {
+    const runId = runIdFor(trigger.key, rule.id);
+    const { state } = await this.store.decide(
+      runId,
+      rule.workspaceId,
+      {
+        kind: 'start',
+        ruleId: rule.id,
+        workspaceId: rule.workspaceId,
+        trigger: trigger.run,
+        now: new Date().toISOString(),
+      },
+      trigger.correlationId,
+    );
+    if (state.view?.finishedAt) return state.view;
+    this.evaluations++;
+    const result = await this.evaluate({
+      rule,
+      trigger,
+      runId,
+      target: targetOf(trigger.data),
+      dry: false,
+    });
+    const finished = await this.store.decide(
+      runId,
+      rule.workspaceId,
+      { kind: 'finish', ...result, now: new Date().toISOString() },
+      trigger.correlationId,
+    );
+    rulesMetrics.runFinished(result.outcome);
+    if (result.outcome === 'failed') {
+      this.logger.warn({ ruleId: rule.id, runId, reason: result.reason }, 'rule run failed');
+    }
+    return finished.state.view!;
+  }
+
+  /** `POST /api/rules/:id/test`: the run that would be, evaluated live, nothing performed or kept. */
+  async test(rule: EngineRule, trigger: Trigger): Promise<RuleRunView> {
+    const runId = runIdFor(trigger.key, rule.id);
+    const startedAt = new Date().toISOString();
+    const result = await this.evaluate({
+      rule,
+      trigger,
+      runId,
+      target: targetOf(trigger.data),
+      dry: true,
+    });
+    return {
+      id: runId,
+      ruleId: rule.id,
+      workspaceId: rule.workspaceId,
+      trigger: trigger.run,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      ...result,
+      dryRun: true,
+    };
+  }
+
+  private async evaluate(ctx: RunContext): Promise<Evaluated> {
+    if (ctx.rule.kind === 'policy') return this.evaluatePolicy(ctx);
+    const { rule, trigger, target } = ctx;
+    const conditions = await evaluateConditions(
+      rule.definition.conditions,
+      rule.definition.match ?? 'all',
+      target,
+      this.providers,
+      rule.workspaceId,
+      trigger.correlationId,
+    );
+    if (conditions.error !== null) {
+      return {
+        outcome: 'failed',
+        reason: `a condition could not be evaluated: ${conditions.error}`,
+        conditions: conditions.results,
+        actions: [],
+        policy: null,
+      };
+    }
+    if (!conditions.matched) {
+      return {
+        outcome: 'not_matched',
+        reason: null,
+        conditions: conditions.results,
+        actions: [],
+        policy: null,
+      };
+    }
+    const actions = await this.performActions(ctx, conditions.results);
+    const failed = actions.find((a) => a.outcome === 'failed');
+    return {
+      outcome: failed ? 'failed' : 'matched',
+      reason: failed ? `action ${failed.provider} ${failed.method} failed: ${failed.error}` : null,
+      conditions: conditions.results,
+      actions,
+      policy: null,
+    };
+  }
+
+  /** The rule's own actions, params rendered from the trigger and the conditions' values. */
+  private async performActions(
+    ctx: RunContext,
+    results: ConditionResult[],
+  ): Promise<ActionResult[]> {
+    const { rule, trigger } = ctx;
+    const view = {
+      rule: { id: rule.id, name: rule.name },
+      condition: { result: conditionSummary(results) },
+      trigger: { type: trigger.run.type, event: trigger.event, data: trigger.data },
+      now: new Date().toISOString(),
+    };
+    const actions: ActionResult[] = [];
+    for (const [i, action] of rule.definition.actions.entries()) {
+      const key = `${ctx.runId}:${i}`;
+      let params: Record<string, unknown>;
+      try {
+        params = renderParams(action.params ?? {}, view);
+      } catch (error) {
+        actions.push({
+          provider: action.provider,
+          method: action.method,
+          key,
+          outcome: 'failed',
+          error: `template: ${String(error)}`,
+        });
+        continue;
+      }
+      actions.push(
+        await this.perform(ctx, key, action.provider, action.method, params, ctx.target, true),
+      );
+    }
+    return actions;
+  }
+
+  private async perform(
+    ctx: RunContext,
+    key: string,
+    provider: string,
+    method: string,
+    params: Record<string, unknown>,
+    target: ProviderTarget,
+    showParams: boolean,
+  ): Promise<ActionResult> {
+    const base = { provider, method, key, ...(showParams ? { params } : {}) };
+    if (ctx.dry) return { ...base, outcome: 'not_performed' };
+    const { workspaceId } = ctx.rule;
+    const { correlationId } = ctx.trigger;
+    const claim = await this.store.claimAction(
+      key,
+      workspaceId,
+      { runId: ctx.runId, provider, method },
+      correlationId,
+    );
+    if (claim.kind === 'earlier') return { ...base, ...claim.result };
+    const reply = await this.providers.act(workspaceId, correlationId, {
+      provider,
+      method,
+      params,
+      target,
+      actionKey: key,
+    });
+    const result: Pick<ActionResult, 'outcome' | 'ref' | 'error'> = reply.ok
+      ? { outcome: 'done', ref: reply.value.ref }
+      : { outcome: 'failed', error: reply.error.message };
+    await this.store.finishAction(key, workspaceId, result, correlationId);
+    rulesMetrics.actionPerformed(provider, result.outcome);
+    return { ...base, ...result };
+  }
+
+  private async evaluatePolicy(ctx: RunContext): Promise<Evaluated> {
+    const { rule, trigger, target, runId } = ctx;
+    const enforcement = rule.definition.enforcement ?? 'advisory';
+    if (!target.repo || !target.number || !target.ref) {
+      return {
+        outcome: 'skipped',
+        reason: 'the trigger is not about a pull request',
+        conditions: [],
+        actions: [],
+        policy: null,
+      };
+    }
+    const now = new Date().toISOString();
+    let verdict: PolicyVerdict;
+    let conditions: ConditionResult[] = [];
+    let notConnected = false;
+    const breaker = ctx.dry
+      ? undefined
+      : await this.breakers.decide(rule.id, rule.workspaceId, { kind: 'check', now });
+    if (breaker && isOpen(breaker, now)) {
+      verdict = { kind: 'breaker_open', openUntil: breaker.openUntil! };
+    } else {
+      const evaluated = await evaluateConditions(
+        rule.definition.conditions,
+        rule.definition.match ?? 'all',
+        target,
+        this.providers,
+        rule.workspaceId,
+        trigger.correlationId,
+      );
+      conditions = evaluated.results;
+      notConnected = evaluated.notConnected;
+      verdict =
+        evaluated.error !== null
+          ? { kind: 'error', error: evaluated.error }
+          : { kind: 'evaluated', violated: evaluated.matched, results: evaluated.results };
+      if (!ctx.dry && !notConnected) {
+        await this.breakers.decide(rule.id, rule.workspaceId, {
+          kind: 'count',
+          now,
+          errored: verdict.kind === 'error',
+        });
+      }
+    }
+    if (notConnected) {
+      return {
+        outcome: 'failed',
+        reason: `the provider is not connected: ${(verdict as { error: string }).error}`,
+        conditions,
+        actions: [],
+        policy: null,
+      };
+    }
+    const status = policyStatus(rule.name, enforcement, verdict);
+    const context = `${this.config.statusPrefix}/${policySlug(rule.name)}`;
+    const actions: ActionResult[] = [];
+    actions.push(
+      await this.perform(
+        ctx,
+        `${runId}:status`,
+        'github',
+        'create_status',
+        {
+          state: status.state,
+          context,
+          description: status.description,
+          target_url: `${this.config.publicUrl}/api/rules/${rule.id}/runs/${runId}`,
+        },
+        { repo: target.repo, ref: target.ref },
+        false,
+      ),
+    );
+    const violated = verdict.kind === 'evaluated' && verdict.violated;
+    if (violated && enforcement === 'warn') {
+      actions.push(
+        await this.perform(
+          ctx,
+          `${runId}:comment`,
+          'github',
+          'upsert_comment',
+          {
+            marker: `<!-- ${this.config.statusPrefix}-policy:${rule.id} -->`,
+            body: `**${rule.name}** (warning): ${status.description}`,
+          },
+          { repo: target.repo, number: target.number },
+          false,
+        ),
+      );
+    }
+    if (violated) actions.push(...(await this.performActions(ctx, conditions)));
+    const policy: PolicyEffect = {
+      context,
+      ...status,
+      sha: target.ref,
+      repo: target.repo,
+      pullNumber: target.number,
+    };
+    const failed = actions.find((a) => a.outcome === 'failed');
+    const outcome: RunOutcome =
+      verdict.kind === 'breaker_open'
+        ? 'skipped'
+        : verdict.kind === 'error' || failed
+          ? 'failed'
+          : violated
+            ? 'matched'
+            : 'not_matched';
+    const reason =
+      verdict.kind === 'breaker_open'
+        ? `circuit breaker open until ${verdict.openUntil}`
+        : verdict.kind === 'error'
+          ? `could not be evaluated (failed open): ${verdict.error}`
+          : failed
+            ? `action ${failed.provider} ${failed.method} failed: ${failed.error}`
+            : null;
+    return { outcome, reason, conditions, actions, policy };
+  }
+}

@@ -1,0 +1,94 @@
+import { rulesMetrics } from '#libs/observability/src/metrics/rules.js';
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { EventStore } from '#libs/event-store/src/index.js';
+import {
+  closedBreaker,
+  decideBreaker,
+  DEFAULT_BREAKER,
+  type BreakerPolicy,
+  evolveBreaker,
+  isOpen,
+  type BreakerCommand,
+  type BreakerState,
+} from './breaker.js';
+
+export const BREAKER_STORE = Symbol('BREAKER_STORE');
+
+/**
+ * Breaker state per policy (`rules.breakers`), changed under a row lock so replicas count every
+ * evaluation; the state changes (`PolicyBreakerOpened`, `PolicyBreakerClosed`) are events of the
+ * stream `breaker-<policy id>` in the engine's log, so a policy's breaker history reads back.
+ */
+export class BreakerStore {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly events: EventStore,
+    private readonly policy: BreakerPolicy = DEFAULT_BREAKER,
+  ) {}
+
+  async decide(
+    policyId: string,
+    workspaceId: string,
+    command: BreakerCommand,
+  ): Promise<BreakerState> {
+    if (command.kind === 'check') {
+      const { rows } = await this.pool.query<{ state: BreakerState }>(
+        'SELECT state FROM rules.breakers WHERE policy_id = $1',
+        [policyId],
+      );
+      const state = rows[0]?.state ?? closedBreaker();
+      if (decideBreaker(state, command, this.policy).length === 0) return state;
+    }
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        `INSERT INTO rules.breakers (policy_id, state) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+        [policyId, JSON.stringify(closedBreaker())],
+      );
+      const { rows } = await client.query<{ state: BreakerState }>(
+        'SELECT state FROM rules.breakers WHERE policy_id = $1 FOR UPDATE',
+        [policyId],
+      );
+      const state = rows[0]!.state;
+      const decided = decideBreaker(state, command, this.policy);
+      let next = decided.reduce((s, e) => evolveBreaker(s, e, this.policy), state);
+      const transitions = decided.filter((e) => e.type !== 'PolicyEvaluationCounted');
+      if (transitions.length > 0) {
+        await this.events.append(
+          `breaker-${policyId}`,
+          state.version,
+          transitions.map((e) => ({
+            id: randomUUID(),
+            type: e.type,
+            schemaVersion: 1,
+            data: { policyId, ...e.data },
+            metadata: {
+              workspaceId,
+              correlationId: randomUUID(),
+              causationId: null,
+              actor: 'rules-engine',
+            },
+            occurredAt: command.now,
+          })),
+          client,
+        );
+        next = { ...next, version: state.version + transitions.length };
+      }
+      await client.query('UPDATE rules.breakers SET state = $2 WHERE policy_id = $1', [
+        policyId,
+        JSON.stringify(next),
+      ]);
+      await client.query('COMMIT');
+      if (transitions.length > 0)
+        rulesMetrics.breakerChanged(policyId, isOpen(next, command.now) ? 'open' : 'closed');
+      return next;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}

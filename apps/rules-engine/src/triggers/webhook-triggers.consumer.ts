@@ -1,0 +1,83 @@
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import type { Logger } from 'pino';
+import { Streams, type GithubWebhookEnvelope } from '#libs/contracts/src/index.js';
+import type { Bus } from '#libs/messaging/src/index.js';
+import { BUS, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
+import { DurableConsumer } from '../bus/durable-consumer.js';
+import type { EngineConfig } from '../engine.config.js';
+import { EVALUATOR, type Evaluator } from '../evaluation/evaluator.js';
+import { RULE_CATALOG, type RuleCatalog } from '../rules/rule-catalog.js';
+import { startsOn, targetOf, webhookTrigger } from './trigger.js';
+
+export const WEBHOOK_TRIGGERS_CONSUMER = 'rules-engine-github-webhooks';
+
+/**
+ * GitHub events as triggers: the engine's own durable consumer of the verified deliveries on
+ * GITHUB_WEBHOOKS, shared by its replicas (each delivery goes to one). A delivery runs every
+ * enabled rule and policy of its workspace that starts on it; deliveries about one pull request
+ * run one after the other on a replica, so a warn policy's comment is made once and then edited.
+ * A redelivery finds its runs and repeats no action.
+ */
+@Injectable()
+export class WebhookTriggersConsumer implements OnApplicationBootstrap, OnModuleDestroy {
+  private consumer: DurableConsumer | undefined;
+
+  constructor(
+    @Inject(BUS) private readonly bus: Bus,
+    @Inject(RULE_CATALOG) private readonly catalog: RuleCatalog,
+    @Inject(EVALUATOR) private readonly evaluator: Evaluator,
+    @Inject(SERVICE_CONFIG) private readonly config: EngineConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.consumer = new DurableConsumer(
+      this.bus,
+      {
+        stream: Streams.githubWebhooks.name,
+        durable: WEBHOOK_TRIGGERS_CONSUMER,
+        ackWaitMs: this.config.ENGINE_ACK_WAIT_MS,
+        concurrency: this.config.ENGINE_CONCURRENCY,
+        maxDeliver: 10,
+        keyOf: (msg) => {
+          try {
+            const envelope = msg.json<GithubWebhookEnvelope>();
+            const target = targetOf(envelope.data.payload ?? {});
+            return target.repo && target.number
+              ? `${envelope.workspaceId}:${target.repo}#${target.number}`
+              : null;
+          } catch {
+            return null;
+          }
+        },
+      },
+      (msg) => this.handle(msg.json<GithubWebhookEnvelope>()),
+      this.logger,
+    );
+    await this.consumer.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  private async handle(envelope: GithubWebhookEnvelope): Promise<void> {
+    const workspaceId = envelope.workspaceId;
+    if (!workspaceId || !envelope.data?.payload) return;
+    const trigger = webhookTrigger(workspaceId, envelope.data, envelope.correlationId);
+    const rules = (await this.catalog.enabledFor(workspaceId)).filter((rule) =>
+      startsOn(rule, trigger),
+    );
+    // Every rule runs even when one fails; the delivery is retried if any did not finish.
+    const results = await Promise.allSettled(
+      rules.map((rule) => this.evaluator.run(rule, trigger)),
+    );
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  }
+}

@@ -1,0 +1,64 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, test } from '@jest/globals';
+import { Parser } from '@asyncapi/parser';
+import { ASYNCAPI_PATH, asyncApiText } from '../../scripts/docs/asyncapi.js';
+import { requestSubjects, streamMessages } from '../../libs/contracts/src/schemas/bus-catalog.js';
+import {
+  GatewaySubjects,
+  IntegrationSubjects,
+  ProviderSubjects,
+  RuleSubjects,
+  ScannerSubjects,
+  Streams,
+} from '#libs/contracts/src/index.js';
+
+describe('docs/asyncapi.yaml', () => {
+  test('is what the contracts produce (regenerate with npm run docs)', async () => {
+    expect(await readFile(ASYNCAPI_PATH, 'utf8')).toBe(asyncApiText());
+  });
+
+  test('is a valid AsyncAPI 3 document by the AsyncAPI parser', async () => {
+    const { document, diagnostics } = await new Parser().parse(asyncApiText());
+    expect(diagnostics.filter((d) => d.severity === 0)).toEqual([]);
+    expect(document?.version()).toBe('3.0.0');
+  });
+
+  test('names every stream of the contracts and a publisher for each', () => {
+    const documented = streamMessages.map((s) => s.stream.name).sort();
+    expect(documented).toEqual(
+      Object.values(Streams)
+        .map((s) => s.name)
+        .sort(),
+    );
+    for (const s of streamMessages) expect(s.publishedBy.length).toBeGreaterThan(0);
+  });
+
+  test('catalogs every command and query subject of the contracts', () => {
+    const subjects = [
+      IntegrationSubjects,
+      RuleSubjects,
+      ProviderSubjects,
+      ScannerSubjects,
+      GatewaySubjects,
+    ].flatMap((group) =>
+      Object.values(group).filter((s: string) => s.includes('.cmd.') || s.includes('.q.')),
+    );
+    expect(requestSubjects.map((r) => r.subject).sort()).toEqual(subjects.sort());
+  });
+
+  test('has a request and a reply for every request/reply subject', async () => {
+    const { document } = await new Parser().parse(asyncApiText());
+    for (const { subject } of requestSubjects) {
+      const channel = document!
+        .allChannels()
+        .all()
+        .find((c) => c.address() === subject);
+      expect(
+        channel
+          ?.messages()
+          .all()
+          .map((m) => m.id()),
+      ).toHaveLength(2);
+    }
+  });
+});
