@@ -11,7 +11,7 @@ import {
   startLocalPostgres,
   type StartedInfra,
 } from './stack/local-infra.js';
-import { localMasterKey } from './stack/master-key.js';
+import { localSecrets } from './stack/master-key.js';
 import { startGithubSandbox } from './stack/github-sandbox.js';
 import { startSlackSandbox } from './stack/slack-sandbox.js';
 import { DATA_DIR, DEFAULT_DATABASE_URL, DEFAULT_NATS_URL } from './stack/paths.js';
@@ -84,7 +84,7 @@ async function main() {
     ...(process.env as Record<string, string>),
     NATS_URL: natsUrl,
     DATABASE_URL: databaseUrl,
-    CREDENTIALS_MASTER_KEY: process.env.CREDENTIALS_MASTER_KEY ?? localMasterKey(DATA_DIR),
+    ...localSecrets(DATA_DIR, process.env),
   };
   if (!process.env.GITHUB_APP_ID) {
     const sandbox = await startGithubSandbox(

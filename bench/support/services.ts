@@ -22,6 +22,7 @@ export function serviceEnv(
     DATABASE_URL: db.url,
     LOG_LEVEL: 'warn',
     CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
+    GATEWAY_SIGNING_KEY: randomBytes(32).toString('base64'),
     ...extra,
   };
 }

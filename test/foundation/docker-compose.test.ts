@@ -8,6 +8,7 @@ import { loadCompose } from '../support/compose-file.js';
 const OPERATOR_ENV = {
   CREDENTIALS_MASTER_KEY: 'b3BlcmF0b3Itc3VwcGxpZWQta2V5LWZvci10aGUtdGVzdA==',
   POSTGRES_PASSWORD: 'operator-supplied',
+  GATEWAY_SIGNING_KEY: 'b3BlcmF0b3Itc3VwcGxpZWQtc2lnbmluZy1rZXktMzI=',
   GITHUB_APP_ID: '1',
   GITHUB_WEBHOOK_SECRET: 'operator-supplied',
   GITHUB_APP_PRIVATE_KEY: 'pem',
@@ -73,6 +74,25 @@ describe('docker-compose.yml', () => {
       expect(service.depends_on.nats.condition).toBe('service_healthy');
       expect(service.depends_on.postgres.condition).toBe('service_healthy');
       expect(service.environment.HOST).toBe('0.0.0.0');
+    }
+  });
+});
+
+describe('docker-compose.yml secrets', () => {
+  test('given any one secret unset, then compose refuses to start, naming it: no defaults', () => {
+    for (const name of ['CREDENTIALS_MASTER_KEY', 'POSTGRES_PASSWORD', 'GATEWAY_SIGNING_KEY']) {
+      const { [name as keyof typeof OPERATOR_ENV]: _unset, ...rest } = OPERATOR_ENV;
+      expect(() => loadCompose(rest)).toThrow(`required variable ${name} is missing a value`);
+    }
+  });
+
+  test('the database password reaches PostgreSQL and every service alike', () => {
+    const compose = resolvedCompose();
+    expect(compose.services.postgres.environment.POSTGRES_PASSWORD).toBe('operator-supplied');
+    for (const app of ['api-gateway', 'integration-service', 'scanner-service']) {
+      expect(compose.services[app].environment.DATABASE_URL).toBe(
+        'postgres://postgres:operator-supplied@postgres:5432/integrations',
+      );
     }
   });
 });

@@ -49,6 +49,11 @@ export interface ServiceSpec<TShape extends z.ZodRawShape> {
   extraReadinessChecks?: (
     infra: Infrastructure<ShapeConfig<TShape> & CommonEnv>,
   ) => ReadinessCheck[];
+  /**
+   * Checks across variables, run right after the environment is read (throw a ConfigError):
+   * for what one variable's schema cannot say, such as "this one or that one".
+   */
+  checkConfig?: (config: ShapeConfig<TShape> & CommonEnv) => void;
   /** Body size limit for HTTP requests, in bytes. */
   bodyLimit?: number;
   configureApp?: (
@@ -81,6 +86,7 @@ export async function startService<TShape extends z.ZodRawShape>(
 ): Promise<RunningService<ShapeConfig<TShape> & CommonEnv>> {
   const config = loadConfig({ ...commonEnv, ...spec.env }, env) as ShapeConfig<TShape> &
     CommonEnv & { PORT: number };
+  spec.checkConfig?.(config);
   const logger = createLogger(spec.name, config.LOG_LEVEL);
 
   const dataSource = createDataSource({
