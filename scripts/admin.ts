@@ -3,6 +3,7 @@ import { runAdmin } from './admin/run-admin.js';
 import type { AdminCommand } from './admin/command.js';
 import { deadLetters } from './admin/dead-letters.js';
 import { webhooksStats } from './admin/webhooks-stats.js';
+import { eventsSetAside } from './admin/events-set-aside.js';
 
 /**
  * `npm run admin -- <command> ...`: operations from a shell, straight against Postgres. Each
@@ -14,6 +15,7 @@ const COMMANDS: AdminCommand[] = [
   // one line per further command
   deadLetters,
   webhooksStats,
+  eventsSetAside,
 ];
 
 process.exitCode = await runAdmin(COMMANDS, process.argv.slice(2), {

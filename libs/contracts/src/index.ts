@@ -12,3 +12,4 @@ export * from './webhooks.js';
 export * from './scanner.js';
 export * from './workspace.js';
 export * from './dead-letters.js';
+export * from './limits.js';

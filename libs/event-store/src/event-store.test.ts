@@ -240,7 +240,9 @@ describe('publishing to JetStream across a crash', () => {
     });
     const publisher = new EventPublisher(
       store,
-      jetStreamSink(jetstream(resilient), () => 'integrations.evt.thing-happened', 1_000),
+      jetStreamSink(jetstream(resilient), () => 'integrations.evt.thing-happened', {
+        timeoutMs: 1_000,
+      }),
       { name, pollIntervalMs: 5 },
     );
     publisher.start();

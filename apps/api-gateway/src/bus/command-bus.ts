@@ -28,6 +28,9 @@ export class BusUnavailableError extends ApiError {
   }
 }
 
+/** Room a bus message needs beside its body: subject, reply inbox and trace headers. */
+const HEADER_ROOM_BYTES = 4 * 1024;
+
 /** Nest's NATS transport frames a request as `{ pattern, data, id }` and answers `{ response | err, id }`. */
 interface NestReplyPacket<T> {
   id?: string;
@@ -84,6 +87,17 @@ export class CommandBus {
   ): Promise<Reply<T>> {
     const envelope = this.envelope(subject, data, context);
     const frame = JSON.stringify({ pattern: subject, data: envelope, id: randomUUID() });
+    // A request the bus cannot carry is the caller's to shrink (413), not an outage (503).
+    const maxPayload = this.bus.nc.info?.max_payload;
+    const bytes = Buffer.byteLength(frame);
+    if (maxPayload !== undefined && bytes > maxPayload - HEADER_ROOM_BYTES) {
+      throw new ApiError(
+        'payload_too_large',
+        'request_too_large',
+        `the request is ${bytes} bytes once addressed to the service; at most ${maxPayload - HEADER_ROOM_BYTES} fit in one bus message`,
+        { limitBytes: maxPayload - HEADER_ROOM_BYTES, bytes },
+      );
+    }
     let raw: unknown;
     try {
       const msg = await this.bus.nc.request(subject, frame, { timeout: timeoutMs });
