@@ -26,3 +26,6 @@ COPY --from=build /app/package.json package.json
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 USER node
+# Tracing loads before the service (see libs/observability/src/register.ts); compose overrides
+# the entry point per service the same way.
+CMD ["node", "--import", "./dist/libs/observability/src/register.js", "dist/apps/api-gateway/src/main.js"]

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { BusClient } from '#libs/messaging/src/index.js';
 import pg from 'pg';
 import { connect } from '@nats-io/transport-node';
 import { Streams } from '#libs/contracts/src/index.js';
@@ -12,7 +13,6 @@ import {
   type NewEvent,
 } from '#libs/event-store/src/index.js';
 import { ensureStreams, jetstreamManager } from '#libs/messaging/src/index.js';
-import { jetstream } from '@nats-io/jetstream';
 import { NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
 import { median, percentileOfSorted } from './support/stats.js';
 
@@ -170,7 +170,7 @@ async function main() {
     });
     const publisher = new EventPublisher(
       store,
-      jetStreamSink(jetstream(nc), () => 'integrations.evt.bench-event-happened'),
+      jetStreamSink(new BusClient(nc), () => 'integrations.evt.bench-event-happened'),
       {
         name: 'bench',
         pollIntervalMs: 20,

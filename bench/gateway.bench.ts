@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { connect } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { IntegrationSubjects } from '#libs/contracts/src/index.js';
-import type { Bus } from '#libs/messaging/src/index.js';
+import { BusClient, type Bus } from '#libs/messaging/src/index.js';
 import { CommandBus } from '../apps/api-gateway/src/bus/command-bus.js';
 import { autocannon, type AutocannonResult as Result } from './support/autocannon.js';
 import { cpuMs } from './support/proc.js';
@@ -291,7 +291,7 @@ try {
   // The same pairs straight over the bus, without HTTP, auth or the projection wait: what the
   // integration service itself takes at this concurrency, to tell the gateway's share apart.
   const nc = await connect({ servers: nats.url });
-  const bus = new CommandBus({ nc } as unknown as Bus, pino({ level: 'silent' }), {
+  const bus = new CommandBus(new BusClient(nc) as Bus, pino({ level: 'silent' }), {
     BUS_TIMEOUT_MS: 5_000,
   });
   const latencies: number[] = [];

@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
+import { BusClient } from '#libs/messaging/src/index.js';
 import {
   createEnvelope,
   eventSubject,
@@ -113,13 +114,12 @@ try {
     sim.resetStats();
     const envelope = createEnvelope({ type: ScannerSubjects.scanOrg, data: {}, workspaceId });
     const started = Date.now();
-    const reply = (
-      await nc.request(
-        ScannerSubjects.scanOrg,
-        JSON.stringify({ pattern: ScannerSubjects.scanOrg, data: envelope, id: randomUUID() }),
-        { timeout: 10_000 },
-      )
-    ).json<{ response: { ok: boolean; value: { scanId: string } } }>().response;
+    const reply = await new BusClient(nc).request<{ scanId: string }>(
+      ScannerSubjects.scanOrg,
+      envelope,
+      10_000,
+    );
+    if (!reply.ok) throw new Error(`scan-org refused: ${reply.error.message}`);
     const scanId = reply.value.scanId;
     const completed = await waitFor(
       () =>

@@ -2,6 +2,7 @@ import { addMember, createWorkspace } from './admin/workspace-commands.js';
 import { runAdmin } from './admin/run-admin.js';
 import type { AdminCommand } from './admin/command.js';
 import { deadLetters } from './admin/dead-letters.js';
+import { keysRotate } from './admin/keys-rotate.js';
 import { webhooksStats } from './admin/webhooks-stats.js';
 import { eventsSetAside } from './admin/events-set-aside.js';
 
@@ -13,6 +14,7 @@ const COMMANDS: AdminCommand[] = [
   createWorkspace,
   addMember,
   // one line per further command
+  keysRotate,
   deadLetters,
   webhooksStats,
   eventsSetAside,

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Makes sure this machine has what the test suite talks to: PostgreSQL and nats-server (with
-# JetStream), installing them from Debian's packages if absent, and running on their default local
-# ports. `npm test` runs it first, so the test command alone sets up a fresh machine.
+# JetStream), and prometheus (with promtool, for the observability tests), installing them from
+# Debian's packages if absent, and PostgreSQL and NATS running on their default local ports.
+# `npm test` runs it first, so the test command alone sets up a fresh machine.
 set -euo pipefail
 
 need=()
 command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
 ls /etc/postgresql/*/main >/dev/null 2>&1 || need+=(postgresql)
+{ command -v prometheus && command -v promtool; } >/dev/null 2>&1 || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
     echo "missing: ${need[*]} (Debian: apt-get install ${need[*]}; macOS: brew install ${need[*]})" >&2

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { tracingNodeArgs } from '#libs/observability/src/node-args.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
@@ -10,7 +11,7 @@ import {
   startLocalPostgres,
   type StartedInfra,
 } from './stack/local-infra.js';
-import { localMasterKey } from './stack/master-key.js';
+import { localSecrets } from './stack/master-key.js';
 import { startGithubSandbox } from './stack/github-sandbox.js';
 import { startSlackSandbox } from './stack/slack-sandbox.js';
 import { DATA_DIR, DEFAULT_DATABASE_URL, DEFAULT_NATS_URL } from './stack/paths.js';
@@ -83,7 +84,7 @@ async function main() {
     ...(process.env as Record<string, string>),
     NATS_URL: natsUrl,
     DATABASE_URL: databaseUrl,
-    CREDENTIALS_MASTER_KEY: process.env.CREDENTIALS_MASTER_KEY ?? localMasterKey(DATA_DIR),
+    ...localSecrets(DATA_DIR, process.env),
   };
   if (!process.env.GITHUB_APP_ID) {
     const sandbox = await startGithubSandbox(
@@ -120,10 +121,14 @@ async function main() {
       name: service.name,
       say,
       spawn: () => {
-        const child = spawn(process.execPath, [...(NODE_FLAGS[service.name] ?? []), entry], {
-          env: { ...env, PORT: service.port },
-          stdio: ['ignore', 'pipe', 'pipe'],
-        });
+        const child = spawn(
+          process.execPath,
+          [...tracingNodeArgs(), ...(NODE_FLAGS[service.name] ?? []), entry],
+          {
+            env: { ...env, PORT: service.port },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
         showServiceOutput(child);
         return child;
       },

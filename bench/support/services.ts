@@ -1,3 +1,4 @@
+import { tracingNodeArgs } from '#libs/observability/src/node-args.js';
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { freePort, type NatsServerFixture, type PostgresFixture } from '#libs/testing/src/index.js';
@@ -21,6 +22,7 @@ export function serviceEnv(
     DATABASE_URL: db.url,
     LOG_LEVEL: 'warn',
     CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
+    GATEWAY_SIGNING_KEY: randomBytes(32).toString('base64'),
     ...extra,
   };
 }
@@ -35,10 +37,14 @@ export function spawnService(
     stdio = ['ignore', 'ignore', 'inherit'],
   }: { nodeArgs?: string[]; stdio?: StdioOptions } = {},
 ): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, `dist/apps/${service}/src/main.js`], {
-    env: { ...env, PORT: String(port) },
-    stdio,
-  });
+  return spawn(
+    process.execPath,
+    [...tracingNodeArgs(), ...nodeArgs, `dist/apps/${service}/src/main.js`],
+    {
+      env: { ...env, PORT: String(port) },
+      stdio,
+    },
+  );
 }
 
 /**

@@ -30,6 +30,7 @@ describe('a correlation id follows one request from the gateway across the bus',
       DATABASE_URL: db.url,
       LOG_LEVEL: 'debug',
       CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
+      GATEWAY_SIGNING_KEY: randomBytes(32).toString('base64'),
       GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false',
     };
     integration = spawnService('integration-service', { ...env, PORT: String(await freePort()) });

@@ -8,6 +8,7 @@ import { loadCompose } from '../support/compose-file.js';
 const OPERATOR_ENV = {
   CREDENTIALS_MASTER_KEY: 'b3BlcmF0b3Itc3VwcGxpZWQta2V5LWZvci10aGUtdGVzdA==',
   POSTGRES_PASSWORD: 'operator-supplied',
+  GATEWAY_SIGNING_KEY: 'b3BlcmF0b3Itc3VwcGxpZWQtc2lnbmluZy1rZXktMzI=',
   GITHUB_APP_ID: '1',
   GITHUB_WEBHOOK_SECRET: 'operator-supplied',
   GITHUB_APP_PRIVATE_KEY: 'pem',
@@ -22,8 +23,28 @@ describe('docker-compose.yml', () => {
   const apps = ['api-gateway', 'integration-service', 'scanner-service', 'rules-engine'];
 
   test('names NATS with JetStream, PostgreSQL and the four services', () => {
-    expect(Object.keys(compose.services).sort()).toEqual([...apps, 'nats', 'postgres'].sort());
+    const always = Object.keys(compose.services).filter((name) => !compose.services[name].profiles);
+    expect(always.sort()).toEqual([...apps, 'nats', 'postgres'].sort());
     expect(compose.services.nats.command).toContain('-js');
+  });
+
+  test('the observability profile adds Prometheus and Grafana, provisioned from ops/', () => {
+    const observability = Object.keys(compose.services).filter((name) =>
+      compose.services[name].profiles?.includes('observability'),
+    );
+    expect(observability.sort()).toEqual(['grafana', 'prometheus']);
+    const mounted = (name: string) =>
+      compose.services[name].volumes.map((v: any) => (typeof v === 'string' ? v : v.source));
+    for (const name of observability) {
+      for (const volume of mounted(name).filter((v: string) => v.includes('/ops/'))) {
+        expect({ volume, exists: existsSync(volume.split(':')[0]) }).toEqual({
+          volume,
+          exists: true,
+        });
+      }
+    }
+    expect(mounted('prometheus').join(' ')).toContain('ops/prometheus/alerts.yml');
+    expect(mounted('grafana').join(' ')).toContain('ops/grafana/dashboards');
   });
 
   test('gives every service a health check, and the apps probe their readiness endpoint', () => {
@@ -43,10 +64,35 @@ describe('docker-compose.yml', () => {
       const service = compose.services[app];
       expect(service.command[0]).toBe('node');
       expect(service.command.at(-1)).toBe(`dist/apps/${app}/src/main.js`);
+      // Tracing must load before the service's modules (libs/observability/src/register.ts).
+      expect(service.command.slice(1, 3)).toEqual([
+        '--import',
+        './dist/libs/observability/src/register.js',
+      ]);
+      expect(existsSync('libs/observability/src/register.ts')).toBe(true);
       expect(existsSync(`apps/${app}/src/main.ts`)).toBe(true);
       expect(service.depends_on.nats.condition).toBe('service_healthy');
       expect(service.depends_on.postgres.condition).toBe('service_healthy');
       expect(service.environment.HOST).toBe('0.0.0.0');
+    }
+  });
+});
+
+describe('docker-compose.yml secrets', () => {
+  test('given any one secret unset, then compose refuses to start, naming it: no defaults', () => {
+    for (const name of ['CREDENTIALS_MASTER_KEY', 'POSTGRES_PASSWORD', 'GATEWAY_SIGNING_KEY']) {
+      const { [name as keyof typeof OPERATOR_ENV]: _unset, ...rest } = OPERATOR_ENV;
+      expect(() => loadCompose(rest)).toThrow(`required variable ${name} is missing a value`);
+    }
+  });
+
+  test('the database password reaches PostgreSQL and every service alike', () => {
+    const compose = resolvedCompose();
+    expect(compose.services.postgres.environment.POSTGRES_PASSWORD).toBe('operator-supplied');
+    for (const app of ['api-gateway', 'integration-service', 'scanner-service']) {
+      expect(compose.services[app].environment.DATABASE_URL).toBe(
+        'postgres://postgres:operator-supplied@postgres:5432/integrations',
+      );
     }
   });
 });

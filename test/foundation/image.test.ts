@@ -156,6 +156,7 @@ describe('the image built as the Dockerfile says runs every service compose runs
     const compose = loadCompose({
       CREDENTIALS_MASTER_KEY: 'b3BlcmF0b3Itc3VwcGxpZWQta2V5LWZvci10aGUtdGVzdA==',
       POSTGRES_PASSWORD: 'operator-supplied',
+      GATEWAY_SIGNING_KEY: 'b3BlcmF0b3Itc3VwcGxpZWQtc2lnbmluZy1rZXktMzI=',
       GITHUB_APP_ID: '1',
       GITHUB_WEBHOOK_SECRET: 'operator-supplied',
       GITHUB_APP_PRIVATE_KEY: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),

@@ -24,6 +24,7 @@ describe('a service process', () => {
       NATS_URL: nats.url,
       DATABASE_URL: db.url,
       CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
+      GATEWAY_SIGNING_KEY: randomBytes(32).toString('base64'),
     };
   });
 

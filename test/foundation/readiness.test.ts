@@ -25,6 +25,7 @@ describe('readiness follows the bus and the downstream services', () => {
       PORT: '0',
       LOG_LEVEL: 'silent',
       CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
+      GATEWAY_SIGNING_KEY: randomBytes(32).toString('base64'),
     };
     for (const spec of [integrationService, scannerService, apiGateway]) {
       services.push(await startService(spec as any, env));

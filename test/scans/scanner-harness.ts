@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
+import { BusClient } from '#libs/messaging/src/index.js';
 import {
   createEnvelope,
   eventSubject,
@@ -124,12 +125,7 @@ export async function startScannerHarness(
     },
     async request<T>(subject: string, workspaceId: string, data: unknown = {}) {
       const envelope = createEnvelope({ type: subject, data, workspaceId, actor: 'test' });
-      const msg = await nc.request(
-        subject,
-        JSON.stringify({ pattern: subject, data: envelope, id: randomUUID() }),
-        { timeout: 10_000 },
-      );
-      return msg.json<{ response: Reply<T> }>().response;
+      return new BusClient(nc).request<T>(subject, envelope, 10_000);
     },
     eventsOf(workspaceId, type) {
       return events.filter((e) => e.workspaceId === workspaceId && (!type || e.type === type));

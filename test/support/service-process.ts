@@ -1,3 +1,4 @@
+import { tracingNodeArgs } from '#libs/observability/src/node-args.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -18,9 +19,9 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs a built service as its own process, as `npm start` and Docker do. */
+/** Runs a built service as its own process, as `npm start` and Docker do (tracing loaded first). */
 export function spawnService(service: ServiceName, env: Record<string, string>): ServiceProcess {
-  const child = spawn(process.execPath, [serviceEntry(service)], {
+  const child = spawn(process.execPath, [...tracingNodeArgs(), serviceEntry(service)], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -25,6 +25,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const db = await PostgresFixture.create('stack');
   const fullEnv = serviceEnv(nats, db, {
     CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
+    GATEWAY_SIGNING_KEY: randomBytes(32).toString('base64'),
     // Suites that connect GitHub with a bare body; the install-flow suite sets it to true.
     GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false',
     ...env,

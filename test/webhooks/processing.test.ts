@@ -2,8 +2,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { IntegrationSubjects, Streams, type Envelope } from '#libs/contracts/src/index.js';
+import {
+  IntegrationSubjects,
+  Streams,
+  type Envelope,
+  type ReplyError,
+} from '#libs/contracts/src/index.js';
 import { startService, type RunningService } from '#libs/service-kit/src/index.js';
+import { decodeRequest, encodeReply } from '#libs/messaging/src/index.js';
 import { NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
 import { WebhookCounters } from '../../apps/scanner-service/src/webhooks/index.js';
 import { deadLetters } from '../../scripts/admin/dead-letters.js';
@@ -21,6 +27,20 @@ import {
 const SECRET = 'processing-secret';
 const INSTALLATION = 777;
 
+/**
+ * An uninstall delivery of its own: GitHub's body for a new event differs from an earlier one (its
+ * installation's `updated_at`), while a replayed body is refused as a duplicate by the intake.
+ */
+let uninstalls = 0;
+function anotherUninstall() {
+  const payload = payloadFor(INSTALLATION, 'installation', 'deleted');
+  payload.installation = {
+    ...payload.installation,
+    updated_at: new Date(Date.UTC(2026, 0, 1) + ++uninstalls * 1_000).toISOString(),
+  };
+  return payload;
+}
+
 describe('webhook processing in the scanner (real deliveries through the real intake)', () => {
   let nats: NatsServerFixture;
   let db: PostgresFixture;
@@ -37,7 +57,7 @@ describe('webhook processing in the scanner (real deliveries through the real in
   let integrationId: string;
   const disconnects: Envelope[] = [];
   /** Replies the integration-service stand-in gives before it answers ok, one per request. */
-  const disconnectRefusals: Array<{ kind: string; code: string; message: string }> = [];
+  const disconnectRefusals: ReplyError[] = [];
 
   const send = async (event: string, payload: Record<string, any>, deliveryId?: string) => {
     const delivery = await signedDelivery(SECRET, event, payload, deliveryId);
@@ -79,17 +99,14 @@ describe('webhook processing in the scanner (real deliveries through the real in
     // Stands in for the integration service's disconnect handler, answering as Nest would.
     nc.subscribe(IntegrationSubjects.disconnect, {
       callback: (_err, msg) => {
-        const frame = msg.json<{ id: string; data: Envelope }>();
+        const frame = decodeRequest(msg.string());
         disconnects.push(frame.data);
         const refusal = disconnectRefusals.shift();
         msg.respond(
-          JSON.stringify({
-            id: frame.id,
-            isDisposed: true,
-            response: refusal
-              ? { ok: false, error: refusal }
-              : { ok: true, value: { disabledRuleIds: [] } },
-          }),
+          encodeReply(
+            frame,
+            refusal ? { ok: false, error: refusal } : { ok: true, value: { disabledRuleIds: [] } },
+          ),
         );
       },
     });
@@ -363,10 +380,12 @@ describe('webhook processing in the scanner (real deliveries through the real in
       code: 'concurrent_modification',
       message: 'the resource kept changing while this command ran; retry it',
     });
+    // and GitHub no longer has the installation
+    sim.deleteInstallation();
     const before = disconnects.length;
 
     // When GitHub says the app was uninstalled
-    const d = await send('installation', payloadFor(INSTALLATION, 'installation', 'deleted'));
+    const d = await send('installation', anotherUninstall());
 
     // Then the delivery is tried again and the disconnect is taken on the second try
     expect(await processed(d.deliveryId)).toEqual({ outcome: 'disconnected', attempts: 2 });
@@ -384,8 +403,11 @@ describe('webhook processing in the scanner (real deliveries through the real in
       message: 'github is not connected',
     });
 
+    // and GitHub no longer has the installation
+    sim.deleteInstallation();
+
     // When GitHub says the app was uninstalled
-    const d = await send('installation', payloadFor(INSTALLATION, 'installation', 'deleted'));
+    const d = await send('installation', anotherUninstall());
 
     // Then the delivery is done on its first try
     expect(await processed(d.deliveryId)).toEqual({ outcome: 'disconnected', attempts: 1 });

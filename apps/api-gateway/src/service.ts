@@ -13,7 +13,12 @@ import { limitRequests, limitsEnv, LimitsModule, RateLimits } from './limits/ind
 import { setupOpenApi } from './openapi/openapi.js';
 import { gatewayMigrations } from './migrations/index.js';
 import { WorkspaceModule } from './workspace/workspace.module.js';
-import { restEnv, RestModule, Rest1764000002000 } from './rest/index.js';
+import {
+  DropStoredCursorSecret1764000019500,
+  restEnv,
+  RestModule,
+  Rest1764000002000,
+} from './rest/index.js';
 import { ProjectionsModule } from './projections/index.js';
 import { GatewayIntegrationsModule, serveIntegrationListFast } from './integrations/index.js';
 import { GatewayRulesModule } from './rules/rules.module.js';
@@ -69,6 +74,7 @@ export const apiGateway: ServiceSpec<typeof env> = {
     GithubScans1764000009000,
     GithubWebhookBodies1764000013700,
     AuditLog1764000018000,
+    DropStoredCursorSecret1764000019500,
   ],
   streams: [
     Streams.integrationEvents,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PROVIDERS } from '#libs/contracts/src/index.js';
-import { base64Key32, flag, port, type CommonEnv } from '#libs/config/src/index.js';
+import { base64Key32, flag, keyring, port, type CommonEnv } from '#libs/config/src/index.js';
 
 /** Each provider's API base URL for the health check, e.g. SLACK_API_URL; defaults in the catalog. */
 const providerApiUrls = Object.fromEntries(
@@ -10,8 +10,13 @@ const providerApiUrls = Object.fromEntries(
 /** The integration service's environment, beside the variables every service reads. */
 export const integrationServiceEnv = {
   PORT: port(3001),
-  /** 32 bytes, base64: wraps every integration's data key. Required: no default key exists. */
-  CREDENTIALS_MASTER_KEY: base64Key32,
+  /**
+   * 32 bytes, base64: wraps every integration's data key (a keyring of one, id `primary`).
+   * This or CREDENTIALS_MASTER_KEYS is required: no default key exists (see MasterKeyring).
+   */
+  CREDENTIALS_MASTER_KEY: base64Key32.optional(),
+  /** The keyring `id:base64,...` for rotation: the first key is current. */
+  CREDENTIALS_MASTER_KEYS: keyring.optional(),
   /** Connections of the write side's pool. */
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
   /** How often the publisher looks for events appended by other replicas. */

@@ -12,6 +12,8 @@ import { GithubInstallationHolds1764100002000 } from './github-installations/git
 import { WriteSide1764100000000 } from './migrations/1764100000000-write-side.js';
 import { IntegrationSnapshots1764100001000 } from './migrations/1764100001000-integration-snapshots.js';
 import { RuleSnapshots1764100002500 } from './migrations/1764100002500-rule-snapshots.js';
+import { DataKeyIds1764100004700 } from './migrations/1764100004700-data-key-ids.js';
+import { MasterKeyring } from './credentials/master-keyring.js';
 
 export type { IntegrationServiceConfig } from './config.js';
 
@@ -36,9 +38,11 @@ export const integrationService: ServiceSpec<typeof integrationServiceEnv> = {
     IntegrationSnapshots1764100001000,
     GithubInstallationHolds1764100002000,
     RuleSnapshots1764100002500,
+    DataKeyIds1764100004700,
   ],
   streams: [Streams.integrationEvents],
   healthSubject: IntegrationSubjects.health,
   env: integrationServiceEnv,
+  checkConfig: (config) => void MasterKeyring.fromConfig(config),
   rootModule: () => IntegrationServiceModule,
 };

@@ -13,8 +13,10 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import {
   CredentialsShreddedError,
   CredentialVault,
+  DATA_KEYS_TABLE,
   type SealedCredentials,
 } from '../src/credentials/credential-vault.js';
+import { MasterKeyring } from '../src/credentials/master-keyring.js';
 import { foldStream, loadAggregate, type StoredEvent } from '#libs/event-store/src/index.js';
 import { integrations } from '../src/integrations/integration.decider.js';
 import { initialIntegration } from '../src/integrations/integration.state.js';
@@ -299,7 +301,10 @@ describe('integrations of seeds/002: create, update, settings, hard delete', () 
     expect((bad.details as { field: string }[])[0]!.field).toBe('credentials.role_arn');
 
     // The stored credentials now hold the new region and the old role, both only in ciphertext.
-    const vault = new CredentialVault(h.env.CREDENTIALS_MASTER_KEY!, 'integration.data_keys');
+    const vault = new CredentialVault(
+      MasterKeyring.fromConfig({ CREDENTIALS_MASTER_KEY: h.env.CREDENTIALS_MASTER_KEY }),
+      DATA_KEYS_TABLE,
+    );
     const rows = await h.db.query<{ sealed: SealedCredentials }>(
       `SELECT sealed FROM integration.events WHERE stream_id = $1 AND sealed IS NOT NULL ORDER BY stream_version`,
       [`integration-${ecr.id}`],
@@ -438,7 +443,10 @@ describe('integrations of seeds/002: create, update, settings, hard delete', () 
       [`integration-${ecr.id}`],
     );
     expect(sealed.length).toBeGreaterThan(0);
-    const vault = new CredentialVault(h.env.CREDENTIALS_MASTER_KEY!, 'integration.data_keys');
+    const vault = new CredentialVault(
+      MasterKeyring.fromConfig({ CREDENTIALS_MASTER_KEY: h.env.CREDENTIALS_MASTER_KEY }),
+      DATA_KEYS_TABLE,
+    );
     for (const row of sealed) {
       await expect(vault.open(h.writeSide.pool, ecr.id, row.sealed)).rejects.toBeInstanceOf(
         CredentialsShreddedError,

@@ -87,11 +87,69 @@ export const commonEnv = {
   /** A connection with no bytes either way for this long is closed (event streams send a
    * keep-alive every 15 s, so they stay open). */
   HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  /** `false` drops `GET /metrics` and the per-request HTTP timing (benchmarks compare both). */
+  METRICS_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
 };
 
 export type CommonEnv = z.infer<z.ZodObject<typeof commonEnv>>;
 
-/** 32 bytes, base64: the master key that wraps each integration's data key. */
-export const base64Key32 = z.string().refine((v) => Buffer.from(v, 'base64').length === 32, {
-  message: 'expected 32 bytes in base64',
+/**
+ * Keys that were printed in this repository's examples at some point (the old docker-compose
+ * default among them): anyone can read them, so no service accepts one. All-zero is there too.
+ */
+export const SAMPLE_KEYS: readonly string[] = [
+  'c2V0LWEtcmVhbC1rZXktYmVmb3JlLXByb2R1Y3Rpb24=',
+  Buffer.alloc(32).toString('base64'),
+];
+
+const isSampleKey = (value: string) =>
+  SAMPLE_KEYS.some((sample) => Buffer.from(sample, 'base64').equals(Buffer.from(value, 'base64')));
+
+/** 32 bytes, base64, and not a published sample: a key that wraps or signs secrets. */
+export const base64Key32 = z
+  .string()
+  .refine((v) => Buffer.from(v, 'base64').length === 32, {
+    message: 'expected 32 bytes in base64',
+  })
+  .refine((v) => !isSampleKey(v), {
+    message: 'is a published sample key; make your own with `openssl rand -base64 32`',
+  });
+
+export interface RingKey {
+  id: string;
+  key: Buffer;
+}
+
+const KEY_ID = /^[A-Za-z0-9_.-]{1,32}$/;
+
+/**
+ * A keyring, `id1:base64,id2:base64`: the first key is current (wraps everything new), the
+ * others still unwrap what they wrapped until a rotation re-wraps it.
+ */
+export const keyring = z.string().transform((value, context): RingKey[] => {
+  const keys: RingKey[] = [];
+  for (const entry of value.split(',').map((e) => e.trim())) {
+    const [id, material, ...rest] = entry.split(':');
+    const problem =
+      rest.length > 0 || !id || !material
+        ? `expected id:base64 entries separated by commas`
+        : !KEY_ID.test(id)
+          ? `key id "${id}" must be 1-32 letters, digits, _ . -`
+          : keys.some((k) => k.id === id)
+            ? `key id "${id}" appears twice`
+            : Buffer.from(material, 'base64').length !== 32
+              ? `key "${id}" is not 32 bytes in base64`
+              : isSampleKey(material)
+                ? `key "${id}" is a published sample key; make your own with \`openssl rand -base64 32\``
+                : undefined;
+    if (problem) {
+      context.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }
+    keys.push({ id: id!, key: Buffer.from(material!, 'base64') });
+  }
+  return keys;
 });

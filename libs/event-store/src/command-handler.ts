@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { eventStoreConflictsRetried } from '#libs/observability/src/metrics/event-store.js';
 import type { Logger } from 'pino';
 import { fail, isEnvelope, ok, type Envelope, type Reply } from '#libs/contracts/src/index.js';
 import type { EventStore, Queryable } from './event-store.js';
@@ -91,7 +92,10 @@ export class CommandHandler {
         } catch (error) {
           if (!committed && uow.begun) await client.query('ROLLBACK').catch(() => undefined);
           if (isRetryable(error) && attempt < MAX_ATTEMPTS) {
-            if (error instanceof VersionConflictError) this.versionConflictsRetried++;
+            if (error instanceof VersionConflictError) {
+              this.versionConflictsRetried++;
+              eventStoreConflictsRetried.inc({ schema: this.store.tables.schema });
+            }
             await new Promise((r) => setTimeout(r, Math.random() * 5 * attempt));
             continue;
           }

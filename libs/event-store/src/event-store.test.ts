@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { BusClient } from '#libs/messaging/src/index.js';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import pg from 'pg';
 import { eventSubject, Streams, type Envelope } from '#libs/contracts/src/index.js';
 import { ensureStreams } from '#libs/messaging/src/index.js';
@@ -240,7 +241,7 @@ describe('publishing to JetStream across a crash', () => {
     });
     const publisher = new EventPublisher(
       store,
-      jetStreamSink(jetstream(resilient), () => 'integrations.evt.thing-happened', {
+      jetStreamSink(new BusClient(resilient), () => 'integrations.evt.thing-happened', {
         timeoutMs: 1_000,
       }),
       { name, pollIntervalMs: 5 },
@@ -272,7 +273,7 @@ describe('publishing to JetStream across a crash', () => {
   test('crash between publish and checkpoint: after restart nothing is missing or doubled', async () => {
     const name = `jetstream-${randomUUID()}`;
     const subjectFor = (e: StoredEvent) => eventSubject('integrations.evt', e.type);
-    const sink = jetStreamSink(jetstream(nc), subjectFor);
+    const sink = jetStreamSink(new BusClient(nc), subjectFor);
     const stream = `crash-${randomUUID()}`;
 
     // Start from the end of the log so this test only sees its own events.

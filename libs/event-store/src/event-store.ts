@@ -1,5 +1,7 @@
 import type pg from 'pg';
 import { eventStoreTables, type EventStoreTables } from './schema.js';
+import { eventStoreAppendDuration } from '#libs/observability/src/metrics/event-store.js';
+import { traceFields } from '#libs/observability/src/trace-context.js';
 import { join, sql, type Sql } from './sql.js';
 import { BUS_LIMITS } from '#libs/contracts/src/index.js';
 import {
@@ -83,10 +85,14 @@ export class EventStore {
       events.map((event, i) => ({ streamId, streamVersion: expectedVersion + i + 1, event })),
     );
     if (rows.length === 0) return [];
+    const started = performance.now();
+    // The trace that appended it travels on with the event (see jetStreamSink).
+    const trace = traceFields();
+    const metadataOf = (event: NewEvent) => (trace ? { ...event.metadata, trace } : event.metadata);
     // Every event must fit on the bus later: one too large is refused now, before any is written.
     const encoded = rows.map(({ event }) => {
       const data = JSON.stringify(event.data);
-      const metadata = JSON.stringify(event.metadata);
+      const metadata = JSON.stringify(metadataOf(event));
       const bytes = Buffer.byteLength(data) + Buffer.byteLength(metadata);
       if (bytes > BUS_LIMITS.eventBytes) {
         throw new EventTooLargeError(event.type, bytes, BUS_LIMITS.eventBytes);
@@ -123,6 +129,10 @@ export class EventStore {
     >;
     try {
       result = await on.query(statement.text, statement.values);
+      eventStoreAppendDuration.observe(
+        { schema: this.tables.schema },
+        (performance.now() - started) / 1000,
+      );
     } catch (error) {
       const { constraint, detail } = error as { constraint?: string; detail?: string };
       if (constraint === 'events_stream_version_unique') {
@@ -144,7 +154,7 @@ export class EventStore {
           type: event.type,
           schemaVersion: event.schemaVersion,
           data: event.data,
-          metadata: event.metadata,
+          metadata: metadataOf(event),
           sealed: event.sealed ?? null,
           occurredAt: event.occurredAt,
           recordedAt: row.recorded_at.toISOString(),

@@ -1,4 +1,4 @@
-import type { JetStreamClient } from '@nats-io/jetstream';
+import type { BusClient } from '#libs/messaging/src/index.js';
 import type { Envelope } from '#libs/contracts/src/index.js';
 import type { PublishBatch, SetAsideEvent } from './publisher.js';
 import type { StoredEvent } from './types.js';
@@ -29,9 +29,12 @@ export function toEnvelope(event: StoredEvent): Envelope {
  * by the stream's duplicate window. (A server that refused one message yet stored a later one
  * of the same batch could reorder them; JetStream refuses by stream state - missing stream,
  * limits - which refuses the rest as well.)
+ *
+ * Each message carries the trace context the event was appended in, so whoever applies it can
+ * link its work to the request that caused it.
  */
 export function jetStreamSink(
-  js: JetStreamClient,
+  bus: Pick<BusClient, 'publish'>,
   subjectFor: (event: StoredEvent) => string,
   options: {
     /** The bus's largest message (the server's `max_payload`), read at each batch. */
@@ -57,7 +60,13 @@ export function jetStreamSink(
         });
         continue;
       }
-      acks.push(js.publish(subjectFor(event), body, { msgID: event.id, timeout: timeoutMs }));
+      acks.push(
+        bus.publish(subjectFor(event), body, {
+          msgID: event.id,
+          timeout: timeoutMs,
+          ...(event.metadata.trace ? { trace: event.metadata.trace } : {}),
+        }),
+      );
     }
     const results = await Promise.allSettled(acks);
     const failed = results.find((r) => r.status === 'rejected');

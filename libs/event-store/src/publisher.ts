@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { publisherPublished, watchPublisher } from '#libs/observability/src/metrics/event-store.js';
 import type { EventStore } from './event-store.js';
 import { eventStoreSetAsideSql } from './schema.js';
 import type { StoredEvent } from './types.js';
@@ -76,6 +77,10 @@ export class EventPublisher {
   private backingOff = false;
   private woken = false;
   private readonly waiters = new Set<{ position: bigint; resolve: () => void }>();
+  /** Backlog as last read, for the lag metrics (see `watchPublisher`). */
+  private pendingPositions = 0;
+  private oldestPendingAt: number | undefined;
+  private unwatch: (() => void) | undefined;
   /** Test hook: fail right after publishing a batch, before the checkpoint is saved. */
   crashAfterPublish = false;
 
@@ -103,12 +108,19 @@ export class EventPublisher {
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
+    this.unwatch = watchPublisher(() => ({
+      name: this.options.name,
+      isLeader: this.isLeader,
+      pendingPositions: this.pendingPositions,
+      oldestPendingAt: this.oldestPendingAt,
+    }));
     this.loop = this.run();
   }
 
   /** Stops after the batch in flight and saves the checkpoint. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unwatch?.();
     this.wakeUp?.();
     await this.loop;
     if (this.client && this.saved < this.last) {
@@ -245,6 +257,7 @@ export class EventPublisher {
         ? prefetched.events
         : await this.store.readAll(this.last.toString(), this.batchSize, client);
 
+    this.noteBacklog(events, 0);
     const ready: StoredEvent[] = [];
     let next = this.last + 1n;
     for (const event of events) {
@@ -280,6 +293,8 @@ export class EventPublisher {
     if (setAside && setAside.length > 0) await this.recordSetAside(client, setAside);
     if (this.crashAfterPublish) throw new SimulatedCrash();
     this.last = upTo;
+    publisherPublished.inc({ publisher: this.options.name }, ready.length);
+    this.noteBacklog(events, ready.length);
     // Saving is a committed write; under load once per interval is enough, since a restart
     // that republishes a few events is absorbed by the stream's dedupe and consumers' checkpoints.
     if (performance.now() - this.savedAt >= this.checkpointEveryMs)
@@ -329,6 +344,22 @@ export class EventPublisher {
         ],
       );
     }
+  }
+
+  /**
+   * What is read and not yet published, after `published` of `read` went out. A full batch
+   * means there may be more behind it: its figures stand until the next read says otherwise.
+   */
+  private noteBacklog(read: readonly StoredEvent[], published: number): void {
+    const waiting = read.slice(published);
+    if (waiting.length === 0 && read.length < this.batchSize) {
+      this.pendingPositions = 0;
+      this.oldestPendingAt = undefined;
+      return;
+    }
+    if (waiting.length === 0) return;
+    this.pendingPositions = Number(BigInt(read.at(-1)!.position) - this.last);
+    this.oldestPendingAt = Date.parse(waiting[0]!.recordedAt);
   }
 
   private async saveCheckpoint(client: pg.PoolClient): Promise<void> {

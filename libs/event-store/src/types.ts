@@ -6,6 +6,8 @@ export interface EventMetadata {
   actor: string | null;
   /** The API key the actor used, when a member acted through the gateway. */
   actorKeyId?: string | null;
+  /** W3C trace context of the request that appended it, when that request was traced. */
+  trace?: Record<string, string>;
 }
 
 /** An event about to be appended. */

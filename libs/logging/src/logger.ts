@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { activeTraceIds } from '#libs/observability/src/trace-context.js';
 import { currentCorrelation } from './correlation.js';
 
 /**
@@ -29,9 +30,15 @@ export function createLogger(service: string, level = process.env.LOG_LEVEL ?? '
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    // The correlation id follows a request by its id; trace_id and span_id (when a trace is
+    // recorded) find the same lines from a trace in the tracing backend.
     mixin() {
       const context = currentCorrelation();
-      return context ? { correlationId: context.correlationId } : {};
+      const ids = activeTraceIds();
+      if (!context) return ids ?? {};
+      return ids
+        ? { correlationId: context.correlationId, ...ids }
+        : { correlationId: context.correlationId };
     },
   });
 }

@@ -1,17 +1,19 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { jetstream, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import type { StreamDefinition } from '#libs/contracts/src/index.js';
+import { BusClient } from './bus-client.js';
 
-/** The service's own raw bus handle for JetStream work; request/reply goes through Nest. */
-export class Bus {
-  readonly js: JetStreamClient;
-
+/**
+ * The service's bus: the bus client on its one connection, plus what the service checks about
+ * the streams it needs. Nest's NATS microservice answers the requests that reach this service.
+ */
+export class Bus extends BusClient {
   constructor(
-    readonly nc: NatsConnection,
+    nc: NatsConnection,
     readonly jsm: JetStreamManager,
     readonly streams: readonly StreamDefinition[],
   ) {
-    this.js = jetstream(nc);
+    super(nc);
   }
 
   /** A round trip to the server, bounded: the cheapest proof the bus answers now. */

@@ -1,5 +1,6 @@
 export * from './nats-connection.js';
+export * from './nest-wire.js';
+export * from './bus-client.js';
 export * from './bus.js';
-export * from './request-reply.js';
 export * from './streams.js';
 export * from './dead-letters.js';

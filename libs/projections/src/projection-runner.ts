@@ -9,8 +9,10 @@ import {
   parkMessage,
   replayedFor,
   replayedForAnother,
+  withLinksTo,
   type Bus,
 } from '#libs/messaging/src/index.js';
+import { projectionBatchApplied } from '#libs/observability/src/metrics/projections.js';
 import type { Checkpoint, Db, Event, OnApplied, Projection } from './projection.js';
 
 export interface ProjectionRunnerOptions {
@@ -335,7 +337,9 @@ export class ProjectionRunner {
       if (item.unreadable) await this.park(item, item.unreadable, 1);
     }
     try {
-      await this.commit(items.map((i) => (i.unreadable ? { msg: i.msg } : i)));
+      await withLinksTo(`${this.projection.name} apply`, batch, () =>
+        this.commit(items.map((i) => (i.unreadable ? { msg: i.msg } : i))),
+      );
     } catch {
       // Something in the batch fails (or the database is away): find out, one event at a time.
       for (const item of items) await this.commitOne(item);
@@ -405,6 +409,12 @@ export class ProjectionRunner {
       });
     }
     this.applied = checkpoint;
+    projectionBatchApplied(
+      this.projection.name,
+      events.length,
+      items.at(-1)?.msg.info.pending ?? 0,
+      events.at(-1)?.occurredAt,
+    );
     await this.options.onApplied?.({ checkpoint, events });
   }
 

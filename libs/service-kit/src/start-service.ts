@@ -15,6 +15,15 @@ import {
   jetstreamManager,
   natsServers,
 } from '#libs/messaging/src/index.js';
+import {
+  collectProcessMetrics,
+  flushTracing,
+  instrumentHttp,
+  serveMetrics,
+  watchJetStream,
+  watchProjections,
+  watchReadiness,
+} from '#libs/observability/src/index.js';
 import { Projections } from '#libs/projections/src/index.js';
 import { coreReadinessChecks } from './core-checks.js';
 import { InfrastructureModule, type Infrastructure } from './infrastructure.module.js';
@@ -40,6 +49,11 @@ export interface ServiceSpec<TShape extends z.ZodRawShape> {
   extraReadinessChecks?: (
     infra: Infrastructure<ShapeConfig<TShape> & CommonEnv>,
   ) => ReadinessCheck[];
+  /**
+   * Checks across variables, run right after the environment is read (throw a ConfigError):
+   * for what one variable's schema cannot say, such as "this one or that one".
+   */
+  checkConfig?: (config: ShapeConfig<TShape> & CommonEnv) => void;
   /** Body size limit for HTTP requests, in bytes. */
   bodyLimit?: number;
   configureApp?: (
@@ -72,6 +86,7 @@ export async function startService<TShape extends z.ZodRawShape>(
 ): Promise<RunningService<ShapeConfig<TShape> & CommonEnv>> {
   const config = loadConfig({ ...commonEnv, ...spec.env }, env) as ShapeConfig<TShape> &
     CommonEnv & { PORT: number };
+  spec.checkConfig?.(config);
   const logger = createLogger(spec.name, config.LOG_LEVEL);
 
   const dataSource = createDataSource({
@@ -169,6 +184,18 @@ export async function startService<TShape extends z.ZodRawShape>(
     );
     done();
   });
+  // Before the app's own hooks, so requests a hook answers early (the list fast path) are timed.
+  const unwatch: Array<() => void> = [];
+  if (config.METRICS_ENABLED) {
+    collectProcessMetrics();
+    instrumentHttp(fastify);
+    serveMetrics(fastify);
+    unwatch.push(
+      watchJetStream(bus),
+      watchReadiness(spec.name, checks),
+      watchProjections(() => infra.projections.statuses()),
+    );
+  }
   await spec.configureApp?.(app, infra);
 
   app.connectMicroservice<MicroserviceOptions>(
@@ -203,6 +230,7 @@ export async function startService<TShape extends z.ZodRawShape>(
       closing ??= (async () => {
         logger.info('shutting down: no new work, finishing what is in flight');
         healthResponder.unsubscribe();
+        for (const stop of unwatch) stop();
         await app.close();
         await bus.nc.drain().catch(() => undefined);
         await dataSource.destroy().catch(() => undefined);
@@ -234,6 +262,7 @@ export async function runServiceMain<TShape extends z.ZodRawShape>(spec: Service
     const forced = setTimeout(() => process.exit(1), 15_000).unref();
     service!
       .close()
+      .then(() => flushTracing())
       .then(() => {
         clearTimeout(forced);
         process.exit(0);

@@ -1,3 +1,4 @@
 export * from './nats-server.js';
 export * from './postgres.js';
 export * from './wait-for.js';
+export * from './otlp-receiver.js';

@@ -1,9 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { errors } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import { createEnvelope, type Envelope, type Reply } from '#libs/contracts/src/index.js';
-import type { Bus } from '#libs/messaging/src/index.js';
+import { BusRequestError, type Bus } from '#libs/messaging/src/index.js';
 import { BUS, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import { ApiError } from '../errors/api-error.js';
 import type { CommandContext } from './command-context.js';
@@ -28,17 +26,6 @@ export class BusUnavailableError extends ApiError {
   }
 }
 
-/** Room a bus message needs beside its body: subject, reply inbox and trace headers. */
-const HEADER_ROOM_BYTES = 4 * 1024;
-
-/** Nest's NATS transport frames a request as `{ pattern, data, id }` and answers `{ response | err, id }`. */
-interface NestReplyPacket<T> {
-  id?: string;
-  response?: Reply<T>;
-  err?: unknown;
-  isDisposed?: boolean;
-}
-
 export interface CommandResult<T> {
   value: T;
   /** Log position of the last event the command appended, for read-your-writes. */
@@ -49,10 +36,11 @@ export interface CommandResult<T> {
  * Sends a command or query to its owning service over NATS request/reply and gives back the
  * service's `Reply<T>`, bounded by BUS_TIMEOUT_MS (default 5000).
  *
- * Why the raw connection (`bus.nc.request`) rather than a Nest ClientProxy: a request to a subject
+ * Why the bus client (`Bus.request`) rather than a Nest ClientProxy: a request to a subject
  * nobody listens on fails at once with "no responders" (503 in a millisecond instead of a 5 s
  * hang), it reuses the service's one connection, and it skips the observable plumbing on the
- * hot path. The frame is the one Nest's NATS server expects, so `@MessagePattern` handlers answer.
+ * hot path. The bus client writes the frame Nest's NATS server expects, so `@MessagePattern`
+ * handlers answer.
  */
 @Injectable()
 export class CommandBus {
@@ -78,42 +66,39 @@ export class CommandBus {
     });
   }
 
-  /** The service's answer as it gave it; throws only BusUnavailableError. */
+  /** The service's answer as it gave it; throws BusUnavailableError, or internal if it broke. */
   async request<T>(
     subject: string,
     data: unknown,
     context: CommandContext,
     timeoutMs = this.timeoutMs,
   ): Promise<Reply<T>> {
-    const envelope = this.envelope(subject, data, context);
-    const frame = JSON.stringify({ pattern: subject, data: envelope, id: randomUUID() });
-    // A request the bus cannot carry is the caller's to shrink (413), not an outage (503).
-    const maxPayload = this.bus.nc.info?.max_payload;
-    const bytes = Buffer.byteLength(frame);
-    if (maxPayload !== undefined && bytes > maxPayload - HEADER_ROOM_BYTES) {
-      throw new ApiError(
-        'payload_too_large',
-        'request_too_large',
-        `the request is ${bytes} bytes once addressed to the service; at most ${maxPayload - HEADER_ROOM_BYTES} fit in one bus message`,
-        { limitBytes: maxPayload - HEADER_ROOM_BYTES, bytes },
-      );
-    }
-    let raw: unknown;
     try {
-      const msg = await this.bus.nc.request(subject, frame, { timeout: timeoutMs });
-      raw = msg.json();
+      return await this.bus.request<T>(subject, this.envelope(subject, data, context), timeoutMs);
     } catch (error) {
-      const reason =
-        error instanceof errors.NoRespondersError ||
-        (error instanceof errors.RequestError && error.isNoResponders())
-          ? 'no_responders'
-          : error instanceof errors.TimeoutError
-            ? 'timeout'
-            : 'disconnected';
-      this.logger.warn({ subject, reason, err: error }, 'bus request failed');
-      throw new BusUnavailableError(subject, reason, reason === 'timeout' ? 5 : 2);
+      if (!(error instanceof BusRequestError)) throw error;
+      if (error.reason === 'too_large') {
+        // A request the bus cannot carry is the caller's to shrink (413), not an outage (503).
+        const { bytes, limit } = error.detail as { bytes: number; limit: number };
+        throw new ApiError(
+          'payload_too_large',
+          'request_too_large',
+          `the request is ${bytes} bytes once addressed to the service; at most ${limit} fit in one bus message`,
+          { limitBytes: limit, bytes },
+        );
+      }
+      if (error.reason === 'handler_failed' || error.reason === 'malformed') {
+        this.logger.error(
+          { subject, err: error.detail },
+          error.reason === 'malformed'
+            ? 'the service answered something that is not a Reply'
+            : 'the service failed to handle a request',
+        );
+        throw new ApiError('internal', 'internal', 'the service behind this endpoint failed');
+      }
+      this.logger.warn({ subject, reason: error.reason, err: error.detail }, 'bus request failed');
+      throw new BusUnavailableError(subject, error.reason, error.reason === 'timeout' ? 5 : 2);
     }
-    return unwrap<T>(subject, raw, this.logger);
   }
 
   /** The value of a successful reply; a failed one becomes the matching ApiError. */
@@ -128,19 +113,4 @@ export class CommandBus {
       ? { value: reply.value }
       : { value: reply.value, position: reply.position };
   }
-}
-
-function unwrap<T>(subject: string, raw: unknown, logger: Logger): Reply<T> {
-  const packet = raw as NestReplyPacket<T> & Partial<Reply<T>>;
-  if (packet && typeof packet === 'object' && 'ok' in packet) return packet as Reply<T>;
-  if (packet?.err !== undefined && packet.err !== null) {
-    logger.error({ subject, err: packet.err }, 'the service failed to handle a request');
-    throw new ApiError('internal', 'internal', 'the service behind this endpoint failed');
-  }
-  const response = packet?.response;
-  if (!response || typeof response !== 'object' || !('ok' in response)) {
-    logger.error({ subject }, 'the service answered something that is not a Reply');
-    throw new ApiError('internal', 'internal', 'the service behind this endpoint failed');
-  }
-  return response;
 }

@@ -1,17 +1,37 @@
-import { randomBytes } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import { hkdfSync } from 'node:crypto';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The key cursors are signed with. Every gateway replica must accept every other's cursors, so
- * the key lives in the gateway's schema: the first replica to start creates it, the rest read it.
+ * The key cursors are signed with, derived (HKDF-SHA256) from `GATEWAY_SIGNING_KEY`: every gateway
+ * replica with the same configuration derives the same key, and nothing secret is stored. A new
+ * signing key makes outstanding cursors invalid (400), which a client recovers from by starting
+ * the list again.
  */
-export async function loadCursorSecret(dataSource: DataSource): Promise<Buffer> {
-  await dataSource.query(
-    `INSERT INTO gateway.rest_cursor_secret (id, secret) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`,
-    [randomBytes(32)],
+export function cursorSecret(signingKeyBase64: string): Buffer {
+  return Buffer.from(
+    hkdfSync(
+      'sha256',
+      Buffer.from(signingKeyBase64, 'base64'),
+      Buffer.alloc(0),
+      'rest-cursor/v1',
+      32,
+    ),
   );
-  const rows: { secret: Buffer }[] = await dataSource.query(
-    `SELECT secret FROM gateway.rest_cursor_secret WHERE id = 1`,
-  );
-  return rows[0]!.secret;
+}
+
+/** The cursor secret used to sit in this table, in clear: it goes, and with it that secret. */
+export class DropStoredCursorSecret1764000019500 implements MigrationInterface {
+  name = 'DropStoredCursorSecret1764000019500';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`DROP TABLE IF EXISTS gateway.rest_cursor_secret`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query(`
+      CREATE TABLE gateway.rest_cursor_secret (
+        id smallint PRIMARY KEY CHECK (id = 1),
+        secret bytea NOT NULL
+      )`);
+  }
 }

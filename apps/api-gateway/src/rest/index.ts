@@ -12,3 +12,4 @@
 export * from './rest.module.js';
 export * from './rest.migration.js';
 export * from './rest.config.js';
+export { DropStoredCursorSecret1764000019500 } from './cursor-secret.js';

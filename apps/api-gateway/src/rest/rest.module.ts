@@ -1,9 +1,8 @@
 import { Inject, Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import type { DataSource } from 'typeorm';
-import { DATA_SOURCE } from '#libs/service-kit/src/index.js';
-import { loadCursorSecret } from './cursor-secret.js';
+import { SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
+import { cursorSecret } from './cursor-secret.js';
 import { DeletionsProjection } from './deletions.projection.js';
 import { JsonApiExceptionFilter } from './jsonapi-exception.filter.js';
 import { installJsonApiMediaType } from './media-type.js';
@@ -16,6 +15,7 @@ import { RestIntegrationsStore } from './rest-integrations.store.js';
 import { RestListCache } from './rest-list-cache.js';
 import { RestQueryGuard } from './rest-query.guard.js';
 import { RestVersionGuard } from './rest-version.guard.js';
+import type { RestConfig } from './rest.config.js';
 import { CURSOR_SECRET } from './tokens.js';
 
 /**
@@ -39,8 +39,8 @@ import { CURSOR_SECRET } from './tokens.js';
     JsonApiExceptionFilter,
     {
       provide: CURSOR_SECRET,
-      inject: [DATA_SOURCE],
-      useFactory: (dataSource: DataSource) => loadCursorSecret(dataSource),
+      inject: [SERVICE_CONFIG],
+      useFactory: (config: RestConfig) => cursorSecret(config.GATEWAY_SIGNING_KEY),
     },
   ],
 })

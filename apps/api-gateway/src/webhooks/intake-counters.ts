@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { LOGGER } from '#libs/service-kit/src/index.js';
+import { webhookIntake } from '#libs/observability/src/metrics/webhooks.js';
 
 /**
  * What intake did with deliveries since this replica started, by outcome and event type
@@ -21,6 +22,8 @@ export class IntakeCounters implements OnModuleDestroy {
     const key = `${outcome}:${event}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     this.changed = true;
+    // Only signed deliveries name their event; the rest count under '*'.
+    webhookIntake.inc({ event, outcome });
   }
 
   get(outcome: string, event = '*'): number {

@@ -1,5 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Queryable } from '#libs/event-store/src/index.js';
+import type { MasterKeyring } from './master-keyring.js';
+
+/** Where the wrapped data keys live. */
+export const DATA_KEYS_TABLE = 'integration.data_keys';
 
 /** Credentials as they sit in the log: AES-256-GCM under the integration's data key. */
 export interface SealedCredentials {
@@ -17,26 +21,37 @@ export class CredentialsShreddedError extends Error {
   }
 }
 
+interface WrappedRow {
+  key_id: string;
+  wrapped_key: Buffer;
+}
+
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
+/** A data key wrapped by a master key that the keyring no longer holds. */
+export class UnknownMasterKeyError extends Error {
+  constructor(integrationId: string, keyId: string) {
+    super(
+      `the data key of integration ${integrationId} is wrapped by master key "${keyId}", which is not in the keyring`,
+    );
+    this.name = 'UnknownMasterKeyError';
+  }
+}
+
 /**
  * Envelope encryption. Each integration has its own random data key; only that key, wrapped by
- * the master key (`CREDENTIALS_MASTER_KEY`), is stored (table `data_keys`). Credentials are sealed
- * with the data key and bound to the integration id (GCM additional data), so ciphertext copied
- * to another integration does not open. Deleting the wrapped key shreds every copy of the
- * credentials in the append-only log at once.
+ * a master key of the keyring and stored with that key's id, is kept (table `data_keys`).
+ * Credentials are sealed with the data key and bound to the integration id (GCM additional
+ * data), so ciphertext copied to another integration does not open. Deleting the wrapped key
+ * shreds every copy of the credentials in the append-only log at once. Rotating the master key
+ * re-wraps data keys (`rewrapBatch`); sealed credentials do not change.
  */
 export class CredentialVault {
-  private readonly masterKey: Buffer;
-
   constructor(
-    masterKeyBase64: string,
+    private readonly ring: MasterKeyring,
     private readonly table: string,
-  ) {
-    this.masterKey = Buffer.from(masterKeyBase64, 'base64');
-    if (this.masterKey.length !== 32) throw new Error('the master key must be 32 bytes');
-  }
+  ) {}
 
   async seal(
     on: Queryable,
@@ -85,20 +100,50 @@ export class CredentialVault {
     return (result.rowCount ?? 0) > 0;
   }
 
+  /**
+   * Re-wraps up to `limit` data keys that another master key wrapped with the current one, in
+   * one transaction of `on` (each row locked while it changes); returns how many. A concurrent
+   * command reads either wrapping, and both open the same data key.
+   */
+  async rewrapBatch(on: Queryable, limit: number): Promise<number> {
+    const current = this.ring.current;
+    const { rows } = await on.query<WrappedRow & { integration_id: string }>(
+      `SELECT integration_id, key_id, wrapped_key FROM ${this.table}
+        WHERE key_id <> $1 ORDER BY integration_id LIMIT $2 FOR UPDATE`,
+      [current.id, limit],
+    );
+    for (const row of rows) {
+      const key = this.unwrap(row.integration_id, row);
+      await on.query(
+        `UPDATE ${this.table} SET wrapped_key = $2, key_id = $3 WHERE integration_id = $1`,
+        [row.integration_id, this.wrap(row.integration_id, key), current.id],
+      );
+    }
+    return rows.length;
+  }
+
+  /** How many data keys each master key wraps now, by key id. */
+  async keyIds(on: Queryable): Promise<Record<string, number>> {
+    const { rows } = await on.query<{ key_id: string; count: string }>(
+      `SELECT key_id, count(*)::text AS count FROM ${this.table} GROUP BY key_id ORDER BY key_id`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.key_id, Number(r.count)]));
+  }
+
   private async dataKey(on: Queryable, integrationId: string): Promise<Buffer | undefined> {
-    const { rows } = await on.query<{ wrapped_key: Buffer }>(
-      `SELECT wrapped_key FROM ${this.table} WHERE integration_id = $1`,
+    const { rows } = await on.query<WrappedRow>(
+      `SELECT key_id, wrapped_key FROM ${this.table} WHERE integration_id = $1`,
       [integrationId],
     );
-    return rows[0] ? this.unwrap(integrationId, rows[0].wrapped_key) : undefined;
+    return rows[0] ? this.unwrap(integrationId, rows[0]) : undefined;
   }
 
   private async createDataKey(on: Queryable, integrationId: string): Promise<Buffer> {
     const key = randomBytes(32);
     const created = await on.query(
-      `INSERT INTO ${this.table} (integration_id, wrapped_key) VALUES ($1, $2)
+      `INSERT INTO ${this.table} (integration_id, wrapped_key, key_id) VALUES ($1, $2, $3)
        ON CONFLICT (integration_id) DO NOTHING`,
-      [integrationId, this.wrap(integrationId, key)],
+      [integrationId, this.wrap(integrationId, key), this.ring.current.id],
     );
     if (created.rowCount === 1) return key;
     // A concurrent command created it first (and committed): use that one. Its append to the
@@ -110,14 +155,17 @@ export class CredentialVault {
 
   private wrap(integrationId: string, key: Buffer): Buffer {
     const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.masterKey, iv);
+    const cipher = createCipheriv('aes-256-gcm', this.ring.current.key, iv);
     cipher.setAAD(Buffer.from(`data-key:${integrationId}`));
     const wrapped = Buffer.concat([cipher.update(key), cipher.final()]);
     return Buffer.concat([iv, cipher.getAuthTag(), wrapped]);
   }
 
-  private unwrap(integrationId: string, blob: Buffer): Buffer {
-    const decipher = createDecipheriv('aes-256-gcm', this.masterKey, blob.subarray(0, IV_BYTES));
+  private unwrap(integrationId: string, row: WrappedRow): Buffer {
+    const masterKey = this.ring.key(row.key_id);
+    if (!masterKey) throw new UnknownMasterKeyError(integrationId, row.key_id);
+    const blob = row.wrapped_key;
+    const decipher = createDecipheriv('aes-256-gcm', masterKey, blob.subarray(0, IV_BYTES));
     decipher.setAAD(Buffer.from(`data-key:${integrationId}`));
     decipher.setAuthTag(blob.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
     return Buffer.concat([decipher.update(blob.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);

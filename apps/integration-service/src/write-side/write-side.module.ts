@@ -16,7 +16,8 @@ import {
 } from '#libs/event-store/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
 import { BUS, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
-import { CredentialVault } from '../credentials/credential-vault.js';
+import { CredentialVault, DATA_KEYS_TABLE } from '../credentials/credential-vault.js';
+import { MasterKeyring } from '../credentials/master-keyring.js';
 import type { IntegrationServiceConfig } from '../config.js';
 import { integrationUpcasters } from '../integrations/upcasters.js';
 
@@ -58,7 +59,7 @@ export function subjectFor(event: Pick<StoredEvent, 'type'>): string {
       provide: CredentialVault,
       inject: [SERVICE_CONFIG],
       useFactory: (config: IntegrationServiceConfig) =>
-        new CredentialVault(config.CREDENTIALS_MASTER_KEY, 'integration.data_keys'),
+        new CredentialVault(MasterKeyring.fromConfig(config), DATA_KEYS_TABLE),
     },
     {
       provide: EventPublisher,
@@ -66,7 +67,7 @@ export function subjectFor(event: Pick<StoredEvent, 'type'>): string {
       useFactory: (store: EventStore, bus: Bus, logger: Logger, config: IntegrationServiceConfig) =>
         new EventPublisher(
           store,
-          jetStreamSink(bus.js, subjectFor, { maxPayload: () => bus.nc.info?.max_payload }),
+          jetStreamSink(bus, subjectFor, { maxPayload: () => bus.nc.info?.max_payload }),
           {
             name: 'jetstream',
             pollIntervalMs: config.EVENT_PUBLISH_POLL_MS,

@@ -1,3 +1,4 @@
+import { rulesMetrics } from '#libs/observability/src/metrics/rules.js';
 import type { Logger } from 'pino';
 import type {
   ActionResult,
@@ -89,6 +90,7 @@ export class Evaluator {
       { kind: 'finish', ...result, now: new Date().toISOString() },
       trigger.correlationId,
     );
+    rulesMetrics.runFinished(result.outcome);
     if (result.outcome === 'failed') {
       this.logger.warn({ ruleId: rule.id, runId, reason: result.reason }, 'rule run failed');
     }
@@ -224,6 +226,7 @@ export class Evaluator {
       ? { outcome: 'done', ref: reply.value.ref }
       : { outcome: 'failed', error: reply.error.message };
     await this.store.finishAction(key, workspaceId, result, correlationId);
+    rulesMetrics.actionPerformed(provider, result.outcome);
     return { ...base, ...result };
   }
 

@@ -9,7 +9,7 @@ import {
   type ProviderPullsCheckResult,
   type Reply,
 } from '#libs/contracts/src/index.js';
-import { BusRequestError, requestReply, type Bus } from '#libs/messaging/src/index.js';
+import { BusRequestError, type Bus } from '#libs/messaging/src/index.js';
 
 export const PROVIDER_CLIENT = Symbol('PROVIDER_CLIENT');
 
@@ -67,11 +67,21 @@ export class ProviderClient {
       actor: 'rules-engine',
     });
     try {
-      const reply = await requestReply<T>(this.bus.nc, subject, envelope, this.timeoutMs);
+      const reply = await this.bus.request<T>(subject, envelope, this.timeoutMs);
       if (reply.ok) this.providerCalls += reply.value.providerCalls;
       return reply;
     } catch (error) {
       if (!(error instanceof BusRequestError)) throw error;
+      if (error.reason === 'handler_failed' || error.reason === 'malformed') {
+        return {
+          ok: false,
+          error: {
+            kind: 'internal',
+            code: 'internal',
+            message: `the service behind ${subject} failed`,
+          },
+        };
+      }
       return {
         ok: false,
         error: {

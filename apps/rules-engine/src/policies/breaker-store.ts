@@ -1,3 +1,4 @@
+import { rulesMetrics } from '#libs/observability/src/metrics/rules.js';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { EventStore } from '#libs/event-store/src/index.js';
@@ -7,6 +8,7 @@ import {
   DEFAULT_BREAKER,
   type BreakerPolicy,
   evolveBreaker,
+  isOpen,
   type BreakerCommand,
   type BreakerState,
 } from './breaker.js';
@@ -79,6 +81,8 @@ export class BreakerStore {
         JSON.stringify(next),
       ]);
       await client.query('COMMIT');
+      if (transitions.length > 0)
+        rulesMetrics.breakerChanged(policyId, isOpen(next, command.now) ? 'open' : 'closed');
       return next;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);

@@ -6,6 +6,7 @@ import { throttling, type ThrottlingOptions } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
 import type { GithubConfig } from './github.config.js';
+import { measureGithubCalls } from './github-metrics.js';
 
 /** Octokit with pagination (built into @octokit/rest), throttling and retry. */
 export const ScannerOctokit = Octokit.plugin(throttling, retry);
@@ -57,7 +58,7 @@ export class GithubApp {
   forInstallation(installationId: string, listener: LimitListener = {}): ScannerOctokit {
     if (!this.configured) throw new GithubNotConfiguredError();
     const log = this.logger.child({ installationId });
-    return new ScannerOctokit({
+    const octokit = new ScannerOctokit({
       baseUrl: this.baseUrl,
       authStrategy: createAppAuth,
       auth: {
@@ -93,6 +94,8 @@ export class GithubApp {
         retryAfterBaseValue: this.config.GITHUB_RETRY_BASE_MS,
       },
     });
+    measureGithubCalls(octokit, installationId);
+    return octokit;
   }
 
   /** A client acting as the app itself (JWT), for installation metadata. */

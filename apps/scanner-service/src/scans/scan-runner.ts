@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import { reposScanned, scanDuration } from '#libs/observability/src/metrics/scanner.js';
 import {
   ScannerEventTypes,
   type RepoRecord,
@@ -253,6 +254,7 @@ export class ScanRunner {
         }
         // Interrupted mid-read: leave it pending for whoever resumes.
         if (signal.aborted && !record) return;
+        reposScanned.inc({ result: record ? 'scanned' : 'failed' });
         await writer.add(
           record
             ? { githubId: listed.githubId, record }
@@ -294,6 +296,10 @@ export class ScanRunner {
       failedRepos,
       findings: Number(findings[0]?.count ?? 0),
     };
+    scanDuration.observe(
+      { outcome: 'completed' },
+      (completed.finishedAt!.getTime() - completed.startedAt.getTime()) / 1000,
+    );
     await events.publish(ScannerEventTypes.scanCompleted, scan.workspaceId, data, {
       messageId: `${scan.id}:completed`,
       correlationId: scan.correlationId,
@@ -305,6 +311,10 @@ export class ScanRunner {
   async fail(scanId: string, reason: string): Promise<void> {
     const failed = await this.deps.scans.fail(scanId, reason);
     if (!failed) return;
+    scanDuration.observe(
+      { outcome: 'failed' },
+      (failed.finishedAt!.getTime() - failed.startedAt.getTime()) / 1000,
+    );
     const data: ScanFailedData = {
       scanId,
       startedAt: failed.startedAt.toISOString(),

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DataSource, QueryRunner } from 'typeorm';
 import {
@@ -207,21 +206,9 @@ export class DeliveryProcessor {
       actor: 'github-webhook',
       idempotencyKey: `github-webhook:${envelope.data.deliveryId}`,
     });
-    const frame = JSON.stringify({
-      pattern: IntegrationSubjects.disconnect,
-      data: command,
-      id: randomUUID(),
-    });
     let reply: Reply<unknown>;
     try {
-      const msg = await this.bus.nc.request(IntegrationSubjects.disconnect, frame, {
-        timeout: 5_000,
-      });
-      const packet = msg.json<
-        { response?: Reply<unknown>; err?: unknown } & Partial<Reply<unknown>>
-      >();
-      reply = ('ok' in packet ? packet : packet.response) as Reply<unknown>;
-      if (!reply) throw new Error(`the integration service failed: ${JSON.stringify(packet.err)}`);
+      reply = await this.bus.request(IntegrationSubjects.disconnect, command, 5_000);
     } catch (error) {
       throw new DisconnectNotTaken(error instanceof Error ? error.message : String(error));
     }

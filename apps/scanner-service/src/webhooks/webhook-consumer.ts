@@ -5,6 +5,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { webhookReceiptToApplied } from '#libs/observability/src/metrics/webhooks.js';
 import { nanos } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import {
@@ -125,6 +126,9 @@ export class WebhookConsumer implements OnApplicationBootstrap, OnModuleDestroy 
       const outcome = await this.processor.process(envelope, msg.seq, attempt);
       this.counters.count(event, outcome);
       msg.ack();
+      const receivedAt = Date.parse(envelope.data.receivedAt);
+      if (Number.isFinite(receivedAt))
+        webhookReceiptToApplied.observe({ event }, Math.max(0, Date.now() - receivedAt) / 1000);
     } catch (error) {
       const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       // A payload that cannot be read will not read better later: park it at once.

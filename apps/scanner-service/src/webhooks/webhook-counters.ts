@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { webhookProcessed } from '#libs/observability/src/metrics/webhooks.js';
 
 /** Deliveries handled by this replica since it started, by event type and outcome. */
 @Injectable()
@@ -8,6 +9,7 @@ export class WebhookCounters {
   count(event: string, outcome: string): void {
     const key = `${event}:${outcome}`;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    webhookProcessed.inc({ event, outcome });
   }
 
   get(event: string, outcome: string): number {
