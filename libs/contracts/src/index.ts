@@ -13,3 +13,4 @@ export * from './scanner.js';
 export * from './scanner-checks.js';
 export * from './workspace.js';
 export * from './dead-letters.js';
+export * from './limits.js';
