@@ -11,6 +11,8 @@ import type { ScanJob } from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
 import { BUS, DATA_SOURCE, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import { parseBaseline } from '../drift/baseline.js';
+import { FindingOutbox } from '../findings/finding-outbox.js';
+import { FindingStore } from '../findings/finding-store.js';
 import { GithubApp } from '../github/github-app.js';
 import { InstallationStore } from '../installations/installation.store.js';
 import { installationsProjection } from '../installations/installations.projection.js';
@@ -129,6 +131,12 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
       useFactory: (ds: DataSource) => new InstallationStore(ds),
     },
     { provide: ScannerEvents, inject: [BUS], useFactory: (bus: Bus) => new ScannerEvents(bus) },
+    { provide: FindingStore, useFactory: () => new FindingStore() },
+    {
+      provide: FindingOutbox,
+      inject: [DATA_SOURCE, ScannerEvents],
+      useFactory: (ds: DataSource, events: ScannerEvents) => new FindingOutbox(ds, events),
+    },
     {
       provide: ScanRunner,
       inject: [
@@ -139,6 +147,8 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
         InventoryStore,
         ScannerEvents,
         GithubApp,
+        FindingStore,
+        FindingOutbox,
       ],
       useFactory: (
         config: ScanConfig,
@@ -148,6 +158,8 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
         inventory: InventoryStore,
         events: ScannerEvents,
         github: GithubApp,
+        findings: FindingStore,
+        outbox: FindingOutbox,
       ) =>
         new ScanRunner({
           dataSource,
@@ -155,6 +167,8 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
           inventory,
           events,
           github,
+          findings,
+          outbox,
           baseline: parseBaseline(config.SCAN_BASELINE),
           logger,
           concurrency: config.GITHUB_CONCURRENCY,
@@ -173,6 +187,8 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
         InventoryStore,
         ScanStore,
         ScannerEvents,
+        FindingStore,
+        FindingOutbox,
       ],
       useFactory: (
         config: ScanConfig,
@@ -184,8 +200,12 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
         inventory: InventoryStore,
         scans: ScanStore,
         events: ScannerEvents,
+        findings: FindingStore,
+        outbox: FindingOutbox,
       ) =>
         new InventoryService({
+          findings,
+          outbox,
           dataSource,
           bus,
           github,
