@@ -204,7 +204,10 @@ export class ProjectionRunner {
 
   private async becomeLeader(): Promise<boolean> {
     const runner = this.options.dataSource.createQueryRunner();
-    await runner.connect();
+    const client = (await runner.connect()) as { on?: (event: string, fn: () => void) => void };
+    // A held connection whose server goes away emits 'error'; unheard, it would end the
+    // process. The next query on it fails instead, and the runner gives up the lead.
+    client.on?.('error', () => undefined);
     try {
       const [{ locked }] = await runner.query(
         `SELECT pg_try_advisory_lock(hashtext($1)) AS locked`,

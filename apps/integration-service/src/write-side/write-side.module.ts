@@ -39,16 +39,21 @@ export function subjectFor(event: Pick<StoredEvent, 'type'>): string {
   providers: [
     {
       provide: PG_POOL,
-      inject: [SERVICE_CONFIG],
-      useFactory: (config: IntegrationServiceConfig) =>
-        new pg.Pool({
+      inject: [SERVICE_CONFIG, LOGGER],
+      useFactory: (config: IntegrationServiceConfig, logger: Logger) => {
+        const pool = new pg.Pool({
           connectionString: config.DATABASE_URL,
           max: config.DATABASE_POOL_SIZE,
           application_name: 'integration-service',
           connectionTimeoutMillis: 3_000,
           // A query stuck on a dead server must not hold a command forever.
           query_timeout: 10_000,
-        }),
+        });
+        // An idle client whose server went away (a PostgreSQL restart) must not crash the
+        // service: the pool drops it and the next command connects afresh.
+        pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
+        return pool;
+      },
     },
     {
       provide: EventStore,
