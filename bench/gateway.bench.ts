@@ -11,6 +11,7 @@ import { cpuMs } from './support/proc.js';
 import { SERVICES, serviceEnv, startService, stop, untilReady } from './support/services.js';
 import { percentileOfSorted, upperMedian as median } from './support/stats.js';
 import { withWorkspaceStore } from './support/workspaces.js';
+import { startCollector } from './support/collector.js';
 
 /**
  * `npm run bench:gateway`, in one run, on loopback:
@@ -31,6 +32,14 @@ import { withWorkspaceStore } from './support/workspaces.js';
  * The three services run as built processes (as `npm start` runs them) on a private nats-server
  * and a fresh database. DURATION (seconds per measurement, default 10), CONNECTIONS (default 50),
  * PAIR_CONNECTIONS (default 20).
+ *
+ * With OBSERVABILITY=1, then:
+ *  3. the list beside two more gateways on the same database and bus, one with
+ *     METRICS_ENABLED=false and one tracing every request (OTEL_TRACES_SAMPLER=always_on) to a
+ *     local OTLP collector in its own process, in alternating rounds: metrics on/off and
+ *     traced/untraced throughput ratios;
+ *  4. connect + disconnect pairs untraced, then with the integration service restarted traced
+ *     and through the traced gateway: p50 and p99 of each.
  */
 const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
@@ -46,6 +55,8 @@ const LIMITS = {
   RATE_LIMIT_PER_KEY: '1000000000',
   RATE_LIMIT_FAILED_AUTH: '100',
 };
+/** OBSERVABILITY=1 adds what metrics and tracing cost (see observabilityCost). */
+const OBSERVABILITY = process.env.OBSERVABILITY === '1';
 
 const BARE_SERVER = `
 import Fastify from 'fastify';
@@ -235,9 +246,14 @@ try {
 
   let nextToken = 0;
   const json = { 'content-type': 'application/json' };
-  const runPairs = (connections: number) =>
+  const runPairs = (
+    connections: number,
+    url = gateway,
+    tokens = pairTokens,
+    installationBase = 1_000,
+  ) =>
     autocannon({
-      url: gateway,
+      url,
       connections,
       duration: DURATION,
       // One workspace per connection for the whole run: autocannon clears a connection's context
@@ -245,9 +261,12 @@ try {
       setupClient: (client: {
         requestIterator: { initialContext: object; context: object; rebuildRequest(): void };
       }) => {
-        const index = nextToken++ % pairTokens.length;
+        const index = nextToken++ % tokens.length;
         // An installation belongs to one workspace: each workspace connects its own.
-        const context = { token: pairTokens[index], installationId: String(1_000 + index) };
+        const context = {
+          token: tokens[index],
+          installationId: String(installationBase + index),
+        };
         client.requestIterator.initialContext = context;
         client.requestIterator.context = { ...context };
         client.requestIterator.rebuildRequest();
@@ -322,8 +341,98 @@ try {
   console.log(
     `bus only (the integration service's share, no HTTP/projection): ${(latencies.length / DURATION).toFixed(0)} cmd/s   p50 ${percentileOfSorted(latencies, 50).toFixed(0)} ms   p99 ${percentileOfSorted(latencies, 99).toFixed(0)} ms`,
   );
+
+  if (OBSERVABILITY) {
+    await observabilityCost({
+      env,
+      children,
+      gateway,
+      listToken: main.token,
+      dbUrl: db.url,
+      runPairs: (url, tokens, base) => runPairs(PAIR_CONNECTIONS, url, tokens, base),
+    });
+  }
 } finally {
   for (const child of children.reverse()) await stop(child);
   await nats.dispose();
   await db.dispose();
+}
+
+/** Sections 3 and 4 of the header: the cost of /metrics' timing and of tracing at 100%. */
+async function observabilityCost(setup: {
+  env: Record<string, string>;
+  children: ChildProcess[];
+  gateway: string;
+  listToken: string;
+  dbUrl: string;
+  runPairs: (url: string, tokens: string[], installationBase: number) => Promise<Result>;
+}): Promise<void> {
+  const { env, children, gateway, listToken } = setup;
+  const collector = await startCollector(children);
+  const traced = {
+    ...env,
+    OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    OTEL_TRACES_SAMPLER: 'always_on',
+  };
+  const noMetrics = (
+    await startService('api-gateway', { ...env, METRICS_ENABLED: 'false' }, children, {
+      ready: answers,
+    })
+  ).url;
+  const tracedGateway = (await startService('api-gateway', traced, children, { ready: answers }))
+    .url;
+  const list = (url: string, duration = DURATION) =>
+    autocannon({
+      url: `${url}/api/integrations`,
+      headers: { authorization: `Token ${listToken}` },
+      connections: CONNECTIONS,
+      duration,
+    });
+  for (const url of [noMetrics, tracedGateway]) await list(url, 2);
+  const rounds: Record<'on' | 'off' | 'traced', Result[]> = { on: [], off: [], traced: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    rounds.on.push(await list(gateway));
+    rounds.off.push(await list(noMetrics));
+    rounds.traced.push(await list(tracedGateway));
+    console.log(`cost round ${round + 1}`);
+    console.log(line('  list, metrics on (default)', rounds.on[round]!));
+    console.log(line('  list, METRICS_ENABLED=false', rounds.off[round]!));
+    console.log(line('  list, metrics on + tracing 100%', rounds.traced[round]!));
+  }
+  const ratio = (a: Result[], b: Result[]) =>
+    median(a.map((r, i) => r.requests.average / b[i]!.requests.average));
+  console.log(
+    `list throughput: metrics on/off ${ratio(rounds.on, rounds.off).toFixed(3)} (aim >= 0.97); ` +
+      `tracing 100% to a local collector/tracing off ${ratio(rounds.traced, rounds.on).toFixed(3)} (aim >= 0.85)`,
+  );
+
+  const [quietTokens, tracedTokens] = await withWorkspaceStore(
+    setup.dbUrl,
+    'bench-gateway-cost',
+    async (store) => {
+      const make = async (prefix: string) => {
+        const tokens: string[] = [];
+        for (let i = 0; i < PAIR_CONNECTIONS; i++) {
+          tokens.push((await store.createWorkspace(`${prefix}-${i}`, `o@${prefix}-${i}.io`)).token);
+        }
+        return tokens;
+      };
+      return [await make('cost-quiet'), await make('cost-traced')];
+    },
+  );
+  const quiet = await setup.runPairs(gateway, quietTokens, 3_000);
+  console.log(line('pairs, tracing off', quiet));
+  // The owning service traces too: restart it with the collector, then go through the traced gateway.
+  const untracedService = children[0]!;
+  await stop(untracedService);
+  await startService('integration-service', traced, children, { ready: answers });
+  await untilReady(`${tracedGateway}/health/ready`, children.at(-1)!, { timeoutMs: 60_000 });
+  const tracedPairs = await setup.runPairs(tracedGateway, tracedTokens, 5_000);
+  console.log(line('pairs, tracing 100% (gateway + service)', tracedPairs));
+  const exported = await collector.stop();
+  console.log(
+    `connect + disconnect p99: tracing off ${quiet.latency.p99} ms, tracing on ${tracedPairs.latency.p99} ms ` +
+      `(p50 ${quiet.latency.p50} / ${tracedPairs.latency.p50} ms); the collector took ${exported.spans} spans in ${exported.requests} exports`,
+  );
 }

@@ -27,6 +27,20 @@ import {
 const SECRET = 'processing-secret';
 const INSTALLATION = 777;
 
+/**
+ * An uninstall delivery of its own: GitHub's body for a new event differs from an earlier one (its
+ * installation's `updated_at`), while a replayed body is refused as a duplicate by the intake.
+ */
+let uninstalls = 0;
+function anotherUninstall() {
+  const payload = payloadFor(INSTALLATION, 'installation', 'deleted');
+  payload.installation = {
+    ...payload.installation,
+    updated_at: new Date(Date.UTC(2026, 0, 1) + ++uninstalls * 1_000).toISOString(),
+  };
+  return payload;
+}
+
 describe('webhook processing in the scanner (real deliveries through the real intake)', () => {
   let nats: NatsServerFixture;
   let db: PostgresFixture;
@@ -366,10 +380,12 @@ describe('webhook processing in the scanner (real deliveries through the real in
       code: 'concurrent_modification',
       message: 'the resource kept changing while this command ran; retry it',
     });
+    // and GitHub no longer has the installation
+    sim.deleteInstallation();
     const before = disconnects.length;
 
     // When GitHub says the app was uninstalled
-    const d = await send('installation', payloadFor(INSTALLATION, 'installation', 'deleted'));
+    const d = await send('installation', anotherUninstall());
 
     // Then the delivery is tried again and the disconnect is taken on the second try
     expect(await processed(d.deliveryId)).toEqual({ outcome: 'disconnected', attempts: 2 });
@@ -387,8 +403,11 @@ describe('webhook processing in the scanner (real deliveries through the real in
       message: 'github is not connected',
     });
 
+    // and GitHub no longer has the installation
+    sim.deleteInstallation();
+
     // When GitHub says the app was uninstalled
-    const d = await send('installation', payloadFor(INSTALLATION, 'installation', 'deleted'));
+    const d = await send('installation', anotherUninstall());
 
     // Then the delivery is done on its first try
     expect(await processed(d.deliveryId)).toEqual({ outcome: 'disconnected', attempts: 1 });

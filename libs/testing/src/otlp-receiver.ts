@@ -55,8 +55,9 @@ const attributesOf = (list: KeyValue[] = []) =>
  */
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
-  /** Export requests taken, for benches that only count. */
+  /** Export requests and spans taken, for benches that only count. */
   requests = 0;
+  received = 0;
 
   private readonly server: Server;
   url = '';
@@ -104,6 +105,7 @@ export class OtlpReceiver {
       const resource = attributesOf(resourceSpans.resource?.attributes);
       const service = String(resource['service.name'] ?? 'unknown');
       for (const scope of resourceSpans.scopeSpans ?? []) {
+        this.received += scope.spans?.length ?? 0;
         for (const span of scope.spans ?? []) {
           if (!this.keep) continue;
           this.spans.push({
