@@ -39,7 +39,18 @@ export async function applyAuditEvent(tx: Db, event: Envelope<string, unknown>):
   }
   const kind = await ruleKindFor(tx, event);
   const entry = auditEntryOf(event, () => kind);
-  if (entry) await insertEntries(tx, [entry]);
+  if (!entry) return;
+  if (entry.actorType === 'system' && entry.causeEventId) {
+    // A change a system actor caused by another (the rules an uninstall disabled) is described
+    // as the cause's actor is: "GitHub uninstall delivery", not just "GitHub webhook delivery".
+    const [cause] = await tx.query(
+      `SELECT actor_label FROM gateway.audit_log
+        WHERE workspace_id = $1 AND event_id = $2 AND actor = $3`,
+      [entry.workspaceId, entry.causeEventId, entry.actor],
+    );
+    if (cause?.actor_label) entry.actorLabel = cause.actor_label;
+  }
+  await insertEntries(tx, [entry]);
 }
 
 /** Only RuleCreated says whether a rule is a policy; later events find it in the log. */
