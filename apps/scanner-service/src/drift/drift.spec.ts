@@ -1,9 +1,9 @@
 import { describe, expect, test } from '@jest/globals';
 import type { RepoRecord } from '#libs/contracts/src/index.js';
-import { baselineSchema, defaultBaseline, parseBaseline } from '../src/drift/baseline.js';
-import { evaluateDrift } from '../src/drift/evaluate.js';
-import { shouldEmitProgress } from '../src/scans/progress-throttle.js';
-import { missingPermissions } from '../src/scans/required-permissions.js';
+import { baselineSchema, defaultBaseline, parseBaseline } from './baseline.js';
+import { evaluateDrift } from './evaluate.js';
+import { shouldEmitProgress } from '../scans/progress-throttle.js';
+import { missingPermissions } from '../scans/required-permissions.js';
 
 const repo = (over: Partial<RepoRecord> = {}): RepoRecord => ({
   githubId: 1,

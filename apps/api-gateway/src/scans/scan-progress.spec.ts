@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { createEnvelope, ScannerEventTypes } from '#libs/contracts/src/index.js';
-import { evolveScanState, toProgressView } from '../../apps/api-gateway/src/scans/scan-progress.js';
+import { evolveScanState, toProgressView } from './scan-progress.js';
 
 const event = (type: string, data: Record<string, unknown>) =>
   createEnvelope({ type, data, workspaceId: 'w' });
