@@ -10,6 +10,8 @@ import type { ScanJob } from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
 import { BUS, DATA_SOURCE, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import { parseBaseline } from '../drift/baseline.js';
+import { FindingOutbox } from '../findings/finding-outbox.js';
+import { FindingStore } from '../findings/finding-store.js';
 import { GithubApp } from '../github/github-app.js';
 import { InstallationStore } from '../installations/installation.store.js';
 import { installationsProjection } from '../installations/installations.projection.js';
@@ -122,6 +124,12 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
       useFactory: (ds: DataSource) => new InstallationStore(ds),
     },
     { provide: ScannerEvents, inject: [BUS], useFactory: (bus: Bus) => new ScannerEvents(bus) },
+    { provide: FindingStore, useFactory: () => new FindingStore() },
+    {
+      provide: FindingOutbox,
+      inject: [DATA_SOURCE, ScannerEvents],
+      useFactory: (ds: DataSource, events: ScannerEvents) => new FindingOutbox(ds, events),
+    },
     {
       provide: ScanRunner,
       inject: [
@@ -132,6 +140,8 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
         InventoryStore,
         ScannerEvents,
         GithubApp,
+        FindingStore,
+        FindingOutbox,
       ],
       useFactory: (
         config: ScanConfig,
@@ -141,6 +151,8 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
         inventory: InventoryStore,
         events: ScannerEvents,
         github: GithubApp,
+        findings: FindingStore,
+        outbox: FindingOutbox,
       ) =>
         new ScanRunner({
           dataSource,
@@ -148,6 +160,8 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
           inventory,
           events,
           github,
+          findings,
+          outbox,
           baseline: parseBaseline(config.SCAN_BASELINE),
           logger,
           concurrency: config.GITHUB_CONCURRENCY,
@@ -166,6 +180,8 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
         InventoryStore,
         ScanStore,
         ScannerEvents,
+        FindingStore,
+        FindingOutbox,
       ],
       useFactory: (
         config: ScanConfig,
@@ -177,8 +193,12 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
         inventory: InventoryStore,
         scans: ScanStore,
         events: ScannerEvents,
+        findings: FindingStore,
+        outbox: FindingOutbox,
       ) =>
         new InventoryService({
+          findings,
+          outbox,
           dataSource,
           bus,
           github,
