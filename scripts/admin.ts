@@ -4,6 +4,7 @@ import type { AdminCommand } from './admin/command.js';
 import { deadLetters } from './admin/dead-letters.js';
 import { keysRotate } from './admin/keys-rotate.js';
 import { webhooksStats } from './admin/webhooks-stats.js';
+import { eventsSetAside } from './admin/events-set-aside.js';
 
 /**
  * `npm run admin -- <command> ...`: operations from a shell, straight against Postgres. Each
@@ -16,6 +17,7 @@ const COMMANDS: AdminCommand[] = [
   keysRotate,
   deadLetters,
   webhooksStats,
+  eventsSetAside,
 ];
 
 process.exitCode = await runAdmin(COMMANDS, process.argv.slice(2), {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { startService } from '#libs/service-kit/src/index.js';
 import { NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
 import { apiGateway } from '../../apps/api-gateway/src/service.js';
@@ -13,7 +14,13 @@ export async function servedOpenApi(): Promise<unknown> {
   const nats = await NatsServerFixture.start();
   const db = await PostgresFixture.create('docs_openapi');
   try {
-    const env = { NATS_URL: nats.url, DATABASE_URL: db.url, PORT: '0', LOG_LEVEL: 'silent' };
+    const env = {
+      NATS_URL: nats.url,
+      DATABASE_URL: db.url,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      GATEWAY_SIGNING_KEY: randomBytes(32).toString('base64'),
+    };
     const gateway = await startService(apiGateway as never, env);
     try {
       const response = await fetch(`${gateway.url}/api/docs-json`);

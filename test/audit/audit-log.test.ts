@@ -550,6 +550,11 @@ describe('the audit trail over HTTP', () => {
   });
 
   test('an uninstall delivery disconnects GitHub with a system actor', async () => {
+    // Given a rule that needs GitHub, enabled again by hand after the reconnect
+    const enabled = await call('POST', `/api/rules/${rules.githubOnly}/enable`, {
+      token: acme.member,
+    });
+    expect(enabled.status).toBe(200);
     await untilInstallationMapped(stack.gateway.url, SECRET, sim.installationId);
     // GitHub really removes the App (the scanner asks it before believing a delivery), and says so
     sim.deleteInstallation();
@@ -566,7 +571,8 @@ describe('the audit trail over HTTP', () => {
           acme.viewer,
         );
         const last = history.body.entries[0];
-        return last?.action === 'disconnected' ? last : undefined;
+        // The disconnect and the rule it disabled may land in two projection batches.
+        return last?.action === 'disconnected' && last.effects.length > 0 ? last : undefined;
       },
       { what: 'the uninstall in the history' },
     );
@@ -577,6 +583,28 @@ describe('the audit trail over HTTP', () => {
     });
     expect(entry.cause).toEqual({ type: 'github_delivery', deliveryId: delivery.deliveryId });
     expect(entry.changes).toMatchObject({ reason: 'github_app_uninstalled' });
+    // and the rule it disabled says so, with the same actor
+    expect(entry.effects).toEqual([
+      {
+        id: expect.any(String),
+        action: 'rule_disabled',
+        resource: {
+          type: 'rule',
+          id: rules.githubOnly,
+          history: `/api/rules/${rules.githubOnly}/history`,
+        },
+      },
+    ]);
+    const rule = await json(
+      `/api/rules/${rules.githubOnly}/history?order=desc&limit=2`,
+      acme.viewer,
+    );
+    expect(rule.body.entries.map((e: any) => e.action)).toEqual(['rule_disabled', 'rule_enabled']);
+    expect(rule.body.entries[0]).toMatchObject({
+      actor: { type: 'system', name: 'github-webhook', description: 'GitHub uninstall delivery' },
+      cause: { id: entry.id, action: 'disconnected' },
+    });
+    expect(rule.body.entries[1].actor).toMatchObject({ type: 'member', id: acme.memberIds.member });
   });
 
   test('rebuilt by replay, the log answers the same pages', async () => {

@@ -8,6 +8,7 @@ import {
   IntegrationSubjects,
   ProviderSubjects,
   RuleSubjects,
+  RulesEngineSubjects,
   ScannerSubjects,
   Streams,
 } from '#libs/contracts/src/index.js';
@@ -39,6 +40,7 @@ describe('docs/asyncapi.yaml', () => {
       RuleSubjects,
       ProviderSubjects,
       ScannerSubjects,
+      RulesEngineSubjects,
       GatewaySubjects,
     ].flatMap((group) =>
       Object.values(group).filter((s: string) => s.includes('.cmd.') || s.includes('.q.')),

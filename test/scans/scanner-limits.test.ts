@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { ScannerEventTypes, ScannerSubjects } from '#libs/contracts/src/index.js';
-import { generateAppKeys } from '../../tools/github-simulator/src/index.js';
+import { DEFAULT_PERMISSIONS, generateAppKeys } from '../../tools/github-simulator/src/index.js';
 import { startScannerHarness, type ScannerHarness } from './scanner-harness.js';
 
 async function scanToCompletion(h: ScannerHarness, workspaceId: string) {
@@ -55,15 +55,57 @@ describe('a scan when GitHub pushes back', () => {
     }
   });
 
-  test('narrowed installation permissions: the scan completes and guesses nothing it cannot read', async () => {
+  test('narrowed permissions: checks that cannot run are skipped, never passed, and named', async () => {
     const workspaceId = randomUUID();
     await h.connectGithub(workspaceId);
+    // Given an installation that may read repository metadata only,
     h.sim.setPermissions({ metadata: 'read' });
     try {
+      // scan-permissions names what is missing and every check that cannot run;
       const permissions = await h.request<any>(ScannerSubjects.permissions, workspaceId);
       expect(permissions).toMatchObject({ ok: true, value: { sufficient: false } });
+      const skipped = permissions.ok ? permissions.value.skippedChecks : [];
+      expect(skipped.map((c: { check: string }) => c.check)).toEqual([
+        'default_branch_protected',
+        'required_reviews',
+        'stale_reviews_dismissed',
+        'force_push_blocked',
+        'deletion_blocked',
+        'status_checks_required',
+        'secret_scanning',
+        'secret_scanning_push_protection',
+        'vulnerability_alerts',
+        'outside_admin',
+        'outside_write',
+        'org_two_factor_required',
+        'org_default_repository_permission',
+        'org_public_repository_creation',
+        'org_owner_count',
+        'org_actions_token_permissions',
+        'org_actions_allowed',
+        'org_webhook_secret',
+        'org_webhook_ssl',
+        'team_admin_breadth',
+      ]);
+      expect(skipped[0]).toEqual({
+        check: 'default_branch_protected',
+        permission: 'administration',
+        required: 'read',
+        granted: null,
+      });
+      // when it scans, then it completes, marks the same checks skipped, and reports only what
+      // it could judge: the security policy, which metadata shows.
       const { completed } = await scanToCompletion(h, workspaceId);
-      expect(completed).toMatchObject({ reposScanned: 100, reposFailed: 0, findings: 0 });
+      expect(completed).toMatchObject({ reposScanned: 100, reposFailed: 0 });
+      expect(completed.skippedChecks).toEqual(skipped);
+      const checks = await h.db.query<{ check_name: string; n: number }>(
+        `SELECT check_name, count(*)::int AS n FROM scanner.findings
+         WHERE workspace_id = $1 GROUP BY check_name`,
+        [workspaceId],
+      );
+      const expected = h.sim.org.repos.filter((r) => !r.archived && !r.securityPolicy).length;
+      expect(checks).toEqual([{ check_name: 'security_policy', n: expected }]);
+      expect(completed.findings).toBe(expected);
       const repos = await h.db.query(
         `SELECT protection, secret_scanning FROM scanner.repos WHERE workspace_id = $1`,
         [workspaceId],
@@ -72,9 +114,9 @@ describe('a scan when GitHub pushes back', () => {
       expect(repos.every((r) => r.protection?.unknown === true)).toBe(true);
       expect(repos.every((r) => r.secret_scanning === 'unknown')).toBe(true);
     } finally {
-      h.sim.setPermissions({ metadata: 'read', administration: 'read', members: 'read' });
+      h.sim.setPermissions(DEFAULT_PERMISSIONS);
     }
-  });
+  }, 90_000);
 });
 
 describe('a repository that keeps failing', () => {

@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { waitFor } from '#libs/testing/src/index.js';
 import {
+  DEFAULT_PERMISSIONS,
+  rulesetsOf,
+  rulesetTargetsBranch,
   startGithubSimulator,
   type GithubSimulator,
 } from '../../tools/github-simulator/src/index.js';
@@ -49,7 +52,11 @@ describe('GitHub organization scans over the API', () => {
       startedAt: null,
     });
     const status = await api('GET', '/api/integrations/github/scan-status', { token: team.admin });
-    expect(status.body).toEqual({ lastCompletedAt: null, lastCompletedScanId: null });
+    expect(status.body).toEqual({
+      lastCompletedAt: null,
+      lastCompletedScanId: null,
+      skippedChecks: [],
+    });
     const scan = await api('POST', '/api/integrations/github/scan-org', { token: team.owner });
     expect(scan.status).toBe(409);
     expect(scan.body.error.code).toBe('github_not_connected');
@@ -125,10 +132,22 @@ describe('GitHub organization scans over the API', () => {
       expect(narrowed.body.sufficient).toBe(false);
       expect(narrowed.body.missing).toEqual([
         { permission: 'administration', required: 'read', granted: null },
+        { permission: 'organization_administration', required: 'read', granted: null },
         { permission: 'members', required: 'read', granted: null },
+        { permission: 'organization_hooks', required: 'read', granted: null },
       ]);
+      // Each check that cannot run is named with the permission it lacks.
+      expect(narrowed.body.skippedChecks).toContainEqual({
+        check: 'org_webhook_secret',
+        permission: 'organization_hooks',
+        required: 'read',
+        granted: null,
+      });
+      expect(narrowed.body.skippedChecks).not.toContainEqual(
+        expect.objectContaining({ check: 'security_policy' }),
+      );
     } finally {
-      sim.setPermissions({ metadata: 'read', administration: 'read', members: 'read' });
+      sim.setPermissions(DEFAULT_PERMISSIONS);
     }
   });
 
@@ -191,7 +210,7 @@ describe('GitHub organization scans over the API', () => {
 
     // Findings match the scanner's own table, page by page, and filter by severity/check/repo.
     const expected = await stack.db.query(
-      `SELECT count(*)::int AS n FROM scanner.findings WHERE workspace_id = $1`,
+      `SELECT count(*)::int AS n FROM scanner.findings WHERE workspace_id = $1 AND state = 'open'`,
       [team.workspaceId],
     );
     const all = await api('GET', '/api/integrations/github/findings?per_page=100', {
@@ -199,7 +218,22 @@ describe('GitHub organization scans over the API', () => {
     });
     expect(all.body.total).toBe(expected[0]!.n);
     expect(all.body.total).toBeGreaterThan(0);
-    const unprotected = sim.org.repos.filter((r) => !r.archived && r.protection === null).length;
+    // Unprotected as GitHub enforces it: no classic protection and no active ruleset with rules
+    // that targets the default branch.
+    const unprotected = sim.org.repos.filter(
+      (r) =>
+        !r.archived &&
+        r.protection === null &&
+        !rulesetsOf(sim.org, r, true).some(
+          ({ ruleset }) =>
+            ruleset.enforcement === 'active' &&
+            ruleset.rules.length > 0 &&
+            rulesetTargetsBranch(ruleset, r, r.defaultBranch),
+        ),
+    ).length;
+    expect(unprotected).toBeLessThan(
+      sim.org.repos.filter((r) => !r.archived && r.protection === null).length,
+    );
     const check = await api(
       'GET',
       '/api/integrations/github/findings?check=default_branch_protected&per_page=100',

@@ -28,7 +28,11 @@ import {
   WebhooksModule,
   webhookEnv,
 } from './webhooks/index.js';
-import { GithubScans1764000009000, GatewayScansModule } from './scans/index.js';
+import {
+  GatewayScansModule,
+  GithubFindingLifecycle1764000019000,
+  GithubScans1764000009000,
+} from './scans/index.js';
 import { githubInstallEnv, GithubInstallModule } from './github-install/index.js';
 import { AuditLog1764000018000, auditEnv, AuditModule } from './audit/index.js';
 
@@ -74,6 +78,7 @@ export const apiGateway: ServiceSpec<typeof env> = {
     GithubScans1764000009000,
     GithubWebhookBodies1764000013700,
     AuditLog1764000018000,
+    GithubFindingLifecycle1764000019000,
     DropStoredCursorSecret1764000019500,
   ],
   streams: [

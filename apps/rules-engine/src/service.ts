@@ -6,6 +6,8 @@ import { EngineModule } from './engine.module.js';
 import { RulesEngine1764200000000 } from './migrations/1764200000000-rules-engine.js';
 import { EngineRulesModule } from './rules/rules.module.js';
 import { RunsModule } from './runs/runs.module.js';
+import { SchedulesModule } from './schedules/schedules.module.js';
+import { RuleActivity1764200001000 } from './migrations/1764200001000-rule-activity.js';
 import { TriggersModule } from './triggers/triggers.module.js';
 
 @Module({})
@@ -14,7 +16,13 @@ class RulesEngineModule {
     return {
       module: RulesEngineModule,
       // Feature modules: one line each.
-      imports: [EngineModule.forRoot(infra), EngineRulesModule, TriggersModule, RunsModule],
+      imports: [
+        EngineModule.forRoot(infra),
+        EngineRulesModule,
+        TriggersModule,
+        SchedulesModule,
+        RunsModule,
+      ],
     };
   }
 }
@@ -26,7 +34,7 @@ class RulesEngineModule {
 export const rulesEngine: ServiceSpec<typeof engineEnv> = {
   name: 'rules-engine',
   schema: 'rules',
-  migrations: [RulesEngine1764200000000],
+  migrations: [RulesEngine1764200000000, RuleActivity1764200001000],
   streams: [
     Streams.integrationEvents,
     Streams.githubWebhooks,

@@ -1,9 +1,24 @@
 import { describe, expect, test } from '@jest/globals';
-import type { RepoRecord } from '#libs/contracts/src/index.js';
+import type { BranchProtectionSummary, RepoRecord } from '#libs/contracts/src/index.js';
 import { baselineSchema, defaultBaseline, parseBaseline } from '../src/drift/baseline.js';
-import { evaluateDrift } from '../src/drift/evaluate.js';
+import { evaluateDrift, evaluateOrg } from '../src/drift/evaluate.js';
 import { shouldEmitProgress } from '../src/scans/progress-throttle.js';
-import { missingPermissions } from '../src/scans/required-permissions.js';
+import {
+  missingPermissions,
+  runnableChecks,
+  skippedChecks,
+} from '../src/scans/required-permissions.js';
+
+const guarded: BranchProtectionSummary = {
+  requiredReviews: 1,
+  requiresStatusChecks: true,
+  enforceAdmins: true,
+  dismissStaleReviews: true,
+  requireCodeOwnerReviews: true,
+  blocksForcePushes: true,
+  blocksDeletions: true,
+  requiresSignatures: true,
+};
 
 const repo = (over: Partial<RepoRecord> = {}): RepoRecord => ({
   githubId: 1,
@@ -13,21 +28,48 @@ const repo = (over: Partial<RepoRecord> = {}): RepoRecord => ({
   archived: false,
   fork: false,
   defaultBranch: 'main',
-  protection: { requiredReviews: 1, requiresStatusChecks: true, enforceAdmins: true },
+  protection: guarded,
   secretScanning: 'enabled',
+  security: { pushProtection: 'enabled', vulnerabilityAlerts: true, securityPolicy: true },
   collaborators: [],
   teams: [],
   scanState: 'scanned',
   ...over,
 });
 
-describe('drift against the baseline', () => {
-  test('a repository that meets the baseline has no findings', () => {
-    expect(evaluateDrift(repo(), defaultBaseline)).toEqual([]);
+const checks = (evaluation: { findings: Array<{ check: string }> }) =>
+  evaluation.findings.map((f) => f.check);
+
+const ALL_GRANTED = {
+  metadata: 'read',
+  administration: 'read',
+  members: 'read',
+  organization_administration: 'read',
+  organization_hooks: 'read',
+};
+
+describe('drift of a repository against the baseline', () => {
+  test('given a repository that meets the baseline, then no findings and every check judged', () => {
+    const { findings, evaluated } = evaluateDrift(repo(), defaultBaseline);
+    expect(findings).toEqual([]);
+    expect(evaluated).toEqual([
+      'default_branch_protected',
+      'required_reviews',
+      'stale_reviews_dismissed',
+      'force_push_blocked',
+      'deletion_blocked',
+      'status_checks_required',
+      'secret_scanning',
+      'secret_scanning_push_protection',
+      'vulnerability_alerts',
+      'security_policy',
+      'outside_admin',
+      'outside_write',
+    ]);
   });
 
-  test('each default check, with expected, actual and severity', () => {
-    expect(evaluateDrift(repo({ protection: null }), defaultBaseline)).toEqual([
+  test('given an unprotected default branch, then one finding, not one per protection rule', () => {
+    expect(evaluateDrift(repo({ protection: null }), defaultBaseline).findings).toEqual([
       {
         repo: 'acme/api',
         check: 'default_branch_protected',
@@ -36,53 +78,68 @@ describe('drift against the baseline', () => {
         severity: 'high',
       },
     ]);
-    expect(
-      evaluateDrift(
-        repo({
-          protection: { requiredReviews: 0, requiresStatusChecks: false, enforceAdmins: false },
-          secretScanning: 'disabled',
-          collaborators: [
-            { login: 'zed', permission: 'admin', outside: true },
-            { login: 'amy', permission: 'admin', outside: true },
-            { login: 'bob', permission: 'admin', outside: false },
-            { login: 'cat', permission: 'write', outside: true },
-          ],
-        }),
-        defaultBaseline,
-      ),
-    ).toEqual([
-      {
-        repo: 'acme/api',
-        check: 'required_reviews',
-        expected: '>= 1',
-        actual: 0,
-        severity: 'medium',
-      },
-      {
-        repo: 'acme/api',
-        check: 'outside_admin',
-        expected: [],
-        actual: ['amy', 'zed'],
-        severity: 'high',
-      },
-      {
-        repo: 'acme/api',
-        check: 'secret_scanning',
-        expected: 'enabled',
-        actual: 'disabled',
-        severity: 'medium',
-      },
+  });
+
+  test('given weak protection, weak settings and outside collaborators, then each check reports', () => {
+    const { findings } = evaluateDrift(
+      repo({
+        protection: { requiredReviews: 0, requiresStatusChecks: false, enforceAdmins: false },
+        secretScanning: 'disabled',
+        security: { pushProtection: 'disabled', vulnerabilityAlerts: false, securityPolicy: false },
+        collaborators: [
+          { login: 'zed', permission: 'admin', outside: true },
+          { login: 'amy', permission: 'admin', outside: true },
+          { login: 'bob', permission: 'admin', outside: false },
+          { login: 'cat', permission: 'write', outside: true },
+          { login: 'dan', permission: 'read', outside: true },
+        ],
+      }),
+      defaultBaseline,
+    );
+    expect(findings.map((f) => [f.check, f.expected, f.actual, f.severity])).toEqual([
+      ['required_reviews', '>= 1', 0, 'medium'],
+      ['stale_reviews_dismissed', true, false, 'low'],
+      ['force_push_blocked', true, false, 'medium'],
+      ['deletion_blocked', true, false, 'medium'],
+      ['status_checks_required', true, false, 'low'],
+      ['secret_scanning', 'enabled', 'disabled', 'medium'],
+      ['secret_scanning_push_protection', 'enabled', 'disabled', 'low'],
+      ['vulnerability_alerts', true, false, 'medium'],
+      ['security_policy', true, false, 'low'],
+      ['outside_admin', [], ['amy', 'zed'], 'high'],
+      ['outside_write', [], ['cat'], 'medium'],
     ]);
   });
 
-  test('what the scan could not read yields no finding, and archived repositories are skipped', () => {
+  test('given what the scan could not read, then it is neither a finding nor judged', () => {
+    const unread = evaluateDrift(
+      repo({
+        protection: undefined,
+        secretScanning: 'unknown',
+        security: null,
+        collaborators: null,
+      }),
+      defaultBaseline,
+    );
+    expect(unread).toEqual({ findings: [], evaluated: [] });
+    expect(evaluateDrift(repo({ archived: true, protection: null }), defaultBaseline)).toEqual({
+      findings: [],
+      evaluated: [],
+    });
     expect(
-      evaluateDrift(repo({ protection: undefined, secretScanning: 'unknown' }), defaultBaseline),
+      checks(evaluateDrift(repo({ private: false, secretScanning: 'disabled' }), defaultBaseline)),
     ).toEqual([]);
-    expect(evaluateDrift(repo({ archived: true, protection: null }), defaultBaseline)).toEqual([]);
-    expect(
-      evaluateDrift(repo({ private: false, secretScanning: 'disabled' }), defaultBaseline),
-    ).toEqual([]);
+  });
+
+  test('given checks the permissions do not allow, then they are skipped, never judged', () => {
+    const runnable = runnableChecks({ metadata: 'read', members: 'read' }, defaultBaseline);
+    const { findings, evaluated } = evaluateDrift(
+      repo({ protection: null }),
+      defaultBaseline,
+      runnable,
+    );
+    expect(findings).toEqual([]);
+    expect(evaluated).toEqual(['security_policy', 'outside_admin', 'outside_write']);
   });
 
   test('the baseline is configurable: thresholds, severities, checks switched on and off', () => {
@@ -92,21 +149,66 @@ describe('drift against the baseline', () => {
         adminsEnforced: { enabled: true },
         skipArchived: false,
         defaultBranchProtected: { enabled: false },
+        staleReviewsDismissed: { enabled: false },
       }),
     );
     expect(
-      evaluateDrift(
-        repo({
-          protection: { requiredReviews: 1, requiresStatusChecks: true, enforceAdmins: false },
-        }),
-        strict,
-      ).map((f) => [f.check, f.severity]),
-    ).toEqual([
-      ['required_reviews', 'high'],
-      ['admins_enforced', 'low'],
-    ]);
-    expect(evaluateDrift(repo({ archived: true, protection: null }), strict)).toEqual([]);
+      checks(
+        evaluateDrift(
+          repo({ protection: { ...guarded, requiredReviews: 1, enforceAdmins: false } }),
+          strict,
+        ),
+      ),
+    ).toEqual(['required_reviews', 'admins_enforced']);
+    expect(checks(evaluateDrift(repo({ archived: true, protection: null }), strict))).toEqual([]);
     expect(() => baselineSchema.parse({ requiredReviews: { minimum: 0 } })).toThrow();
+    expect(() => parseBaseline('{"noSuchCheck": {"enabled": true}}')).toThrow();
+  });
+});
+
+describe('drift of the organization', () => {
+  test('given lax settings, then each organization check reports', () => {
+    const { findings } = evaluateOrg(
+      {
+        login: 'acme',
+        settings: {
+          twoFactorRequired: false,
+          defaultRepositoryPermission: 'write',
+          membersCanCreatePublicRepositories: true,
+        },
+        owners: ['solo'],
+        actions: { enabledRepositories: 'all', allowedActions: 'all' },
+        workflow: { defaultWorkflowPermissions: 'write', canApprovePullRequestReviews: true },
+        hooks: [
+          { id: 1, url: 'https://b.example', hasSecret: false, insecureSsl: false },
+          { id: 2, url: 'https://a.example', hasSecret: true, insecureSsl: true },
+        ],
+        teamAdminRepos: { platform: 11, docs: 2 },
+      },
+      defaultBaseline,
+    );
+    expect(findings.map((f) => [f.repo, f.check, f.actual])).toEqual([
+      ['acme', 'org_two_factor_required', false],
+      ['acme', 'org_default_repository_permission', 'write'],
+      ['acme', 'org_public_repository_creation', true],
+      ['acme', 'org_owner_count', 1],
+      [
+        'acme',
+        'org_actions_token_permissions',
+        { default_workflow_permissions: 'write', can_approve_pull_request_reviews: true },
+      ],
+      ['acme', 'org_actions_allowed', 'all'],
+      ['acme', 'org_webhook_secret', ['https://b.example']],
+      ['acme', 'org_webhook_ssl', ['https://a.example']],
+      ['acme', 'team_admin_breadth', [{ team: 'platform', repositories: 11 }]],
+    ]);
+  });
+
+  test('given nothing readable, then nothing judged', () => {
+    expect(evaluateOrg({ login: 'acme' }, defaultBaseline)).toEqual({
+      findings: [],
+      evaluated: [],
+    });
   });
 });
 
@@ -122,13 +224,43 @@ describe('progress throttling', () => {
 });
 
 describe('scan permissions', () => {
-  test('lists each permission below what the scan needs', () => {
+  test('lists each permission below what the enabled checks need', () => {
     expect(
-      missingPermissions({ metadata: 'read', administration: 'write', members: 'read' }),
+      missingPermissions({ ...ALL_GRANTED, administration: 'write' }, defaultBaseline),
     ).toEqual([]);
-    expect(missingPermissions({ metadata: 'read', contents: 'write' })).toEqual([
+    expect(missingPermissions({ metadata: 'read', contents: 'write' }, defaultBaseline)).toEqual([
       { permission: 'administration', required: 'read', granted: null },
+      { permission: 'organization_administration', required: 'read', granted: null },
       { permission: 'members', required: 'read', granted: null },
+      { permission: 'organization_hooks', required: 'read', granted: null },
     ]);
+  });
+
+  test('names each check that cannot run and the permission it lacks', () => {
+    const skipped = skippedChecks(
+      { ...ALL_GRANTED, organization_hooks: undefined as never },
+      defaultBaseline,
+    );
+    expect(skipped).toEqual([
+      {
+        check: 'org_webhook_secret',
+        permission: 'organization_hooks',
+        required: 'read',
+        granted: null,
+      },
+      {
+        check: 'org_webhook_ssl',
+        permission: 'organization_hooks',
+        required: 'read',
+        granted: null,
+      },
+    ]);
+    // A switched-off check needs nothing.
+    const quiet = parseBaseline(
+      '{"webhookSecret":{"enabled":false},"webhookSsl":{"enabled":false}}',
+    );
+    expect(
+      skippedChecks({ ...ALL_GRANTED, organization_hooks: undefined as never }, quiet),
+    ).toEqual([]);
   });
 });

@@ -10,5 +10,7 @@ export * from './rule-format.js';
 export * from './rule-runs.js';
 export * from './webhooks.js';
 export * from './scanner.js';
+export * from './scanner-checks.js';
 export * from './workspace.js';
 export * from './dead-letters.js';
+export * from './limits.js';

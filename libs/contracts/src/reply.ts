@@ -3,7 +3,14 @@
  * the gateway maps each kind to one HTTP status without guessing.
  */
 export type ErrorKind =
-  'validation' | 'not_found' | 'conflict' | 'forbidden' | 'unavailable' | 'internal';
+  | 'validation'
+  | 'not_found'
+  | 'conflict'
+  | 'forbidden'
+  /** Over a size limit (`BUS_LIMITS`): the gateway answers 413. */
+  | 'payload_too_large'
+  | 'unavailable'
+  | 'internal';
 
 export interface FieldIssue {
   field: string;

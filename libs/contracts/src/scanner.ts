@@ -46,6 +46,16 @@ export interface ScanPermissionsResult {
   required: Record<string, 'read' | 'write'>;
   granted: Record<string, string>;
   missing: Array<{ permission: string; required: 'read' | 'write'; granted: string | null }>;
+  /** Checks of the baseline that cannot run with the permissions granted now. */
+  skippedChecks: SkippedCheck[];
+}
+
+/** A check the scan did not run (it is neither passed nor failed), and why. */
+export interface SkippedCheck {
+  check: string;
+  permission: string;
+  required: 'read' | 'write';
+  granted: string | null;
 }
 
 // ---- Work queue ----
@@ -62,10 +72,37 @@ export interface ScanJob {
 
 // ---- Inventory and findings ----
 
+/**
+ * The default branch's protection as GitHub enforces it: classic branch protection, repository
+ * rulesets and organization rulesets that target it, combined (the strictest of each rule).
+ */
 export interface BranchProtectionSummary {
   requiredReviews: number;
   requiresStatusChecks: boolean;
   enforceAdmins: boolean;
+  dismissStaleReviews?: boolean;
+  requireCodeOwnerReviews?: boolean;
+  blocksForcePushes?: boolean;
+  blocksDeletions?: boolean;
+  requiresSignatures?: boolean;
+  /** What protects it; only active rulesets count. */
+  sources?: ProtectionSource[];
+  /** Who may bypass the rulesets that protect it. */
+  bypassActors?: BypassActor[];
+}
+
+export interface ProtectionSource {
+  kind: 'classic' | 'repository_ruleset' | 'organization_ruleset';
+  /** The ruleset's id; null for classic protection. */
+  id: number | null;
+  name: string;
+}
+
+export interface BypassActor {
+  rulesetId: number;
+  actorType: string;
+  actorId: number | null;
+  bypassMode: string;
 }
 
 export interface RepoAccess {
@@ -95,17 +132,48 @@ export interface RepoRecord extends RepoFacts {
   /** null: default branch unprotected; absent: unknown (the installation may not read it). */
   protection?: BranchProtectionSummary | null;
   secretScanning: 'enabled' | 'disabled' | 'unknown';
+  /** Security settings beyond secret scanning; absent or null parts: not readable. */
+  security?: RepoSecurity | null;
   collaborators: RepoAccess[] | null;
   teams: TeamAccess[] | null;
   scanState: 'discovered' | 'scanned' | 'failed';
 }
 
+export interface RepoSecurity {
+  pushProtection: 'enabled' | 'disabled' | 'unknown';
+  vulnerabilityAlerts: boolean | null;
+  securityPolicy: boolean | null;
+}
+
+/**
+ * A deviation from the baseline. `repo` names what it is about: a repository's full name, or the
+ * organization's login for organization checks (then `githubId` is 0).
+ */
 export interface Finding {
   repo: string;
   check: string;
   expected: unknown;
   actual: unknown;
   severity: Severity;
+}
+
+export const FindingStates = ['open', 'resolved'] as const;
+export type FindingState = (typeof FindingStates)[number];
+
+/** A finding with its lifecycle: opened when first seen, resolved when shown fixed. */
+export interface TrackedFinding extends Finding {
+  githubId: number;
+  state: FindingState;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  resolvedAt: string | null;
+}
+
+/** `FindingOpened` / `FindingResolved`: a finding changed state, by a scan or a webhook. */
+export interface FindingChangedData extends TrackedFinding {
+  /** The scan that saw it, absent for a webhook's rescan. */
+  scanId?: string;
+  cause: 'scan' | 'webhook';
 }
 
 // ---- Events ----
@@ -121,6 +189,8 @@ export const ScannerEventTypes = {
   reposUpdated: 'ReposUpdated',
   repoRemoved: 'RepoRemoved',
   cacheInvalidated: 'ScanCacheInvalidated',
+  findingOpened: 'FindingOpened',
+  findingResolved: 'FindingResolved',
 } as const;
 
 export interface ScanQueuedData {
@@ -153,7 +223,10 @@ export interface ScanCompletedData {
   reposTotal: number;
   reposFailed: number;
   failedRepos: string[];
+  /** Open findings after the scan. */
   findings: number;
+  /** Checks not run for want of a permission: neither passed nor failed. */
+  skippedChecks?: SkippedCheck[];
 }
 
 export interface ScanFailedData {
@@ -168,7 +241,8 @@ export interface ScanFailedData {
 export interface ReposUpdatedData {
   /** Set for batches produced by a scan; absent for discovery and webhook updates. */
   scanId?: string;
-  repos: Array<RepoRecord & { findings: Finding[] | null }>;
+  /** Each scanned repository with its open findings (null: not scanned, findings unchanged). */
+  repos: Array<RepoRecord & { findings: TrackedFinding[] | null }>;
 }
 
 export interface RepoRemovedData {

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { fail, isEnvelope, ok, type Envelope, type Reply } from '#libs/contracts/src/index.js';
 import type { EventStore, Queryable } from './event-store.js';
 import { sql } from './sql.js';
-import { VersionConflictError } from './types.js';
+import { EventTooLargeError, VersionConflictError } from './types.js';
 import { UnitOfWork, type Sealer } from './unit-of-work.js';
 
 const MAX_ATTEMPTS = 8;
@@ -105,6 +105,12 @@ export class CommandHandler {
               'concurrent_modification',
               'the resource kept changing while this command ran; retry it',
             );
+          }
+          if (error instanceof EventTooLargeError) {
+            return fail('payload_too_large', 'event_too_large', error.message, {
+              limitBytes: error.limit,
+              bytes: error.bytes,
+            });
           }
           throw error;
         } finally {

@@ -241,7 +241,9 @@ describe('publishing to JetStream across a crash', () => {
     });
     const publisher = new EventPublisher(
       store,
-      jetStreamSink(new BusClient(resilient), () => 'integrations.evt.thing-happened', 1_000),
+      jetStreamSink(new BusClient(resilient), () => 'integrations.evt.thing-happened', {
+        timeoutMs: 1_000,
+      }),
       { name, pollIntervalMs: 5 },
     );
     publisher.start();

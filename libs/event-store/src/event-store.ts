@@ -3,7 +3,13 @@ import { eventStoreTables, type EventStoreTables } from './schema.js';
 import { eventStoreAppendDuration } from '#libs/observability/src/metrics/event-store.js';
 import { traceFields } from '#libs/observability/src/trace-context.js';
 import { join, sql, type Sql } from './sql.js';
-import { VersionConflictError, type NewEvent, type StoredEvent } from './types.js';
+import { BUS_LIMITS } from '#libs/contracts/src/index.js';
+import {
+  EventTooLargeError,
+  VersionConflictError,
+  type NewEvent,
+  type StoredEvent,
+} from './types.js';
 import { Upcasters, type Upcaster } from './upcasting.js';
 
 /** A pool or a client inside a transaction: what a statement runs on. */
@@ -83,12 +89,22 @@ export class EventStore {
     // The trace that appended it travels on with the event (see jetStreamSink).
     const trace = traceFields();
     const metadataOf = (event: NewEvent) => (trace ? { ...event.metadata, trace } : event.metadata);
+    // Every event must fit on the bus later: one too large is refused now, before any is written.
+    const encoded = rows.map(({ event }) => {
+      const data = JSON.stringify(event.data);
+      const metadata = JSON.stringify(metadataOf(event));
+      const bytes = Buffer.byteLength(data) + Buffer.byteLength(metadata);
+      if (bytes > BUS_LIMITS.eventBytes) {
+        throw new EventTooLargeError(event.type, bytes, BUS_LIMITS.eventBytes);
+      }
+      return { data, metadata };
+    });
     const values = rows.map(
-      ({ streamId, streamVersion, event }) =>
+      ({ streamId, streamVersion, event }, i) =>
         // pg_current_xact_id() before nextval(): see `append`.
         sql`(pg_current_xact_id(), nextval(${this.tables.positions}::regclass), ${streamId},
           ${streamVersion}::int, ${event.id}::uuid, ${event.type}, ${event.schemaVersion}::int,
-          ${JSON.stringify(event.data)}::jsonb, ${JSON.stringify(metadataOf(event))}::jsonb,
+          ${encoded[i]!.data}::jsonb, ${encoded[i]!.metadata}::jsonb,
           ${event.sealed === undefined ? null : JSON.stringify(event.sealed)}::jsonb,
           ${event.occurredAt}::timestamptz)`,
     );

@@ -1,6 +1,6 @@
 import type { BusClient } from '#libs/messaging/src/index.js';
 import type { Envelope } from '#libs/contracts/src/index.js';
-import type { PublishBatch } from './publisher.js';
+import type { PublishBatch, SetAsideEvent } from './publisher.js';
 import type { StoredEvent } from './types.js';
 
 /** A stored event as it travels on the bus: never its sealed part. */
@@ -36,18 +36,44 @@ export function toEnvelope(event: StoredEvent): Envelope {
 export function jetStreamSink(
   bus: Pick<BusClient, 'publish'>,
   subjectFor: (event: StoredEvent) => string,
-  timeoutMs = 5_000,
+  options: {
+    /** The bus's largest message (the server's `max_payload`), read at each batch. */
+    maxPayload?: () => number | undefined;
+    timeoutMs?: number;
+  } = {},
 ): PublishBatch {
+  const timeoutMs = options.timeoutMs ?? 5_000;
   return async (events) => {
-    const acks = events.map((event) =>
-      bus.publish(subjectFor(event), JSON.stringify(toEnvelope(event)), {
-        msgID: event.id,
-        timeout: timeoutMs,
-        ...(event.metadata.trace ? { trace: event.metadata.trace } : {}),
-      }),
-    );
+    // An event the server would refuse for its size is refused every time: retrying it would
+    // hold back every event after it, of every workspace. It is set aside instead.
+    const limit = (options.maxPayload?.() ?? Number.POSITIVE_INFINITY) - HEADER_ROOM_BYTES;
+    const setAside: SetAsideEvent[] = [];
+    const acks = [];
+    for (const event of events) {
+      const body = JSON.stringify(toEnvelope(event));
+      const bytes = Buffer.byteLength(body);
+      if (bytes > limit) {
+        setAside.push({
+          event,
+          bytes,
+          reason: `${bytes} bytes do not fit in one bus message (at most ${limit})`,
+        });
+        continue;
+      }
+      acks.push(
+        bus.publish(subjectFor(event), body, {
+          msgID: event.id,
+          timeout: timeoutMs,
+          ...(event.metadata.trace ? { trace: event.metadata.trace } : {}),
+        }),
+      );
+    }
     const results = await Promise.allSettled(acks);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
+    return setAside;
   };
 }
+
+/** Room a message needs beside its body: subject, `Nats-Msg-Id` and trace headers. */
+const HEADER_ROOM_BYTES = 4 * 1024;

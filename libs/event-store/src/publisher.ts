@@ -1,14 +1,26 @@
 import type pg from 'pg';
 import { publisherPublished, watchPublisher } from '#libs/observability/src/metrics/event-store.js';
 import type { EventStore } from './event-store.js';
+import { eventStoreSetAsideSql } from './schema.js';
 import type { StoredEvent } from './types.js';
 
-/** Publishes one batch in order; throws to have the whole batch retried (consumers dedupe). */
-export type PublishBatch = (events: readonly StoredEvent[]) => Promise<void>;
+/** An event the bus can never take (too large for it): published around, not retried. */
+export interface SetAsideEvent {
+  event: StoredEvent;
+  bytes: number;
+  reason: string;
+}
+
+/**
+ * Publishes one batch in order; throws to have the whole batch retried (consumers dedupe).
+ * Answers the events it set aside instead of publishing, if any.
+ */
+export type PublishBatch = (events: readonly StoredEvent[]) => Promise<void | SetAsideEvent[]>;
 
 export interface PublisherLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
+  error?(obj: object, msg: string): void;
 }
 
 export interface PublisherOptions {
@@ -194,6 +206,9 @@ export class EventPublisher {
         client.release();
         return false;
       }
+      for (const statement of eventStoreSetAsideSql(this.store.tables.schema)) {
+        await client.query(statement);
+      }
       const saved = await client.query<{ position: string }>(
         `SELECT position FROM ${this.store.tables.checkpoints} WHERE name = $1`,
         [this.options.name],
@@ -268,12 +283,14 @@ export class EventPublisher {
     const prefetch = this.hole
       ? Promise.resolve(undefined)
       : this.store.readAll(upTo.toString(), this.batchSize, client).catch(() => undefined);
+    let setAside: void | SetAsideEvent[];
     try {
-      await this.publish(ready);
+      setAside = await this.publish(ready);
     } finally {
       const following = await prefetch;
       if (following) this.prefetched = { after: upTo, events: following };
     }
+    if (setAside && setAside.length > 0) await this.recordSetAside(client, setAside);
     if (this.crashAfterPublish) throw new SimulatedCrash();
     this.last = upTo;
     publisherPublished.inc({ publisher: this.options.name }, ready.length);
@@ -289,6 +306,44 @@ export class EventPublisher {
       }
     }
     return true;
+  }
+
+  /**
+   * The alert for events stepped past: one error line each, and a row that the admin command
+   * `events:set-aside` lists. Recorded before the checkpoint moves past them.
+   */
+  private async recordSetAside(client: pg.PoolClient, setAside: SetAsideEvent[]): Promise<void> {
+    for (const { event, bytes, reason } of setAside) {
+      (this.options.logger?.error ?? this.options.logger?.warn)?.call(
+        this.options.logger,
+        {
+          publisher: this.options.name,
+          position: event.position,
+          eventId: event.id,
+          type: event.type,
+          streamId: event.streamId,
+          workspaceId: event.metadata.workspaceId,
+          bytes,
+          reason,
+        },
+        'event publisher: event set aside, not published (npm run admin -- events:set-aside)',
+      );
+      await client.query(
+        `INSERT INTO ${this.store.tables.setAside}
+           (publisher, position, event_id, stream_id, type, workspace_id, bytes, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+        [
+          this.options.name,
+          event.position,
+          event.id,
+          event.streamId,
+          event.type,
+          event.metadata.workspaceId,
+          bytes,
+          reason,
+        ],
+      );
+    }
   }
 
   /**

@@ -6,6 +6,7 @@ export interface EventStoreTables {
   events: string;
   positions: string;
   checkpoints: string;
+  setAside: string;
 }
 
 export function eventStoreTables(schema: string): EventStoreTables {
@@ -15,6 +16,7 @@ export function eventStoreTables(schema: string): EventStoreTables {
     events: `${s}.events`,
     positions: `${s}.events_position_seq`,
     checkpoints: `${s}.event_publisher_checkpoints`,
+    setAside: `${s}.event_publisher_set_aside`,
   };
 }
 
@@ -54,6 +56,30 @@ export function eventStoreSchemaSql(schema: string): string[] {
       name text PRIMARY KEY,
       position bigint NOT NULL,
       updated_at timestamptz NOT NULL DEFAULT now()
+    )`,
+    ...eventStoreSetAsideSql(schema),
+  ];
+}
+
+/**
+ * Events a publisher could not put on the bus (too large for it) and stepped past, so one event
+ * never holds back every consumer: listed by `npm run admin -- events:set-aside`. Idempotent,
+ * so a publisher creates it when it takes the lead in a log made before it existed.
+ */
+export function eventStoreSetAsideSql(schema: string): string[] {
+  const t = eventStoreTables(schema);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${t.setAside} (
+      publisher text NOT NULL,
+      position bigint NOT NULL,
+      event_id uuid NOT NULL,
+      stream_id text NOT NULL,
+      type text NOT NULL,
+      workspace_id text,
+      bytes integer NOT NULL,
+      reason text NOT NULL,
+      set_aside_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (publisher, position)
     )`,
   ];
 }

@@ -51,3 +51,15 @@ export class VersionConflictError extends Error {
     this.name = 'VersionConflictError';
   }
 }
+
+/** An event over `BUS_LIMITS.eventBytes`: refused before it is appended, never half-written. */
+export class EventTooLargeError extends Error {
+  constructor(
+    readonly type: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`a ${type} event of ${bytes} bytes exceeds the limit of ${limit} bytes`);
+    this.name = 'EventTooLargeError';
+  }
+}

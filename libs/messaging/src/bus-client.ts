@@ -15,7 +15,16 @@ import { decodeReply, encodeRequest } from './nest-wire.js';
 
 /** Why a request got no usable answer. */
 export type BusFailure =
-  'timeout' | 'no_responders' | 'disconnected' | 'handler_failed' | 'malformed';
+  | 'timeout'
+  | 'no_responders'
+  | 'disconnected'
+  | 'handler_failed'
+  | 'malformed'
+  /** Larger than one bus message (the server's `max_payload`): never sent. */
+  | 'too_large';
+
+/** Room a bus message needs beside its body: subject, reply inbox and trace headers. */
+export const HEADER_ROOM_BYTES = 4 * 1024;
 
 export class BusRequestError extends Error {
   override name = 'BusRequestError';
@@ -58,8 +67,12 @@ export class BusClient {
     try {
       const headers = withTraceHeaders(trace.setSpan(context.active(), span));
       let raw: unknown;
+      const body = encodeRequest(subject, envelope);
+      const limit = (this.nc.info?.max_payload ?? Number.POSITIVE_INFINITY) - HEADER_ROOM_BYTES;
+      const bytes = Buffer.byteLength(body);
+      if (bytes > limit) throw new BusRequestError(subject, 'too_large', { bytes, limit });
       try {
-        const msg = await this.nc.request(subject, encodeRequest(subject, envelope), {
+        const msg = await this.nc.request(subject, body, {
           timeout: timeoutMs,
           ...(headers ? { headers } : {}),
         });

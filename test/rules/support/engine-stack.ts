@@ -12,7 +12,7 @@ export interface EngineStack {
   sims: Simulators;
   stack: Stack;
   /** The engine started in this process (more can be started with `startEngine`). */
-  engine: RunningService;
+  engine: RunningService | undefined;
   team: Team;
   api: ReturnType<typeof client>;
   /** What an engine needs: the stack's bus and database, the simulators, the gateway's URL. */
@@ -28,6 +28,7 @@ export interface EngineStack {
  */
 export async function startEngineStack(
   engineExtra: Record<string, string> = {},
+  options: { engine?: boolean } = {},
 ): Promise<EngineStack> {
   const sims = await startSimulators();
   const stack = await startStack({ ...sims.env, GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET });
@@ -39,7 +40,7 @@ export async function startEngineStack(
     engines.push(engine);
     return engine;
   };
-  const engine = await startEngine();
+  const engine = options.engine === false ? undefined : await startEngine();
   const team = await createTeam(stack, 'rules');
   const api = client(stack.gateway.url);
   const github = await api('POST', '/api/integrations/github/connect', {

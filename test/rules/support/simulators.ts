@@ -28,7 +28,7 @@ export async function startSimulators(repos = 4): Promise<Simulators> {
       GITHUB_APP_PRIVATE_KEY_PATH: github.privateKeyPath,
       SLACK_API_URL: slack.url,
       // Local simulators listen on loopback: allow private provider URLs (SSRF checks).
-      PROVIDER_URLS_ALLOW_PRIVATE: 'true',
+      PROVIDER_URL_ALLOW_PRIVATE_ADDRESSES: 'true',
       GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false',
     },
     async close() {

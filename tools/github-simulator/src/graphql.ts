@@ -15,8 +15,9 @@ import {
 } from 'graphql';
 import type { AppPermissions } from './representations.js';
 import { nodeId } from './representations.js';
-import type { SimOrg, SimRepo } from './org.js';
+import type { SimOrg, SimRepo, SimRuleset } from './org.js';
 import type { PullStore } from './pulls.js';
+import { rulesetsOf } from './rulesets.js';
 import type { RateBudget } from './rate-limit.js';
 
 /**
@@ -229,6 +230,25 @@ function repositoryNode(context: GraphqlContext, repo: SimRepo) {
     visibility: repo.private ? 'PRIVATE' : 'PUBLIC',
     isArchived: repo.archived,
     isFork: repo.fork,
+    hasVulnerabilityAlertsEnabled: repo.vulnerabilityAlerts ?? false,
+    isSecurityPolicyEnabled: repo.securityPolicy ?? false,
+    rulesets: (args: { first?: number; includeParents?: boolean; targets?: string[] | null }) => {
+      if (!permissions.administration) throw forbidden();
+      const first = Math.min(args.first ?? MAX_NODES, MAX_NODES);
+      const all = rulesetsOf(org, repo, args.includeParents !== false).filter(
+        ({ ruleset }) => !args.targets || args.targets.includes(ruleset.target.toUpperCase()),
+      );
+      const nodes = all
+        .slice(0, first)
+        .map(({ ruleset, source }) =>
+          rulesetNode(ruleset, source === 'Repository' ? repo.id : org.id),
+        );
+      return {
+        totalCount: all.length,
+        nodes,
+        pageInfo: { hasNextPage: all.length > first, hasPreviousPage: false },
+      };
+    },
     isDisabled: false,
     isLocked: false,
     isTemplate: false,
@@ -250,13 +270,56 @@ function repositoryNode(context: GraphqlContext, repo: SimRepo) {
           requiresStatusChecks: protection.requiresStatusChecks,
           requiredStatusCheckContexts: protection.statusChecks,
           isAdminEnforced: protection.enforceAdmins,
-          requiresCodeOwnerReviews: false,
-          dismissesStaleReviews: false,
-          allowsForcePushes: false,
-          allowsDeletions: false,
+          requiresCodeOwnerReviews: protection.requireCodeOwnerReviews ?? false,
+          dismissesStaleReviews: protection.dismissStaleReviews ?? false,
+          allowsForcePushes: protection.allowsForcePushes ?? false,
+          allowsDeletions: protection.allowsDeletions ?? false,
+          requiresCommitSignatures: protection.requiresSignatures ?? false,
         };
       },
     },
+  };
+}
+
+/** GraphQL's `RepositoryRuleset`: enums in upper case, rule parameters by their GraphQL names. */
+function rulesetNode(ruleset: SimRuleset, sourceId: number) {
+  return {
+    id: nodeId('RRS', ruleset.id),
+    databaseId: ruleset.id,
+    name: ruleset.name,
+    enforcement: ruleset.enforcement.toUpperCase(),
+    target: ruleset.target.toUpperCase(),
+    createdAt: '2024-01-01T00:00:00Z',
+    updatedAt: '2024-01-01T00:00:00Z',
+    source: { __typename: 'Repository', id: nodeId('R', sourceId) },
+    conditions: {
+      refName: { include: ruleset.include, exclude: ruleset.exclude ?? [] },
+      repositoryName: ruleset.repositoryInclude
+        ? {
+            include: ruleset.repositoryInclude,
+            exclude: ruleset.repositoryExclude ?? [],
+            protected: false,
+          }
+        : null,
+      repositoryId: null,
+      repositoryProperty: null,
+    },
+    rules: () => ({
+      totalCount: ruleset.rules.length,
+      nodes: ruleset.rules.map((rule, i) => ({
+        id: nodeId('RR', ruleset.id * 100 + i),
+        type: rule.type.toUpperCase(),
+        parameters: null,
+      })),
+    }),
+    bypassActors: () => ({
+      totalCount: ruleset.bypassActors?.length ?? 0,
+      nodes: (ruleset.bypassActors ?? []).map((a) => ({
+        bypassMode: a.bypassMode.toUpperCase(),
+        organizationAdmin: a.actorType === 'OrganizationAdmin',
+        repositoryRoleDatabaseId: a.actorType === 'RepositoryRole' ? a.actorId : null,
+      })),
+    }),
   };
 }
 

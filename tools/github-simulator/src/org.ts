@@ -10,6 +10,59 @@ export interface SimProtection {
   requiresStatusChecks: boolean;
   statusChecks: string[];
   enforceAdmins: boolean;
+  dismissStaleReviews?: boolean;
+  requireCodeOwnerReviews?: boolean;
+  allowsForcePushes?: boolean;
+  allowsDeletions?: boolean;
+  requiresSignatures?: boolean;
+}
+
+/** A ruleset rule as GitHub's REST API names it (`pull_request`, `non_fast_forward`, ...). */
+export interface SimRule {
+  type: string;
+  parameters?: Record<string, unknown>;
+}
+
+export interface SimRuleset {
+  id: number;
+  name: string;
+  enforcement: 'active' | 'evaluate' | 'disabled';
+  target: 'branch' | 'tag';
+  /** Ref patterns: `~DEFAULT_BRANCH`, `~ALL`, `refs/heads/release/*`. */
+  include: string[];
+  exclude?: string[];
+  /** Organization rulesets: repository name patterns (`~ALL`, `payments-*`). */
+  repositoryInclude?: string[];
+  repositoryExclude?: string[];
+  rules: SimRule[];
+  bypassActors?: Array<{
+    actorId: number | null;
+    actorType: 'Integration' | 'OrganizationAdmin' | 'RepositoryRole' | 'Team' | 'DeployKey';
+    bypassMode: 'always' | 'pull_request';
+  }>;
+}
+
+export interface SimHook {
+  id: number;
+  url: string;
+  /** Shown by GitHub as "********" when set, absent otherwise. */
+  secret: boolean;
+  insecureSsl: boolean;
+}
+
+/** Organization settings the checks read (GitHub's `organization-full` and Actions settings). */
+export interface SimOrgSettings {
+  twoFactorRequired: boolean;
+  defaultRepositoryPermission: 'read' | 'write' | 'admin' | 'none';
+  membersCanCreatePublicRepositories: boolean;
+  /** Logins of the organization's owners (members with role admin). */
+  owners: string[];
+  actionsEnabledRepositories: 'all' | 'none' | 'selected';
+  allowedActions: 'all' | 'local_only' | 'selected';
+  defaultWorkflowPermissions: 'read' | 'write';
+  canApprovePullRequestReviews: boolean;
+  hooks: SimHook[];
+  rulesets: SimRuleset[];
 }
 
 export interface SimCollaborator {
@@ -26,6 +79,12 @@ export interface SimRepo {
   defaultBranch: string;
   protection: SimProtection | null;
   secretScanning: boolean;
+  pushProtection?: boolean;
+  vulnerabilityAlerts?: boolean;
+  securityPolicy?: boolean;
+  license?: { key: string; name: string; spdxId: string } | null;
+  /** The repository's own rulesets. */
+  rulesets?: SimRuleset[];
   /** Direct collaborators: org members added by hand and outside collaborators. */
   collaborators: SimCollaborator[];
   description: string | null;
@@ -53,6 +112,23 @@ export interface SimOrg {
   outsideCollaborators: SimUser[];
   repos: SimRepo[];
   teams: SimTeam[];
+  settings: SimOrgSettings;
+}
+
+/** Settings of a well-kept organization; tests override what they want to see reported. */
+export function defaultOrgSettings(owners: string[]): SimOrgSettings {
+  return {
+    twoFactorRequired: true,
+    defaultRepositoryPermission: 'read',
+    membersCanCreatePublicRepositories: false,
+    owners,
+    actionsEnabledRepositories: 'all',
+    allowedActions: 'selected',
+    defaultWorkflowPermissions: 'read',
+    canApprovePullRequestReviews: false,
+    hooks: [],
+    rulesets: [],
+  };
 }
 
 /** mulberry32: tiny, fast, and the same numbers for the same seed everywhere. */
@@ -98,6 +174,10 @@ export function generateOrg({ login = 'acme', repos, seed = 1 }: GenerateOrgOpti
     repos: new Map(),
   }));
 
+  // Everything added after the first version draws from its own sequence, so the repositories
+  // earlier seeds produced keep their names, privacy, protection and collaborators.
+  const more = seededRandom(seed * 104_729 + 17);
+  const also = (p: number) => more() < p;
   const list: SimRepo[] = [];
   for (let i = 1; i <= repos; i++) {
     const isPrivate = chance(0.6);
@@ -140,26 +220,167 @@ export function generateOrg({ login = 'acme', repos, seed = 1 }: GenerateOrgOpti
     });
     const repo = list.at(-1)!;
     if (repo.protection?.requiresStatusChecks) repo.protection.statusChecks = ['ci/build'];
+    if (repo.protection) {
+      repo.protection.dismissStaleReviews = also(0.5);
+      repo.protection.requireCodeOwnerReviews = also(0.3);
+      repo.protection.allowsForcePushes = also(0.1);
+      repo.protection.allowsDeletions = also(0.1);
+      repo.protection.requiresSignatures = also(0.2);
+    }
+    repo.pushProtection = repo.secretScanning && also(0.7);
+    repo.vulnerabilityAlerts = also(0.7);
+    repo.securityPolicy = also(0.4);
+    repo.license = also(0.6) ? { key: 'mit', name: 'MIT License', spdxId: 'MIT' } : null;
+    repo.rulesets = repoRulesets(repo, i, also);
     const teamCount = Math.floor(random() * 3);
     for (let t = 0; t < teamCount; t++) {
       const team = pick(teams);
       team.repos.set(name, team.slug === 'platform' ? 'admin' : pick(PERMISSIONS));
     }
   }
-  return { id: 9_000 + (seed % 1_000), login, members, outsideCollaborators, repos: list, teams };
+  const settings: SimOrgSettings = {
+    ...defaultOrgSettings([members[0]!.login]),
+    // A single owner, a permissive base permission, and Actions left at GitHub's defaults.
+    twoFactorRequired: false,
+    defaultRepositoryPermission: 'write',
+    membersCanCreatePublicRepositories: true,
+    allowedActions: 'all',
+    defaultWorkflowPermissions: 'write',
+    hooks: [
+      { id: 7_001, url: 'https://ci.example.com/hooks/github', secret: true, insecureSsl: false },
+      { id: 7_002, url: 'https://chat.example.com/github', secret: false, insecureSsl: false },
+      { id: 7_003, url: 'https://legacy.example.com/github', secret: true, insecureSsl: true },
+    ],
+    rulesets: [
+      {
+        id: 900,
+        name: 'payments default branch',
+        enforcement: 'active',
+        target: 'branch',
+        include: ['~DEFAULT_BRANCH'],
+        repositoryInclude: ['payments-*'],
+        repositoryExclude: ['payments-sdk-*'],
+        rules: [
+          { type: 'deletion' },
+          { type: 'non_fast_forward' },
+          {
+            type: 'pull_request',
+            parameters: pullRequest(2, { dismiss_stale_reviews_on_push: true }),
+          },
+        ],
+        bypassActors: [{ actorId: null, actorType: 'OrganizationAdmin', bypassMode: 'always' }],
+      },
+      {
+        id: 901,
+        name: 'everything, evaluate only',
+        enforcement: 'evaluate',
+        target: 'branch',
+        include: ['~ALL'],
+        repositoryInclude: ['~ALL'],
+        rules: [{ type: 'pull_request', parameters: pullRequest(3) }],
+      },
+      {
+        id: 902,
+        name: 'switched off',
+        enforcement: 'disabled',
+        target: 'branch',
+        include: ['~DEFAULT_BRANCH'],
+        repositoryInclude: ['~ALL'],
+        rules: [{ type: 'deletion' }],
+      },
+      {
+        id: 903,
+        name: 'release branches',
+        enforcement: 'active',
+        target: 'branch',
+        include: ['refs/heads/release/*'],
+        repositoryInclude: ['~ALL'],
+        rules: [{ type: 'non_fast_forward' }],
+      },
+    ],
+  };
+  return {
+    id: 9_000 + (seed % 1_000),
+    login,
+    members,
+    outsideCollaborators,
+    repos: list,
+    teams,
+    settings,
+  };
 }
 
-/** An org made of repositories a test spells out, for exact expectations. */
+/** GitHub's `pull_request` rule parameters, all of which its API returns. */
+export function pullRequest(
+  reviews: number,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    required_approving_review_count: reviews,
+    dismiss_stale_reviews_on_push: false,
+    require_code_owner_review: false,
+    require_last_push_approval: false,
+    required_review_thread_resolution: false,
+    ...overrides,
+  };
+}
+
+/**
+ * A few repositories have their own rulesets: some unprotected ones are protected by a ruleset
+ * alone, some have rulesets that enforce nothing (evaluate, disabled) or target other branches.
+ */
+function repoRulesets(repo: SimRepo, i: number, chance: (p: number) => boolean): SimRuleset[] {
+  if (repo.protection === null && chance(0.05)) {
+    return [
+      {
+        id: 10_000 + i,
+        name: 'protect default branch',
+        enforcement: 'active',
+        target: 'branch',
+        include: ['~DEFAULT_BRANCH'],
+        rules: [
+          { type: 'deletion' },
+          { type: 'non_fast_forward' },
+          { type: 'pull_request', parameters: pullRequest(1) },
+        ],
+        bypassActors: [{ actorId: 5, actorType: 'RepositoryRole', bypassMode: 'always' }],
+      },
+    ];
+  }
+  if (chance(0.04)) {
+    return [
+      {
+        id: 20_000 + i,
+        name: 'trial',
+        enforcement: chance(0.5) ? 'evaluate' : 'disabled',
+        target: 'branch',
+        include: ['~DEFAULT_BRANCH'],
+        rules: [{ type: 'pull_request', parameters: pullRequest(2) }],
+      },
+    ];
+  }
+  return [];
+}
+
+/**
+ * An org made of repositories a test spells out, for exact expectations. Its settings are those
+ * of a well-kept organization (two owners, no findings) unless `settings` says otherwise.
+ */
 export function orgFromRepos(
   login: string,
   repos: Array<Partial<SimRepo> & { name: string }>,
   teams: Array<{ slug: string; repos: Record<string, RepoPermission> }> = [],
   outsideCollaborators: string[] = [],
+  settings: Partial<SimOrgSettings> = {},
 ): SimOrg {
   return {
     id: 9_999,
     login,
-    members: [],
+    members: [
+      { id: 6_001, login: 'owner-1' },
+      { id: 6_002, login: 'owner-2' },
+    ],
+    settings: { ...defaultOrgSettings(['owner-1', 'owner-2']), ...settings },
     outsideCollaborators: outsideCollaborators.map((l, i) => ({ id: 7_000 + i, login: l })),
     teams: teams.map((t, i) => ({
       id: 400 + i,
@@ -175,6 +396,11 @@ export function orgFromRepos(
       defaultBranch: 'main',
       protection: null,
       secretScanning: false,
+      pushProtection: true,
+      vulnerabilityAlerts: true,
+      securityPolicy: true,
+      license: null,
+      rulesets: [],
       collaborators: [],
       description: null,
       createdAt: new Date(EPOCH).toISOString(),

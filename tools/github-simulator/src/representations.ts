@@ -164,17 +164,31 @@ export function minimalRepository(
     forks: 0,
     open_issues: 0,
     watchers: 0,
+    license: licenseOf(base, repo),
     ...(showSecurity
       ? {
           security_and_analysis: {
             secret_scanning: { status: repo.secretScanning ? 'enabled' : 'disabled' },
             secret_scanning_push_protection: {
-              status: repo.secretScanning ? 'enabled' : 'disabled',
+              status: (repo.pushProtection ?? repo.secretScanning) ? 'enabled' : 'disabled',
             },
           },
         }
       : {}),
   };
+}
+
+/** GitHub's `license-simple`, or null for a repository without a recognised license. */
+export function licenseOf(base: string, repo: SimRepo) {
+  return repo.license
+    ? {
+        key: repo.license.key,
+        name: repo.license.name,
+        spdx_id: repo.license.spdxId,
+        url: `${base}/licenses/${repo.license.key}`,
+        node_id: `L_${Buffer.from(repo.license.key).toString('base64url')}`,
+      }
+    : null;
 }
 
 export function teamRepository(
@@ -187,7 +201,7 @@ export function teamRepository(
   return {
     ...minimal,
     id: repo.id,
-    license: null,
+    license: licenseOf(base, repo),
     forks: 0,
     permissions: permissionsFor(permission),
     role_name: roleName(permission),

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthFailure, generateAppKeys, publicKeyOf, TokenIssuer, verifyAppJwt } from './auth.js';
+import { governanceRoutes } from './governance.js';
 import { loadGithubSchema, runGraphql } from './graphql.js';
 import { parseOauthBody, UserAuthorizations } from './oauth.js';
 import { generateOrg, seededRandom, type SimOrg, type SimRepo } from './org.js';
@@ -124,6 +125,8 @@ export const DEFAULT_PERMISSIONS: AppPermissions = {
   administration: 'read',
   members: 'read',
   contents: 'read',
+  organization_administration: 'read',
+  organization_hooks: 'read',
 };
 
 const DOCS = 'https://docs.github.com/rest';
@@ -285,19 +288,6 @@ export async function startGithubSimulator(
       },
     ],
     [
-      /^\/orgs\/([^/]+)$/,
-      (m) => {
-        if (m[1]!.toLowerCase() !== org.login.toLowerCase()) throw notFound();
-        return {
-          body: {
-            login: org.login,
-            id: org.id,
-            public_repos: org.repos.filter((r) => !r.private).length,
-          },
-        };
-      },
-    ],
-    [
       /^\/orgs\/([^/]+)\/repos$/,
       (m) => {
         if (m[1]!.toLowerCase() !== org.login.toLowerCase()) throw notFound();
@@ -345,17 +335,6 @@ export async function startGithubSimulator(
       },
     ],
     [
-      /^\/repos\/([^/]+)\/([^/]+)$/,
-      (m) => {
-        const repo = repoByName(m[1]!, m[2]!);
-        if (!repo) throw notFound();
-        needs('metadata');
-        return {
-          body: minimalRepository(base, org, repo, permissions.administration !== undefined),
-        };
-      },
-    ],
-    [
       /^\/repos\/([^/]+)\/([^/]+)\/collaborators$/,
       (m, url) => {
         const repo = repoByName(m[1]!, m[2]!);
@@ -385,6 +364,16 @@ export async function startGithubSimulator(
         };
       },
     ],
+    ...governanceRoutes({
+      org,
+      base: () => base,
+      permissions: () => permissions,
+      repoByName,
+      needs,
+      fail: (status, message) => {
+        throw new HttpError(status, { message, documentation_url: DOCS, status: String(status) });
+      },
+    }),
   ];
 
   const repoOr404 = (owner: string, name: string) => {
@@ -440,46 +429,7 @@ export async function startGithubSimulator(
         return { body: pulls.pullRequest(base, repo, pullOr404(repo, m[3]!)) };
       },
     ],
-    [
-      'GET',
-      new RegExp(`${R}/branches/([^/]+)/protection$`),
-      (m) => {
-        const repo = repoOr404(m[1]!, m[2]!);
-        needs('administration');
-        if (decodeURIComponent(m[3]!) !== repo.defaultBranch || !repo.protection) {
-          throw new HttpError(404, {
-            message: 'Branch not protected',
-            documentation_url: DOCS,
-            status: '404',
-          });
-        }
-        const url = `${base}/repos/${org.login}/${repo.name}/branches/${repo.defaultBranch}/protection`;
-        return {
-          body: {
-            url,
-            enabled: true,
-            required_status_checks: repo.protection.requiresStatusChecks
-              ? {
-                  url: `${url}/required_status_checks`,
-                  contexts: repo.protection.statusChecks,
-                  strict: false,
-                }
-              : undefined,
-            enforce_admins: {
-              url: `${url}/enforce_admins`,
-              enabled: repo.protection.enforceAdmins,
-            },
-            required_pull_request_reviews:
-              repo.protection.requiredReviews > 0
-                ? {
-                    url: `${url}/required_pull_request_reviews`,
-                    required_approving_review_count: repo.protection.requiredReviews,
-                  }
-                : undefined,
-          },
-        };
-      },
-    ],
+    // GET .../branches/{branch}/protection is one of the governance routes (governance.ts).
     [
       'GET',
       new RegExp(`${R}/issues/(\\d+)/comments$`),

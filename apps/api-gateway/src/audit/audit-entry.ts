@@ -29,6 +29,26 @@ export const RESOURCE_TYPES = [
 ] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
+/** Event types that make an audit entry (the others change nothing a person asked for). */
+export const AUDITED_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'IntegrationCreated',
+  'IntegrationConnected',
+  'IntegrationDisconnected',
+  'IntegrationUpdated',
+  'IntegrationSettingsUpdated',
+  'IntegrationDeleted',
+  'RuleCreated',
+  'RuleEnabled',
+  'RuleDisabled',
+  'RuleDeleted',
+  'ScanQueued',
+  'WorkspaceCreated',
+  'MemberAdded',
+  'MemberRemoved',
+  'ApiKeyIssued',
+  'ApiKeyRevoked',
+]);
+
 /** One row of `gateway.audit_log`, as the projection writes it. */
 export interface AuditEntry {
   workspaceId: string;

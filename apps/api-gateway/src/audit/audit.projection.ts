@@ -1,15 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import {
-  RuleEventTypes,
-  ScannerEventTypes,
-  Streams,
-  type Envelope,
-} from '#libs/contracts/src/index.js';
+import { RuleEventTypes, Streams, type Envelope } from '#libs/contracts/src/index.js';
 import { Projections, type Db, type Projection } from '#libs/projections/src/index.js';
 import { DATA_SOURCE } from '#libs/service-kit/src/index.js';
 import { INTEGRATION_READ_MODEL, ProjectionWaiter } from '../projections/index.js';
-import { auditEntryOf, directoryChangeOf, type AuditEntry } from './audit-entry.js';
+import {
+  AUDITED_EVENT_TYPES,
+  auditEntryOf,
+  directoryChangeOf,
+  type AuditEntry,
+} from './audit-entry.js';
 
 /** One projection per source stream, all into `gateway.audit_log`; each has its checkpoint. */
 export const AUDIT_PROJECTIONS = {
@@ -39,13 +39,25 @@ export async function applyAuditEvent(tx: Db, event: Envelope<string, unknown>):
   }
   const kind = await ruleKindFor(tx, event);
   const entry = auditEntryOf(event, () => kind);
-  if (entry) await insertEntries(tx, [entry]);
+  if (!entry) return;
+  if (entry.actorType === 'system' && entry.causeEventId) {
+    // A change a system actor caused by another (the rules an uninstall disabled) is described
+    // as the cause's actor is: "GitHub uninstall delivery", not just "GitHub webhook delivery".
+    const [cause] = await tx.query(
+      `SELECT actor_label FROM gateway.audit_log
+        WHERE workspace_id = $1 AND event_id = $2 AND actor = $3`,
+      [entry.workspaceId, entry.causeEventId, entry.actor],
+    );
+    if (cause?.actor_label) entry.actorLabel = cause.actor_label;
+  }
+  await insertEntries(tx, [entry]);
 }
 
 /** Only RuleCreated says whether a rule is a policy; later events find it in the log. */
 async function ruleKindFor(tx: Db, event: Envelope<string, unknown>): Promise<'rule' | 'policy'> {
   const ruleId = (event.data as { ruleId?: unknown } | null)?.ruleId;
-  if (!event.type.startsWith('Rule') || event.type === RuleEventTypes.created) return 'rule';
+  const later: string[] = [RuleEventTypes.enabled, RuleEventTypes.disabled, RuleEventTypes.deleted];
+  if (!later.includes(event.type)) return 'rule';
   if (typeof ruleId !== 'string' || !event.workspaceId) return 'rule';
   const rows: { resource_type: string }[] = await tx.query(
     `SELECT resource_type FROM gateway.audit_log
@@ -93,12 +105,12 @@ export async function insertEntries(db: Db, entries: AuditEntry[]): Promise<void
   );
 }
 
-/** The audit log from one stream: every event that makes an entry or names an actor. */
-function auditProjection(name: string, stream: string, handles: (type: string) => boolean) {
+/** The audit log from one stream: every event that makes an entry (and names an actor). */
+function auditProjection(name: string, stream: string) {
   return {
     name,
     stream,
-    canHandle: (event: Envelope<string, unknown>) => handles(event.type),
+    canHandle: (event: Envelope<string, unknown>) => AUDITED_EVENT_TYPES.has(event.type),
     async apply(tx: Db, events: Envelope<string, unknown>[]) {
       for (const event of events) await applyAuditEvent(tx, event);
     },
@@ -106,15 +118,9 @@ function auditProjection(name: string, stream: string, handles: (type: string) =
 }
 
 export const auditProjections = [
-  auditProjection(AUDIT_PROJECTIONS.integrationEvents, Streams.integrationEvents.name, (type) =>
-    /^(Integration|Rule)/.test(type),
-  ),
-  auditProjection(AUDIT_PROJECTIONS.workspaceEvents, Streams.workspaceEvents.name, () => true),
-  auditProjection(
-    AUDIT_PROJECTIONS.scannerEvents,
-    Streams.scannerEvents.name,
-    (type) => type === ScannerEventTypes.scanQueued,
-  ),
+  auditProjection(AUDIT_PROJECTIONS.integrationEvents, Streams.integrationEvents.name),
+  auditProjection(AUDIT_PROJECTIONS.workspaceEvents, Streams.workspaceEvents.name),
+  auditProjection(AUDIT_PROJECTIONS.scannerEvents, Streams.scannerEvents.name),
 ];
 
 /**

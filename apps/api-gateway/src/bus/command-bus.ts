@@ -77,6 +77,16 @@ export class CommandBus {
       return await this.bus.request<T>(subject, this.envelope(subject, data, context), timeoutMs);
     } catch (error) {
       if (!(error instanceof BusRequestError)) throw error;
+      if (error.reason === 'too_large') {
+        // A request the bus cannot carry is the caller's to shrink (413), not an outage (503).
+        const { bytes, limit } = error.detail as { bytes: number; limit: number };
+        throw new ApiError(
+          'payload_too_large',
+          'request_too_large',
+          `the request is ${bytes} bytes once addressed to the service; at most ${limit} fit in one bus message`,
+          { limitBytes: limit, bytes },
+        );
+      }
       if (error.reason === 'handler_failed' || error.reason === 'malformed') {
         this.logger.error(
           { subject, err: error.detail },

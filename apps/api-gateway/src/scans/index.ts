@@ -1,2 +1,3 @@
 export * from './scans.module.js';
 export * from './scans.migration.js';
+export * from './findings.migration.js';

@@ -5,6 +5,7 @@ import {
   type ScanFailedData,
   type ScanProgressData,
   type ScanStartedData,
+  type SkippedCheck,
 } from '#libs/contracts/src/index.js';
 
 /** The gateway's row for a workspace's current or last scan. */
@@ -19,6 +20,8 @@ export interface ScanState {
   failureReason: string | null;
   lastCompletedAt: string | null;
   lastCompletedScanId: string | null;
+  /** Checks the last completed scan could not run (permissions): neither passed nor failed. */
+  lastSkippedChecks: SkippedCheck[];
 }
 
 /**
@@ -49,6 +52,7 @@ export function evolveScanState(
           failureReason: null,
           lastCompletedAt: state?.lastCompletedAt ?? null,
           lastCompletedScanId: state?.lastCompletedScanId ?? null,
+          lastSkippedChecks: state?.lastSkippedChecks ?? [],
         };
   const terminal = base.status === 'completed' || base.status === 'failed';
   switch (event.type) {
@@ -87,6 +91,7 @@ export function evolveScanState(
         rateLimitResetAt: null,
         lastCompletedAt: completed.completedAt,
         lastCompletedScanId: completed.scanId,
+        lastSkippedChecks: completed.skippedChecks ?? [],
       };
     }
     case ScannerEventTypes.scanFailed: {

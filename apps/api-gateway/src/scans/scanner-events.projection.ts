@@ -4,6 +4,7 @@ import {
   ScannerEventTypes,
   Streams,
   type Envelope,
+  type FindingChangedData,
   type RepoRemovedData,
   type ReposUpdatedData,
 } from '#libs/contracts/src/index.js';
@@ -32,12 +33,12 @@ export async function applyScannerEvent(tx: Db, event: Envelope<string, unknown>
   switch (event.type) {
     case ScannerEventTypes.reposUpdated:
       return applyRepos(tx, workspaceId, event.data as ReposUpdatedData);
+    case ScannerEventTypes.findingOpened:
+    case ScannerEventTypes.findingResolved:
+      return applyFindingChange(tx, workspaceId, event as Envelope<string, FindingChangedData>);
     case ScannerEventTypes.repoRemoved: {
+      // Its findings stay, resolved by their own events: nothing is silently deleted.
       const { githubId } = event.data as RepoRemovedData;
-      await tx.query(
-        `DELETE FROM gateway.github_findings WHERE workspace_id = $1 AND github_id = $2`,
-        [workspaceId, githubId],
-      );
       await tx.query(
         `DELETE FROM gateway.github_repos WHERE workspace_id = $1 AND github_id = $2`,
         [workspaceId, githubId],
@@ -76,14 +77,10 @@ async function applyRepos(tx: Db, workspaceId: string, data: ReposUpdatedData): 
       ),
     ],
   );
-  // Findings travel with scanned repositories only; a discovery leaves them as they were.
-  const scanned = data.repos.filter((r) => r.findings !== null);
-  if (scanned.length === 0) return;
-  await tx.query(
-    `DELETE FROM gateway.github_findings WHERE workspace_id = $1 AND github_id = ANY($2::bigint[])`,
-    [workspaceId, scanned.map((r) => r.githubId)],
-  );
-  const rows = scanned.flatMap((r) =>
+  // Open findings travel with scanned repositories (a discovery leaves them as they were); their
+  // openings and resolutions come as FindingOpened / FindingResolved. A snapshot older than a
+  // resolution does not reopen the finding.
+  const rows = data.repos.flatMap((r) =>
     (r.findings ?? []).map((f) => ({
       github_id: r.githubId,
       repo: f.repo,
@@ -92,18 +89,88 @@ async function applyRepos(tx: Db, workspaceId: string, data: ReposUpdatedData): 
       actual: f.actual,
       severity: f.severity,
       severity_rank: SEVERITY_RANK[f.severity] ?? 0,
+      first_seen_at: f.firstSeenAt ?? null,
+      last_seen_at: f.lastSeenAt ?? null,
     })),
   );
   if (rows.length === 0) return;
   await tx.query(
-    `INSERT INTO gateway.github_findings (workspace_id, github_id, repo, check_name, expected, actual, severity, severity_rank)
-     SELECT $1, x.github_id, x.repo, x.check_name, x.expected, x.actual, x.severity, x.severity_rank
+    `INSERT INTO gateway.github_findings AS g (workspace_id, github_id, repo, check_name, expected,
+       actual, severity, severity_rank, state, first_seen_at, last_seen_at)
+     SELECT $1, x.github_id, x.repo, x.check_name, x.expected, x.actual, x.severity,
+            x.severity_rank, 'open', x.first_seen_at, x.last_seen_at
      FROM jsonb_to_recordset($2::jsonb) AS x(github_id bigint, repo text, check_name text,
-          expected jsonb, actual jsonb, severity text, severity_rank smallint)
+          expected jsonb, actual jsonb, severity text, severity_rank smallint,
+          first_seen_at timestamptz, last_seen_at timestamptz)
      ON CONFLICT (workspace_id, github_id, check_name) DO UPDATE SET repo = EXCLUDED.repo,
        expected = EXCLUDED.expected, actual = EXCLUDED.actual, severity = EXCLUDED.severity,
-       severity_rank = EXCLUDED.severity_rank`,
+       severity_rank = EXCLUDED.severity_rank, state = 'open',
+       first_seen_at = EXCLUDED.first_seen_at, last_seen_at = EXCLUDED.last_seen_at,
+       resolved_at = NULL
+     WHERE g.state = 'open' OR g.resolved_at IS NULL OR EXCLUDED.last_seen_at > g.resolved_at`,
     [workspaceId, JSON.stringify(rows)],
+  );
+}
+
+/** A finding opened or resolved: the current row follows, and the change joins the history. */
+async function applyFindingChange(
+  tx: Db,
+  workspaceId: string,
+  event: Envelope<string, FindingChangedData>,
+): Promise<void> {
+  const f = event.data;
+  const opened = event.type === ScannerEventTypes.findingOpened;
+  const inserted: unknown[] = await tx.query(
+    `INSERT INTO gateway.github_finding_history (event_id, workspace_id, github_id, repo,
+       check_name, change, severity, expected, actual, first_seen_at, last_seen_at, resolved_at,
+       cause, scan_id, occurred_at)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
+     ON CONFLICT (event_id) DO NOTHING RETURNING 1`,
+    [
+      event.id,
+      workspaceId,
+      f.githubId,
+      f.repo,
+      f.check,
+      opened ? 'opened' : 'resolved',
+      f.severity,
+      JSON.stringify(f.expected),
+      JSON.stringify(f.actual),
+      f.firstSeenAt,
+      f.lastSeenAt,
+      f.resolvedAt,
+      f.cause,
+      f.scanId ?? null,
+      opened ? f.firstSeenAt : (f.resolvedAt ?? event.occurredAt),
+    ],
+  );
+  if (inserted.length === 0) return;
+  // The newest change wins: an opening older than the row's resolution does not reopen it.
+  await tx.query(
+    `INSERT INTO gateway.github_findings AS g (workspace_id, github_id, repo, check_name, expected,
+       actual, severity, severity_rank, state, first_seen_at, last_seen_at, resolved_at)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+     ON CONFLICT (workspace_id, github_id, check_name) DO UPDATE SET repo = EXCLUDED.repo,
+       expected = EXCLUDED.expected, actual = EXCLUDED.actual, severity = EXCLUDED.severity,
+       severity_rank = EXCLUDED.severity_rank, state = EXCLUDED.state,
+       first_seen_at = EXCLUDED.first_seen_at, last_seen_at = EXCLUDED.last_seen_at,
+       resolved_at = EXCLUDED.resolved_at
+     WHERE EXCLUDED.state = 'resolved' OR g.resolved_at IS NULL
+        OR EXCLUDED.first_seen_at >= g.resolved_at`,
+    [
+      workspaceId,
+      f.githubId,
+      f.repo,
+      f.check,
+      JSON.stringify(f.expected),
+      JSON.stringify(f.actual),
+      f.severity,
+      SEVERITY_RANK[f.severity] ?? 0,
+      opened ? 'open' : 'resolved',
+      f.firstSeenAt,
+      f.lastSeenAt,
+      opened ? null : f.resolvedAt,
+    ],
   );
 }
 
@@ -136,6 +203,7 @@ function toScanState(row: Record<string, unknown>): ScanState {
     failureReason: (row.failure_reason as string | null) ?? null,
     lastCompletedAt: iso(row.last_completed_at),
     lastCompletedScanId: (row.last_completed_scan_id as string | null) ?? null,
+    lastSkippedChecks: (row.skipped_checks as ScanState['lastSkippedChecks'] | null) ?? [],
   };
 }
 
@@ -143,14 +211,15 @@ async function saveScanState(db: Db, workspaceId: string, state: ScanState): Pro
   await db.query(
     `INSERT INTO gateway.github_scans (workspace_id, scan_id, status, repos_scanned, repos_total,
        repos_failed, started_at, rate_limit_reset_at, failure_reason, last_completed_at,
-       last_completed_scan_id, updated_at)
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11, now())
+       last_completed_scan_id, skipped_checks, updated_at)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12, now())
      ON CONFLICT (workspace_id) DO UPDATE SET scan_id = EXCLUDED.scan_id, status = EXCLUDED.status,
        repos_scanned = EXCLUDED.repos_scanned, repos_total = EXCLUDED.repos_total,
        repos_failed = EXCLUDED.repos_failed, started_at = EXCLUDED.started_at,
        rate_limit_reset_at = EXCLUDED.rate_limit_reset_at, failure_reason = EXCLUDED.failure_reason,
        last_completed_at = EXCLUDED.last_completed_at,
-       last_completed_scan_id = EXCLUDED.last_completed_scan_id, updated_at = now()`,
+       last_completed_scan_id = EXCLUDED.last_completed_scan_id,
+       skipped_checks = EXCLUDED.skipped_checks, updated_at = now()`,
     [
       workspaceId,
       state.scanId,
@@ -163,6 +232,7 @@ async function saveScanState(db: Db, workspaceId: string, state: ScanState): Pro
       state.failureReason,
       state.lastCompletedAt,
       state.lastCompletedScanId,
+      JSON.stringify(state.lastSkippedChecks),
     ],
   );
 }

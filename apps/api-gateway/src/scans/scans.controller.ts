@@ -3,6 +3,7 @@ import { ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
+  FindingStates,
   ScannerSubjects,
   type InvalidateCacheResult,
   type ScanOrgResult,
@@ -14,6 +15,14 @@ import { ApiError } from '../errors/api-error.js';
 import { validate } from '../http/validate.js';
 import { IntegrationReadModel } from '../integrations/integration-read-model.js';
 import { ReposQuery } from '../integrations/repos-query.js';
+import {
+  chooseFormat,
+  CSV_MEDIA_TYPE,
+  FINDING_FORMATS,
+  SARIF_MEDIA_TYPE,
+  toCsv,
+  toSarif,
+} from './findings-formats.js';
 import { StreamSlots } from '../limits/stream-slots.js';
 import { ScanProgressFeed } from './scan-progress-feed.js';
 import { ScanReadModel } from './scan-read-model.js';
@@ -25,6 +34,17 @@ const FindingsQuery = ReposQuery.omit({ search: true }).extend({
   repo: z.string().trim().min(1).max(300).optional(),
   check: z.string().trim().min(1).max(100).optional(),
   severity: z.enum(SEVERITIES, { message: `must be one of ${SEVERITIES.join(', ')}` }).optional(),
+  state: z
+    .enum(FindingStates, { message: `must be one of ${FindingStates.join(', ')}` })
+    .default('open'),
+  format: z
+    .enum(FINDING_FORMATS, { message: `must be one of ${FINDING_FORMATS.join(', ')}` })
+    .optional(),
+});
+
+const HistoryQuery = ReposQuery.omit({ search: true }).extend({
+  repo: z.string().trim().min(1, 'repo is required').max(300),
+  check: z.string().trim().min(1).max(100).optional(),
 });
 
 /** How long scan-org waits for the projection to show the scan it started (read-your-writes). */
@@ -135,31 +155,79 @@ export class ScansController {
 
   @Get('scan-status')
   @RequireRole('owner', 'admin')
-  @ApiOperation({ summary: 'When the last scan completed (null before the first)' })
+  @ApiOperation({
+    summary:
+      'When the last scan completed (null before the first), and the checks it skipped for want of a GitHub permission',
+  })
   async scanStatus(@Auth() auth: AuthContext) {
     const scan = await this.readModel.scan(auth.workspaceId);
     return {
       lastCompletedAt: scan?.lastCompletedAt ?? null,
       lastCompletedScanId: scan?.lastCompletedScanId ?? null,
+      skippedChecks: scan?.lastSkippedChecks ?? [],
     };
   }
 
   @Get('findings')
   @RequireRole('owner', 'admin')
-  @ApiOperation({ summary: 'Drift findings of the last scans, most severe first' })
+  @ApiOperation({
+    summary:
+      'Drift findings, most severe first: open ones by default, or resolved ones; as JSON, SARIF 2.1.0 (`?format=sarif` or `Accept: application/sarif+json`) or CSV (`?format=csv` or `Accept: text/csv`). SARIF and CSV carry every matching finding.',
+  })
   @ApiQuery({ name: 'page', required: false, example: 1 })
   @ApiQuery({ name: 'per_page', required: false, example: 30 })
   @ApiQuery({ name: 'repo', required: false, example: 'acme/api' })
   @ApiQuery({ name: 'check', required: false, example: 'default_branch_protected' })
   @ApiQuery({ name: 'severity', required: false, enum: SEVERITIES })
-  async findings(@Auth() auth: AuthContext, @Query() query: unknown) {
-    const { page, per_page, repo, check, severity } = validate(FindingsQuery, query, 'query');
-    const result = await this.readModel.findings(auth.workspaceId, page, per_page, {
+  @ApiQuery({ name: 'state', required: false, enum: FindingStates })
+  @ApiQuery({ name: 'format', required: false, enum: FINDING_FORMATS })
+  async findings(
+    @Auth() auth: AuthContext,
+    @Query() query: unknown,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    const { page, per_page, repo, check, severity, state, format } = validate(
+      FindingsQuery,
+      query,
+      'query',
+    );
+    const filter = { repo, check, severity, state };
+    const chosen = chooseFormat(format, request.headers.accept);
+    if (chosen === 'json') {
+      const result = await this.readModel.findings(auth.workspaceId, page, per_page, filter);
+      return { ...result, page, per_page };
+    }
+    const { findings } = await this.readModel.findings(auth.workspaceId, 1, 0, filter);
+    if (chosen === 'sarif') {
+      reply.header('content-type', SARIF_MEDIA_TYPE);
+      return JSON.stringify(toSarif(findings, `${request.protocol}://${request.host}/api/docs`));
+    }
+    reply.header('content-type', CSV_MEDIA_TYPE);
+    reply.header('content-disposition', 'attachment; filename="findings.csv"');
+    return toCsv(findings);
+  }
+
+  @Get('findings/history')
+  @RequireRole('owner', 'admin')
+  @ApiOperation({
+    summary:
+      "A repository's (or, by its login, the organization's) findings history: each opening and resolution, oldest first",
+  })
+  @ApiQuery({ name: 'repo', required: true, example: 'acme/api' })
+  @ApiQuery({ name: 'check', required: false, example: 'default_branch_protected' })
+  @ApiQuery({ name: 'page', required: false, example: 1 })
+  @ApiQuery({ name: 'per_page', required: false, example: 30 })
+  async findingHistory(@Auth() auth: AuthContext, @Query() query: unknown) {
+    const { page, per_page, repo, check } = validate(HistoryQuery, query, 'query');
+    const result = await this.readModel.findingHistory(
+      auth.workspaceId,
       repo,
+      page,
+      per_page,
       check,
-      severity,
-    });
-    return { ...result, page, per_page };
+    );
+    return { repo, ...result, page, per_page };
   }
 
   @Get('repos')

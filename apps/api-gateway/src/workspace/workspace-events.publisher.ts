@@ -28,7 +28,9 @@ export class WorkspaceEventsPublisher implements OnApplicationBootstrap, OnAppli
   ) {
     this.publisher = new EventPublisher(
       store.log.store,
-      jetStreamSink(bus.js, (event) => eventSubject(WorkspaceSubjects.events, event.type)),
+      jetStreamSink(bus, (event) => eventSubject(WorkspaceSubjects.events, event.type), {
+        maxPayload: () => bus.nc.info?.max_payload,
+      }),
       { name: 'jetstream', pollIntervalMs: 250, logger },
     );
     store.log.onCommitted(() => this.publisher.wake());

@@ -4,6 +4,7 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import type pg from 'pg';
 import { z } from 'zod';
 import {
+  BUS_LIMITS,
   fail,
   ok,
   ruleProviders,
@@ -56,6 +57,15 @@ export class RuleHandlers {
     return this.commands.run(message, 'rules.create', async (uow, data) => {
       const input = parse(CreateRuleCommand, data);
       if (!input.ok) return input;
+      const bytes = Buffer.byteLength(JSON.stringify(input.value.definition));
+      if (bytes > BUS_LIMITS.ruleBytes) {
+        return fail(
+          'payload_too_large',
+          'rule_too_large',
+          `the rule is ${bytes} bytes; a rule may be at most ${BUS_LIMITS.ruleBytes} bytes`,
+          { limitBytes: BUS_LIMITS.ruleBytes, bytes },
+        );
+      }
       const validated = validateRuleDefinition(input.value.definition);
       if (!validated.ok) {
         return fail(

@@ -65,11 +65,15 @@ export function subjectFor(event: Pick<StoredEvent, 'type'>): string {
       provide: EventPublisher,
       inject: [EventStore, BUS, LOGGER, SERVICE_CONFIG],
       useFactory: (store: EventStore, bus: Bus, logger: Logger, config: IntegrationServiceConfig) =>
-        new EventPublisher(store, jetStreamSink(bus, subjectFor), {
-          name: 'jetstream',
-          pollIntervalMs: config.EVENT_PUBLISH_POLL_MS,
-          logger,
-        }),
+        new EventPublisher(
+          store,
+          jetStreamSink(bus, subjectFor, { maxPayload: () => bus.nc.info?.max_payload }),
+          {
+            name: 'jetstream',
+            pollIntervalMs: config.EVENT_PUBLISH_POLL_MS,
+            logger,
+          },
+        ),
     },
     {
       provide: CommandHandler,

@@ -2,7 +2,10 @@ import { rulesMetrics } from '#libs/observability/src/metrics/rules.js';
 import type { Logger } from 'pino';
 import type {
   ActionResult,
+  CheckValue,
   ConditionResult,
+  Operator,
+  RuleCondition,
   PolicyEffect,
   ProviderTarget,
   RuleRunView,
@@ -15,10 +18,32 @@ import type { EngineRule } from '../rules/rule-catalog.js';
 import type { EngineStore } from '../runs/engine-store.js';
 import { runIdFor, targetOf, type Trigger } from '../triggers/trigger.js';
 import { conditionSummary, evaluateConditions } from './conditions.js';
+import { applyOperator } from './operators.js';
 import type { ProviderClient } from './provider-client.js';
 import { renderParams } from './templates.js';
 
 export const EVALUATOR = Symbol('EVALUATOR');
+
+/** A schedule over pull requests reads at most this many pages of 10. */
+const MAX_PULL_PAGES = 100;
+/** A run records at most this many condition results (one per condition and PR). */
+const MAX_RECORDED_CONDITIONS = 500;
+
+function judge(c: RuleCondition, actual: CheckValue, pullNumber: number): ConditionResult {
+  const base = {
+    provider: c.provider,
+    check: c.check,
+    operator: c.operator,
+    pullNumber,
+    actual,
+    ...(c.value === undefined ? {} : { value: c.value }),
+  };
+  try {
+    return { ...base, result: applyOperator(c.operator as Operator, actual, c.value) };
+  } catch (error) {
+    return { ...base, result: null, error: String(error) };
+  }
+}
 
 export interface EvaluatorConfig {
   /** Commit status contexts read `<prefix>/<policy slug>`. */
@@ -123,6 +148,10 @@ export class Evaluator {
   private async evaluate(ctx: RunContext): Promise<Evaluated> {
     if (ctx.rule.kind === 'policy') return this.evaluatePolicy(ctx);
     const { rule, trigger, target } = ctx;
+    const overPulls = rule.definition.conditions.some(
+      (c) => c.provider === 'github' && c.check.startsWith('pr.'),
+    );
+    if (overPulls && target.number === undefined) return this.evaluatePulls(ctx);
     const conditions = await evaluateConditions(
       rule.definition.conditions,
       rule.definition.match ?? 'all',
@@ -164,17 +193,22 @@ export class Evaluator {
   private async performActions(
     ctx: RunContext,
     results: ConditionResult[],
+    about: { keySuffix: string; target: ProviderTarget; data: Record<string, unknown> } = {
+      keySuffix: '',
+      target: ctx.target,
+      data: ctx.trigger.data,
+    },
   ): Promise<ActionResult[]> {
     const { rule, trigger } = ctx;
     const view = {
       rule: { id: rule.id, name: rule.name },
       condition: { result: conditionSummary(results) },
-      trigger: { type: trigger.run.type, event: trigger.event, data: trigger.data },
+      trigger: { type: trigger.run.type, event: trigger.event, data: about.data },
       now: new Date().toISOString(),
     };
     const actions: ActionResult[] = [];
     for (const [i, action] of rule.definition.actions.entries()) {
-      const key = `${ctx.runId}:${i}`;
+      const key = `${ctx.runId}:${i}${about.keySuffix}`;
       let params: Record<string, unknown>;
       try {
         params = renderParams(action.params ?? {}, view);
@@ -189,10 +223,107 @@ export class Evaluator {
         continue;
       }
       actions.push(
-        await this.perform(ctx, key, action.provider, action.method, params, ctx.target, true),
+        await this.perform(ctx, key, action.provider, action.method, params, about.target, true),
       );
     }
     return actions;
+  }
+
+  /**
+   * A schedule or poll over pull requests: the open PRs of the named repository, read 10 at a
+   * time (one provider call per page), each judged on its own; actions run for each PR that
+   * matches, keyed by run, action and PR.
+   */
+  private async evaluatePulls(ctx: RunContext): Promise<Evaluated> {
+    const { rule, trigger } = ctx;
+    const all = rule.definition.conditions;
+    const prConditions = all.filter((c) => c.provider === 'github' && c.check.startsWith('pr.'));
+    const others = all.filter((c) => !prConditions.includes(c));
+    const repo = prConditions.find((c) => c.repo && !c.repo.includes('*'))?.repo;
+    if (!repo) {
+      return {
+        outcome: 'failed',
+        reason: 'a scheduled rule over pull requests names its repository (repo: owner/name)',
+        conditions: [],
+        actions: [],
+        policy: null,
+      };
+    }
+    const match = rule.definition.match ?? 'all';
+    const shared = await evaluateConditions(
+      others,
+      match,
+      { repo },
+      this.providers,
+      rule.workspaceId,
+      trigger.correlationId,
+    );
+    if (shared.error !== null) {
+      return {
+        outcome: 'failed',
+        reason: `a condition could not be evaluated: ${shared.error}`,
+        conditions: shared.results,
+        actions: [],
+        policy: null,
+      };
+    }
+    const checks = [...new Set(prConditions.map((c) => c.check))];
+    const conditions: ConditionResult[] = [...shared.results];
+    const actions: ActionResult[] = [];
+    let matchedAny = false;
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PULL_PAGES; page++) {
+      const reply = await this.providers.checkPulls(rule.workspaceId, trigger.correlationId, {
+        provider: 'github',
+        repo,
+        checks,
+        perPage: 10,
+        ...(cursor ? { cursor } : {}),
+      });
+      if (!reply.ok) {
+        return {
+          outcome: 'failed',
+          reason: `pull requests could not be read: ${reply.error.message}`,
+          conditions,
+          actions,
+          policy: null,
+        };
+      }
+      for (const pull of reply.value.pulls) {
+        const results = prConditions.map((c) =>
+          judge(c, pull.values[c.check] ?? null, pull.number),
+        );
+        const combined = [...shared.results, ...results];
+        const matched =
+          combined.length > 0 &&
+          (match === 'any'
+            ? combined.some((r) => r.result === true)
+            : combined.every((r) => r.result === true));
+        if (conditions.length < MAX_RECORDED_CONDITIONS) conditions.push(...results);
+        if (!matched) continue;
+        matchedAny = true;
+        actions.push(
+          ...(await this.performActions(ctx, results, {
+            keySuffix: `:#${pull.number}`,
+            target: { repo, number: pull.number, ref: pull.headSha },
+            data: {
+              repository: { full_name: repo },
+              pull_request: { number: pull.number, title: pull.title, head: { sha: pull.headSha } },
+            },
+          })),
+        );
+      }
+      if (!reply.value.nextCursor) break;
+      cursor = reply.value.nextCursor;
+    }
+    const failed = actions.find((a) => a.outcome === 'failed');
+    return {
+      outcome: failed ? 'failed' : matchedAny ? 'matched' : 'not_matched',
+      reason: failed ? `action ${failed.provider} ${failed.method} failed: ${failed.error}` : null,
+      conditions,
+      actions,
+      policy: null,
+    };
   }
 
   private async perform(

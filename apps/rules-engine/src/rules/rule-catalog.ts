@@ -17,6 +17,8 @@ export interface EngineRule {
   kind: RuleKind;
   enabled: boolean;
   definition: RuleDefinition;
+  /** Since when it has been enabled without a break. */
+  activeSince: string;
 }
 
 /**
@@ -35,8 +37,8 @@ export class RuleCatalog {
       case RuleEventTypes.created: {
         const d = event.data as RuleCreatedData;
         await this.pool.query(
-          `INSERT INTO rules.rules (id, workspace_id, name, kind, enabled, trigger_event, definition, version)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+          `INSERT INTO rules.rules (id, workspace_id, name, kind, enabled, trigger_event, definition, version, active_since)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
           [
             ruleId,
             event.workspaceId,
@@ -46,15 +48,22 @@ export class RuleCatalog {
             d.definition.trigger.event,
             JSON.stringify(d.definition),
             version,
+            d.createdAt,
           ],
         );
         return;
       }
       case RuleEventTypes.enabled:
+        await this.pool.query(
+          `UPDATE rules.rules SET enabled = true, version = $2, active_since = $3, updated_at = now()
+           WHERE id = $1 AND version < $2`,
+          [ruleId, version, (event.data as { enabledAt?: string }).enabledAt ?? event.occurredAt],
+        );
+        return;
       case RuleEventTypes.disabled:
         await this.pool.query(
           'UPDATE rules.rules SET enabled = $2, version = $3, updated_at = now() WHERE id = $1 AND version < $3',
-          [ruleId, event.type === RuleEventTypes.enabled, version],
+          [ruleId, false, version],
         );
         return;
       case RuleEventTypes.deleted:
@@ -69,7 +78,7 @@ export class RuleCatalog {
   /** Enabled rules and policies of a workspace that may start on `event` (e.g. `pull_request`). */
   async enabledFor(workspaceId: string): Promise<EngineRule[]> {
     const { rows } = await this.pool.query<RuleRow>(
-      `SELECT id, workspace_id, name, kind, enabled, definition FROM rules.rules
+      `SELECT id, workspace_id, name, kind, enabled, definition, active_since FROM rules.rules
        WHERE workspace_id = $1 AND enabled AND NOT deleted ORDER BY id`,
       [workspaceId],
     );
@@ -78,7 +87,7 @@ export class RuleCatalog {
 
   async byId(ruleId: string): Promise<EngineRule | undefined> {
     const { rows } = await this.pool.query<RuleRow>(
-      'SELECT id, workspace_id, name, kind, enabled, definition FROM rules.rules WHERE id = $1 AND NOT deleted',
+      'SELECT id, workspace_id, name, kind, enabled, definition, active_since FROM rules.rules WHERE id = $1 AND NOT deleted',
       [ruleId],
     );
     return rows[0] ? toRule(rows[0]) : undefined;
@@ -87,7 +96,7 @@ export class RuleCatalog {
   /** Every enabled rule with a schedule or poll trigger, across workspaces. */
   async timed(): Promise<EngineRule[]> {
     const { rows } = await this.pool.query<RuleRow>(
-      `SELECT id, workspace_id, name, kind, enabled, definition FROM rules.rules
+      `SELECT id, workspace_id, name, kind, enabled, definition, active_since FROM rules.rules
        WHERE enabled AND NOT deleted AND trigger_event IN ('schedule', 'poll') ORDER BY id`,
     );
     return rows.map(toRule);
@@ -101,6 +110,7 @@ interface RuleRow {
   kind: RuleKind;
   enabled: boolean;
   definition: RuleDefinition;
+  active_since: Date;
 }
 
 const toRule = (r: RuleRow): EngineRule => ({
@@ -110,4 +120,5 @@ const toRule = (r: RuleRow): EngineRule => ({
   kind: r.kind,
   enabled: r.enabled,
   definition: r.definition,
+  activeSince: r.active_since.toISOString(),
 });

@@ -80,6 +80,7 @@ export class RunsHandlers {
           kind: definition.kind,
           enabled: true,
           definition,
+          activeSince: new Date().toISOString(),
         },
         {
           workspaceId,

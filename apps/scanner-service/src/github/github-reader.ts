@@ -1,16 +1,22 @@
-import type {
-  BranchProtectionSummary,
-  RepoFacts,
-  RepoPermission,
-  TeamAccess,
-} from '#libs/contracts/src/index.js';
+import type { RepoFacts, RepoPermission, TeamAccess } from '#libs/contracts/src/index.js';
+import type { ClassicProtection } from '../protection/effective-protection.js';
+import { enforcementOf, rulesetFromRest, type Ruleset } from '../protection/rulesets.js';
 import type { ScannerOctokit } from './github-app.js';
 import type { ConditionalCache } from './conditional-cache.js';
 
-/** One repository as the GraphQL listing gives it, default-branch protection included. */
+/** What the GraphQL listing says of a repository beyond its facts (stored with it). */
+export interface RepoListing {
+  /** Classic protection of the default branch; undefined: the installation may not read it. */
+  classic: ClassicProtection | null | undefined;
+  /** The repository's own rulesets, summaries without rules; undefined: not readable. */
+  rulesets: Ruleset[] | undefined;
+  vulnerabilityAlerts: boolean | null;
+  securityPolicy: boolean | null;
+}
+
+/** One repository as the GraphQL listing gives it; a webhook's payload gives the facts only. */
 export interface ListedRepo extends RepoFacts {
-  /** undefined: the installation may not read branch protection. */
-  protection: BranchProtectionSummary | null | undefined;
+  listing?: RepoListing;
 }
 
 export interface RepositoryPage {
@@ -29,6 +35,8 @@ const REPOSITORY_FIELDS = /* GraphQL */ `
     visibility
     isArchived
     isFork
+    hasVulnerabilityAlertsEnabled
+    isSecurityPolicyEnabled
     defaultBranchRef {
       name
       branchProtectionRule {
@@ -36,6 +44,27 @@ const REPOSITORY_FIELDS = /* GraphQL */ `
         requiresApprovingReviews
         requiresStatusChecks
         isAdminEnforced
+        dismissesStaleReviews
+        requiresCodeOwnerReviews
+        allowsForcePushes
+        allowsDeletions
+        requiresCommitSignatures
+      }
+    }
+    # The repository's own rulesets without their rules (a nested connection would multiply the
+    # query's cost by 100): the few that bind the default branch are read by REST, conditionally.
+    rulesets(first: 20, includeParents: false) {
+      nodes {
+        databaseId
+        name
+        enforcement
+        target
+        conditions {
+          refName {
+            include
+            exclude
+          }
+        }
       }
     }
   }
@@ -80,6 +109,8 @@ interface RepositoryNode {
   visibility: 'PUBLIC' | 'PRIVATE' | 'INTERNAL';
   isArchived: boolean;
   isFork: boolean;
+  hasVulnerabilityAlertsEnabled?: boolean | null;
+  isSecurityPolicyEnabled?: boolean | null;
   defaultBranchRef: {
     name: string;
     branchProtectionRule: {
@@ -87,7 +118,21 @@ interface RepositoryNode {
       requiresApprovingReviews: boolean;
       requiresStatusChecks: boolean;
       isAdminEnforced: boolean;
+      dismissesStaleReviews: boolean;
+      requiresCodeOwnerReviews: boolean;
+      allowsForcePushes: boolean;
+      allowsDeletions: boolean;
+      requiresCommitSignatures: boolean;
     } | null;
+  } | null;
+  rulesets?: {
+    nodes: Array<{
+      databaseId: number | null;
+      name: string;
+      enforcement: string;
+      target: string | null;
+      conditions: { refName: { include: string[]; exclude: string[] } | null };
+    } | null> | null;
   } | null;
 }
 
@@ -199,32 +244,38 @@ export class GithubReader {
     );
   }
 
-  /** Secret scanning of one repository, from its REST representation. */
-  async repositorySecretScanning(fullName: string): Promise<'enabled' | 'disabled' | 'unknown'> {
-    const cached = this.cache.get(`/repos/${fullName}`);
+  /** Security settings of one repository, from its REST representation (a webhook's rescan). */
+  async repositorySecurity(fullName: string): Promise<SecuritySettings> {
+    return this.cachedGet(`/repos/${fullName}`, securitySettings);
+  }
+
+  /**
+   * One REST object, asked with `If-None-Match`; a 304 stands for the kept part of the body.
+   * `undefined` when GitHub answers 404 (and, with `optional`, 403: not readable).
+   */
+  async cachedGet<TBody, TKept>(path: string, keep: (body: TBody) => TKept): Promise<TKept> {
+    const cached = this.cache.get(path);
     try {
-      const response = await this.octokit.request(`GET /repos/${fullName}`, {
+      const response = await this.octokit.request(`GET ${path}`, {
         headers: cached ? { 'if-none-match': cached.etag } : {},
       });
-      const data = response.data as {
-        security_and_analysis?: { secret_scanning?: { status?: string } } | null;
-      };
-      const status = (data.security_and_analysis?.secret_scanning?.status ?? 'unknown') as
-        'enabled' | 'disabled' | 'unknown';
+      const kept = keep(response.data as TBody);
+      // Wrapped, so that a kept `null` is stored as JSON, not as a missing body.
       if (response.headers.etag) {
-        this.cache.put(`/repos/${fullName}`, {
-          etag: response.headers.etag,
-          body: status,
-          nextUrl: null,
-        });
+        this.cache.put(path, { etag: response.headers.etag, body: { kept }, nextUrl: null });
       }
-      return status;
+      return kept;
     } catch (error) {
       if ((error as { status?: number }).status === 304 && cached) {
-        return cached.body as 'enabled' | 'disabled' | 'unknown';
+        return (cached.body as { kept: TKept }).kept;
       }
       throw error;
     }
+  }
+
+  /** A repository ruleset with its rules and bypass actors. */
+  async repositoryRuleset(fullName: string, id: number): Promise<Ruleset> {
+    return this.cachedGet(`/repos/${fullName}/rulesets/${id}`, rulesetFromRest);
   }
 
   /** Every item of a REST list, page by page, each page asked conditionally. */
@@ -294,19 +345,16 @@ export class GithubReader {
     return access;
   }
 
-  /** Repository full name -> secret scanning status (GitHub shows it to admins only). */
-  async secretScanning(login: string): Promise<Map<string, 'enabled' | 'disabled' | 'unknown'>> {
+  /** Repository full name -> security settings (GitHub shows them to admins only). */
+  async securitySettings(login: string): Promise<Map<string, SecuritySettings>> {
     const repos = await this.cachedList(
       `/orgs/${login}/repos?type=all`,
-      (r: {
-        full_name: string;
-        security_and_analysis?: { secret_scanning?: { status?: string } } | null;
-      }) => ({
+      (r: RestRepository & { full_name: string }) => ({
         fullName: r.full_name,
-        status: r.security_and_analysis?.secret_scanning?.status ?? 'unknown',
+        ...securitySettings(r),
       }),
     );
-    return new Map(repos.map((r) => [r.fullName, r.status as 'enabled' | 'disabled' | 'unknown']));
+    return new Map(repos.map(({ fullName, ...settings }) => [fullName, settings]));
   }
 
   /** Direct collaborators (members added by hand and outside collaborators) with permission. */
@@ -330,6 +378,28 @@ function strongest(permissions: Record<string, boolean> | undefined): string {
   return 'pull';
 }
 
+export type SettingStatus = 'enabled' | 'disabled' | 'unknown';
+export interface SecuritySettings {
+  secretScanning: SettingStatus;
+  pushProtection: SettingStatus;
+}
+
+interface RestRepository {
+  security_and_analysis?: {
+    secret_scanning?: { status?: string };
+    secret_scanning_push_protection?: { status?: string };
+  } | null;
+}
+
+function securitySettings(r: RestRepository): SecuritySettings {
+  const status = (value: string | undefined): SettingStatus =>
+    value === 'enabled' || value === 'disabled' ? value : 'unknown';
+  return {
+    secretScanning: status(r.security_and_analysis?.secret_scanning?.status),
+    pushProtection: status(r.security_and_analysis?.secret_scanning_push_protection?.status),
+  };
+}
+
 function toListedRepo(node: RepositoryNode, protectionReadable: boolean): ListedRepo {
   const rule = node.defaultBranchRef?.branchProtectionRule ?? null;
   return {
@@ -340,17 +410,43 @@ function toListedRepo(node: RepositoryNode, protectionReadable: boolean): Listed
     archived: node.isArchived,
     fork: node.isFork,
     defaultBranch: node.defaultBranchRef?.name ?? null,
-    protection: !protectionReadable
-      ? undefined
-      : rule
-        ? {
-            requiredReviews: rule.requiresApprovingReviews
-              ? (rule.requiredApprovingReviewCount ?? 0)
-              : 0,
-            requiresStatusChecks: rule.requiresStatusChecks,
-            enforceAdmins: rule.isAdminEnforced,
-          }
-        : null,
+    listing: {
+      classic: !protectionReadable
+        ? undefined
+        : rule
+          ? {
+              requiredReviews: rule.requiresApprovingReviews
+                ? (rule.requiredApprovingReviewCount ?? 0)
+                : 0,
+              requiresStatusChecks: rule.requiresStatusChecks,
+              enforceAdmins: rule.isAdminEnforced,
+              dismissStaleReviews: rule.dismissesStaleReviews,
+              requireCodeOwnerReviews: rule.requiresCodeOwnerReviews,
+              allowsForcePushes: rule.allowsForcePushes,
+              allowsDeletions: rule.allowsDeletions,
+              requiresSignatures: rule.requiresCommitSignatures,
+            }
+          : null,
+      rulesets:
+        !protectionReadable || !node.rulesets
+          ? undefined
+          : (node.rulesets.nodes ?? []).flatMap((r) =>
+              r && r.databaseId !== null
+                ? [
+                    {
+                      id: r.databaseId,
+                      name: r.name,
+                      source: 'repository' as const,
+                      target: (r.target ?? 'BRANCH').toLowerCase(),
+                      enforcement: enforcementOf(r.enforcement),
+                      refName: r.conditions.refName,
+                    },
+                  ]
+                : [],
+            ),
+      vulnerabilityAlerts: node.hasVulnerabilityAlertsEnabled ?? null,
+      securityPolicy: node.isSecurityPolicyEnabled ?? null,
+    },
   };
 }
 

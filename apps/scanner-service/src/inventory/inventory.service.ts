@@ -28,10 +28,15 @@ import {
 import type { Bus } from '#libs/messaging/src/index.js';
 import type { Baseline } from '../drift/baseline.js';
 import { evaluateDrift } from '../drift/evaluate.js';
+import type { FindingOutbox } from '../findings/finding-outbox.js';
+import type { FindingStore } from '../findings/finding-store.js';
 import { ConditionalCache } from '../github/conditional-cache.js';
 import type { GithubApp } from '../github/github-app.js';
 import { GithubReader, type ListedRepo } from '../github/github-reader.js';
 import type { InstallationStore } from '../installations/installation.store.js';
+import { readRepoContext } from '../scans/org-context.js';
+import { readRepository } from '../scans/read-repository.js';
+import { grantedPermissions, runnableChecks } from '../scans/required-permissions.js';
 import type { ScannerEvents } from '../scans/scanner-events.js';
 import { enqueueScanJob } from '../scans/scan-jobs.js';
 import type { ScanStore } from '../scans/scan.store.js';
@@ -48,6 +53,8 @@ export class InventoryService {
       scans: ScanStore;
       events: ScannerEvents;
       baseline: Baseline;
+      findings: FindingStore;
+      outbox: FindingOutbox;
       logger: Logger;
     },
   ) {}
@@ -69,7 +76,11 @@ export class InventoryService {
 
   async removeRepo(workspaceId: string, githubId: number): Promise<boolean> {
     const existing = await this.deps.inventory.get(workspaceId, githubId);
-    const removed = await this.deps.inventory.remove(workspaceId, githubId);
+    const removed = await this.deps.dataSource.transaction(async (tx) => {
+      await this.deps.findings.resolveAll(tx, workspaceId, [githubId], { cause: 'webhook' });
+      return this.deps.inventory.remove(workspaceId, githubId, tx);
+    });
+    await this.deps.outbox.publishPending(workspaceId);
     if (existing) {
       await this.deps.events.publish(ScannerEventTypes.repoRemoved, workspaceId, {
         githubId,
@@ -107,30 +118,26 @@ export class InventoryService {
       octokit,
       await ConditionalCache.load(this.deps.dataSource, workspaceId),
     );
-    const outside = await fresh
-      .outsideCollaborators(installation.accountLogin)
-      .catch(() => new Set<string>());
-    const record: RepoRecord = {
-      ...listed,
-      secretScanning: await fresh.repositorySecretScanning(listed.fullName),
-      collaborators: (await fresh.collaborators(listed.fullName)).map((c) => ({
-        ...c,
-        outside: outside.has(c.login),
-      })),
-      teams: await fresh.repositoryTeams(listed.fullName).catch(() => []),
-      scanState: 'scanned',
-    };
+    const [context, granted] = await Promise.all([
+      readRepoContext(fresh, installation.accountLogin, listed.fullName),
+      grantedPermissions(this.deps.github, installation.installationId),
+    ]);
+    const record = await readRepository(fresh, listed, context);
+    const runnable = runnableChecks(granted, this.deps.baseline);
     let cacheSaved = () => undefined as void;
     await this.deps.dataSource.transaction(async (tx) => {
       cacheSaved = await fresh.flushCache(tx);
-      await this.deps.inventory.saveScanned(
-        workspaceId,
-        record,
-        evaluateDrift(record, this.deps.baseline),
+      await this.deps.inventory.upsertListed(workspaceId, [listed], null, tx);
+      await this.deps.inventory.saveScanned(workspaceId, [record], tx);
+      await this.deps.findings.record(
         tx,
+        workspaceId,
+        [{ githubId: record.githubId, ...evaluateDrift(record, this.deps.baseline, runnable) }],
+        { cause: 'webhook' },
       );
     });
     cacheSaved();
+    await this.deps.outbox.publishPending(workspaceId);
     await this.publishRepos(workspaceId, [record.githubId]);
     return record;
   }

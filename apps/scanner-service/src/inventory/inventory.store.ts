@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Finding, RepoRecord } from '#libs/contracts/src/index.js';
-import type { ListedRepo } from '../github/github-reader.js';
+import type { RepoRecord, TrackedFinding } from '#libs/contracts/src/index.js';
+import { rowToTracked, type FindingRow } from '../findings/finding-store.js';
+import type { ListedRepo, RepoListing } from '../github/github-reader.js';
 import { returnedRows } from '../scans/scan.store.js';
 
 type Queryable = Pick<DataSource | EntityManager, 'query'>;
@@ -15,6 +16,8 @@ interface RepoRow {
   default_branch: string | null;
   protection: RepoRecord['protection'] | { unknown: true };
   secret_scanning: RepoRecord['secretScanning'];
+  security?: RepoRecord['security'];
+  listing?: RepoListing | null;
   collaborators: RepoRecord['collaborators'];
   teams: RepoRecord['teams'];
   scan_state: RepoRecord['scanState'];
@@ -23,7 +26,7 @@ interface RepoRow {
 /** Protection is stored as JSON; "not readable" is kept apart from "unprotected" (null). */
 const UNKNOWN_PROTECTION = { unknown: true } as const;
 
-function protectionColumn(protection: ListedRepo['protection']) {
+function protectionColumn(protection: RepoRecord['protection']) {
   return protection === undefined ? UNKNOWN_PROTECTION : protection;
 }
 
@@ -40,6 +43,7 @@ export function rowToRecord(row: RepoRow): RepoRecord {
     defaultBranch: row.default_branch,
     protection: protection as RepoRecord['protection'],
     secretScanning: row.secret_scanning,
+    security: row.security ?? null,
     collaborators: row.collaborators,
     teams: row.teams,
     scanState: row.scan_state,
@@ -54,7 +58,10 @@ export function rowToRecord(row: RepoRow): RepoRecord {
 export class InventoryStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Discovery or a scan's listing: basic facts; details already scanned are kept. */
+  /**
+   * Discovery or a scan's listing: basic facts and what the listing said (a webhook's payload
+   * says nothing of that: the last listing's stays); details already scanned are kept.
+   */
   async upsertListed(
     workspaceId: string,
     repos: ListedRepo[],
@@ -64,15 +71,17 @@ export class InventoryStore {
     if (repos.length === 0) return;
     await db.query(
       `INSERT INTO scanner.repos AS r (workspace_id, github_id, full_name, private, visibility,
-         archived, fork, default_branch, protection, scan_state, last_seen_scan_id, updated_at)
+         archived, fork, default_branch, protection, listing, scan_state, last_seen_scan_id,
+         updated_at)
        SELECT $1, x.github_id, x.full_name, x.private, x.visibility, x.archived, x.fork,
-              x.default_branch, x.protection, 'discovered', $3, now()
+              x.default_branch, '{"unknown":true}'::jsonb, x.listing, 'discovered', $3, now()
        FROM jsonb_to_recordset($2::jsonb) AS x(github_id bigint, full_name text, private boolean,
-              visibility text, archived boolean, fork boolean, default_branch text, protection jsonb)
+              visibility text, archived boolean, fork boolean, default_branch text, listing jsonb)
        ON CONFLICT (workspace_id, github_id) DO UPDATE SET
          full_name = EXCLUDED.full_name, private = EXCLUDED.private,
          visibility = EXCLUDED.visibility, archived = EXCLUDED.archived, fork = EXCLUDED.fork,
-         default_branch = EXCLUDED.default_branch, protection = EXCLUDED.protection,
+         default_branch = EXCLUDED.default_branch,
+         listing = COALESCE(EXCLUDED.listing, r.listing),
          last_seen_scan_id = COALESCE(EXCLUDED.last_seen_scan_id, r.last_seen_scan_id),
          updated_at = now()`,
       [
@@ -86,7 +95,7 @@ export class InventoryStore {
             archived: r.archived,
             fork: r.fork,
             default_branch: r.defaultBranch,
-            protection: protectionColumn(r.protection),
+            listing: r.listing ?? null,
           })),
         ),
         scanId,
@@ -94,39 +103,34 @@ export class InventoryStore {
     );
   }
 
-  /** A fully read repository and its findings, replacing what was known. */
+  /**
+   * Fully read repositories in one statement, replacing what was known (their findings go to
+   * FindingStore in the same transaction).
+   */
   async saveScanned(
     workspaceId: string,
-    record: RepoRecord,
-    findings: Finding[],
+    records: RepoRecord[],
     db: Queryable = this.dataSource,
   ): Promise<void> {
-    await this.saveScannedBatch(workspaceId, [{ record, findings }], db);
-  }
-
-  /** Many scanned repositories and their findings in three statements (a scan's batch). */
-  async saveScannedBatch(
-    workspaceId: string,
-    entries: Array<{ record: RepoRecord; findings: Finding[] }>,
-    db: Queryable = this.dataSource,
-  ): Promise<void> {
+    const entries = records.map((record) => ({ record }));
     if (entries.length === 0) return;
     await db.query(
       `INSERT INTO scanner.repos AS r (workspace_id, github_id, full_name, private, visibility,
-         archived, fork, default_branch, protection, secret_scanning, collaborators, teams,
-         scan_state, updated_at)
+         archived, fork, default_branch, protection, secret_scanning, security, collaborators,
+         teams, scan_state, updated_at)
        SELECT $1, x.github_id, x.full_name, x.private, x.visibility, x.archived, x.fork,
-              x.default_branch, x.protection, x.secret_scanning, x.collaborators, x.teams,
-              x.scan_state, now()
+              x.default_branch, x.protection, x.secret_scanning, x.security, x.collaborators,
+              x.teams, x.scan_state, now()
        FROM jsonb_to_recordset($2::jsonb) AS x(github_id bigint, full_name text, private boolean,
               visibility text, archived boolean, fork boolean, default_branch text,
-              protection jsonb, secret_scanning text, collaborators jsonb, teams jsonb,
-              scan_state text)
+              protection jsonb, secret_scanning text, security jsonb, collaborators jsonb,
+              teams jsonb, scan_state text)
        ON CONFLICT (workspace_id, github_id) DO UPDATE SET
          full_name = EXCLUDED.full_name, private = EXCLUDED.private,
          visibility = EXCLUDED.visibility, archived = EXCLUDED.archived, fork = EXCLUDED.fork,
          default_branch = EXCLUDED.default_branch, protection = EXCLUDED.protection,
-         secret_scanning = EXCLUDED.secret_scanning, collaborators = EXCLUDED.collaborators,
+         secret_scanning = EXCLUDED.secret_scanning, security = EXCLUDED.security,
+         collaborators = EXCLUDED.collaborators,
          teams = EXCLUDED.teams, scan_state = EXCLUDED.scan_state, updated_at = now()`,
       [
         workspaceId,
@@ -141,27 +145,13 @@ export class InventoryStore {
             default_branch: record.defaultBranch,
             protection: protectionColumn(record.protection),
             secret_scanning: record.secretScanning,
+            security: record.security ?? null,
             collaborators: record.collaborators,
             teams: record.teams,
             scan_state: record.scanState,
           })),
         ),
       ],
-    );
-    await db.query(
-      `DELETE FROM scanner.findings WHERE workspace_id = $1 AND github_id = ANY($2::bigint[])`,
-      [workspaceId, entries.map((e) => e.record.githubId)],
-    );
-    const findings = entries.flatMap((e) =>
-      e.findings.map((f) => ({ ...f, github_id: e.record.githubId })),
-    );
-    if (findings.length === 0) return;
-    await db.query(
-      `INSERT INTO scanner.findings (workspace_id, github_id, repo, check_name, expected, actual, severity)
-       SELECT $1, x.github_id, x.repo, x.check, x.expected, x.actual, x.severity
-       FROM jsonb_to_recordset($2::jsonb) AS x(github_id bigint, repo text, "check" text,
-            expected jsonb, actual jsonb, severity text)`,
-      [workspaceId, JSON.stringify(findings)],
     );
   }
 
@@ -177,15 +167,15 @@ export class InventoryStore {
   /** Every repository's listed facts, by GitHub id (a scan reads them once, not per repository). */
   async all(workspaceId: string): Promise<Map<number, ListedRepo>> {
     const rows: RepoRow[] = await this.dataSource.query(
-      `SELECT github_id, full_name, private, visibility, archived, fork, default_branch, protection,
-              'unknown' AS secret_scanning, NULL AS collaborators, NULL AS teams, scan_state
+      `SELECT github_id, full_name, private, visibility, archived, fork, default_branch, listing,
+              NULL AS protection, 'unknown' AS secret_scanning, NULL AS collaborators,
+              NULL AS teams, scan_state
        FROM scanner.repos WHERE workspace_id = $1`,
       [workspaceId],
     );
     return new Map(
       rows.map((row) => {
-        const { githubId, fullName, visibility, archived, fork, defaultBranch, protection } =
-          rowToRecord(row);
+        const { githubId, fullName, visibility, archived, fork, defaultBranch } = rowToRecord(row);
         const listed: ListedRepo = {
           githubId,
           fullName,
@@ -194,7 +184,7 @@ export class InventoryStore {
           archived,
           fork,
           defaultBranch,
-          protection,
+          ...(row.listing ? { listing: row.listing } : {}),
         };
         return [githubId, listed];
       }),
@@ -217,24 +207,23 @@ export class InventoryStore {
     return rows[0] ? rowToRecord(rows[0]) : undefined;
   }
 
-  /** Records with their findings, for (re)publishing to the gateway. */
+  /** Records with their open findings, for (re)publishing to the gateway. */
   async withFindings(
     workspaceId: string,
     githubIds: number[],
-  ): Promise<Array<RepoRecord & { findings: Finding[] | null }>> {
+  ): Promise<Array<RepoRecord & { findings: TrackedFinding[] | null }>> {
     if (githubIds.length === 0) return [];
-    const rows: Array<RepoRow & { findings: Finding[] | null }> = await this.dataSource.query(
-      `SELECT r.*, (SELECT jsonb_agg(jsonb_build_object('repo', f.repo, 'check', f.check_name,
-                 'expected', f.expected, 'actual', f.actual, 'severity', f.severity)
-                 ORDER BY f.check_name)
-               FROM scanner.findings f
-               WHERE f.workspace_id = r.workspace_id AND f.github_id = r.github_id) AS findings
-       FROM scanner.repos r WHERE r.workspace_id = $1 AND r.github_id = ANY($2::bigint[])`,
+    const rows: Array<RepoRow & { findings: FindingRow[] | null }> = await this.dataSource.query(
+      `SELECT r.*, (SELECT jsonb_agg(to_jsonb(f) ORDER BY f.check_name)
+                 FROM scanner.findings f
+                 WHERE f.workspace_id = r.workspace_id AND f.github_id = r.github_id
+                   AND f.state = 'open') AS findings
+         FROM scanner.repos r WHERE r.workspace_id = $1 AND r.github_id = ANY($2::bigint[])`,
       [workspaceId, githubIds],
     );
-    return rows.map((row) => ({
+    return rows.map(({ findings, listing: _listing, ...row }) => ({
       ...rowToRecord(row),
-      findings: row.scan_state === 'scanned' ? (row.findings ?? []) : null,
+      findings: row.scan_state === 'scanned' ? (findings ?? []).map(rowToTracked) : null,
     }));
   }
 
@@ -251,11 +240,8 @@ export class InventoryStore {
     return count > 0;
   }
 
+  /** Forgets a repository; its findings are resolved by the caller (FindingStore), not deleted. */
   async remove(workspaceId: string, githubId: number, db: Queryable = this.dataSource) {
-    await db.query(`DELETE FROM scanner.findings WHERE workspace_id = $1 AND github_id = $2`, [
-      workspaceId,
-      githubId,
-    ]);
     const [, count] = (await db.query(
       `DELETE FROM scanner.repos WHERE workspace_id = $1 AND github_id = $2`,
       [workspaceId, githubId],
@@ -276,12 +262,6 @@ export class InventoryStore {
         [workspaceId, scanId],
       ),
     );
-    if (rows.length > 0) {
-      await this.dataSource.query(
-        `DELETE FROM scanner.findings WHERE workspace_id = $1 AND github_id = ANY($2::bigint[])`,
-        [workspaceId, rows.map((r) => r.github_id)],
-      );
-    }
     return rows.map((r) => ({ githubId: Number(r.github_id), fullName: r.full_name }));
   }
 }

@@ -1,7 +1,9 @@
 import type { DataSource } from 'typeorm';
-import type { RepoRecord } from '#libs/contracts/src/index.js';
+import type { RepoRecord, ScanCheckKey } from '#libs/contracts/src/index.js';
 import type { Baseline } from '../drift/baseline.js';
 import { evaluateDrift } from '../drift/evaluate.js';
+import type { FindingOutbox } from '../findings/finding-outbox.js';
+import type { FindingStore } from '../findings/finding-store.js';
 import type { ConditionalCache } from '../github/conditional-cache.js';
 import type { InventoryStore } from '../inventory/inventory.store.js';
 import type { ProgressReporter } from './progress-reporter.js';
@@ -36,6 +38,10 @@ export class ResultWriter {
       scans: ScanStore;
       cache: ConditionalCache;
       baseline: Baseline;
+      /** The checks the installation's permissions let run. */
+      runnable: ReadonlySet<ScanCheckKey>;
+      findings: FindingStore;
+      outbox: FindingOutbox;
       reporter: ProgressReporter;
     },
   ) {
@@ -65,16 +71,22 @@ export class ResultWriter {
   private async write(): Promise<void> {
     const batch = this.buffer.splice(0);
     if (batch.length === 0) return;
-    const { dataSource, inventory, scans, cache, baseline, reporter } = this.deps;
+    const { dataSource, inventory, scans, cache, baseline, runnable, findings, reporter } =
+      this.deps;
     const workspaceId = this.scan.workspaceId;
     try {
       let cacheSaved = () => undefined as void;
       const result = await dataSource.transaction(async (tx) => {
-        const scanned = batch.filter((o) => o.record);
-        await inventory.saveScannedBatch(
-          workspaceId,
-          scanned.map((o) => ({ record: o.record!, findings: evaluateDrift(o.record!, baseline) })),
+        const scanned = batch.flatMap((o) => (o.record ? [o.record] : []));
+        await inventory.saveScanned(workspaceId, scanned, tx);
+        await findings.record(
           tx,
+          workspaceId,
+          scanned.map((record) => ({
+            githubId: record.githubId,
+            ...evaluateDrift(record, baseline, runnable),
+          })),
+          { cause: 'scan', scanId: this.scan.id },
         );
         await inventory.markFailedBatch(
           workspaceId,
@@ -94,6 +106,8 @@ export class ResultWriter {
       });
       cacheSaved();
       reporter.reposFinished(result.counters, result.counted);
+      // Published after commit; what fails here goes out with the next batch or at completion.
+      void this.deps.outbox.publishPending(workspaceId).catch(() => undefined);
     } catch (error) {
       // Put the batch back: a later flush (or a resume after restart) stores it.
       this.buffer.unshift(...batch);

@@ -4,17 +4,24 @@ import { reposScanned, scanDuration } from '#libs/observability/src/metrics/scan
 import {
   ScannerEventTypes,
   type RepoRecord,
+  type ScanCheckKey,
   type ScanCompletedData,
   type ScanFailedData,
   type ScanStartedData,
-  type TeamAccess,
+  type SkippedCheck,
 } from '#libs/contracts/src/index.js';
 import type { Baseline } from '../drift/baseline.js';
+import { evaluateOrg } from '../drift/evaluate.js';
+import type { FindingOutbox } from '../findings/finding-outbox.js';
+import type { FindingStore } from '../findings/finding-store.js';
 import { ConditionalCache } from '../github/conditional-cache.js';
 import { GithubNotConfiguredError, type GithubApp } from '../github/github-app.js';
 import { GithubReader, type ListedRepo } from '../github/github-reader.js';
 import type { InventoryStore } from '../inventory/inventory.store.js';
+import { readOrgContext, type OrgContext } from './org-context.js';
 import { ProgressReporter } from './progress-reporter.js';
+import { readRepository } from './read-repository.js';
+import { grantedPermissions, runnableChecks, skippedChecks } from './required-permissions.js';
 import { RepoQueue } from './repo-queue.js';
 import { ResultWriter } from './result-writer.js';
 import type { ScanRow, ScanStore } from './scan.store.js';
@@ -27,12 +34,17 @@ export interface ScanRunnerDeps {
   events: ScannerEvents;
   github: GithubApp;
   baseline: Baseline;
+  findings: FindingStore;
+  outbox: FindingOutbox;
   logger: Logger;
   /** Repositories read at once. */
   concurrency: number;
   /** Attempts per repository (each already retried by Octokit) before it counts as failed. */
   repoAttempts: number;
 }
+
+/** Organization findings are stored under GitHub id 0 (no repository has it). */
+export const ORGANIZATION = 0;
 
 /** The scan could not go on for a reason no retry fixes (credentials, configuration). */
 export class PermanentScanError extends Error {}
@@ -106,11 +118,16 @@ export class ScanRunner {
       const cache = await ConditionalCache.load(this.deps.dataSource, scan.workspaceId);
       const reader = new GithubReader(octokit, cache);
       await reporter.publishResults(await scans.unpublished(scanId));
+      await this.deps.outbox.publishPending(scan.workspaceId);
+      // Checks the installation may not feed are skipped (never passed): asked once per run.
+      const granted = await grantedPermissions(this.deps.github, scan.installationId);
+      const runnable = runnableChecks(granted, this.deps.baseline);
+      const skipped = skippedChecks(granted, this.deps.baseline);
       // Listing, org-wide facts and reading run together: reading starts with the first page.
       const known = new Map<number, ListedRepo>(await this.deps.inventory.all(scan.workspaceId));
       const queue = new RepoQueue<{ githubId: number; fullName: string }>();
       queue.push(await scans.pending(scanId));
-      const context = this.orgContext(scan, reader, log);
+      const context = readOrgContext(reader, scan.accountLogin, log);
       const listing = this.list(scan, reader, reporter, signal, (repos) => {
         for (const repo of repos) known.set(repo.githubId, repo);
         queue.push(repos);
@@ -121,6 +138,7 @@ export class ScanRunner {
         cache,
         reporter,
         context,
+        runnable,
         queue,
         known,
         signal,
@@ -131,7 +149,7 @@ export class ScanRunner {
       if (failure) throw failure.reason;
       if (signal.aborted) return 'interrupted';
       await reporter.stop();
-      await this.complete(scan);
+      await this.complete(scan, await context, runnable, skipped);
       return 'finished';
     } catch (error) {
       if (isAuthFailure(error)) {
@@ -171,58 +189,33 @@ export class ScanRunner {
     }
   }
 
-  private async orgContext(scan: ScanRow, reader: GithubReader, log: Logger) {
-    const optional = async <T>(what: string, read: () => Promise<T>, fallback: T): Promise<T> => {
-      try {
-        return await read();
-      } catch (error) {
-        if ((error as { status?: number }).status === 403) {
-          log.warn({ what }, 'the installation may not read this; checks that need it are skipped');
-          return fallback;
-        }
-        throw error;
-      }
-    };
-    const login = scan.accountLogin;
-    return {
-      outside: await optional(
-        'outside collaborators',
-        () => reader.outsideCollaborators(login),
-        null,
-      ),
-      teams: await optional(
-        'team access',
-        () => reader.teamAccess(login),
-        new Map<string, TeamAccess[]>(),
-      ),
-      secretScanning: await optional(
-        'secret scanning',
-        () => reader.secretScanning(login),
-        new Map<string, 'enabled' | 'disabled' | 'unknown'>(),
-      ),
-    };
-  }
-
   private async readRepositories(
     scan: ScanRow,
     reader: GithubReader,
     cache: ConditionalCache,
     reporter: ProgressReporter,
-    contextReady: ReturnType<ScanRunner['orgContext']>,
+    contextReady: Promise<OrgContext>,
+    runnable: ReadonlySet<ScanCheckKey>,
     queue: RepoQueue<{ githubId: number; fullName: string }>,
     known: Map<number, ListedRepo>,
     signal: AbortSignal,
   ): Promise<void> {
-    const { scans, inventory, dataSource, baseline } = this.deps;
-    const context = await contextReady;
+    const { scans, inventory, dataSource, baseline, findings, outbox } = this.deps;
     const writer = new ResultWriter(scan, {
       dataSource,
       inventory,
       scans,
       cache,
       baseline,
+      runnable,
+      findings,
+      outbox,
       reporter,
     });
+    // A failure to read the organization fails the run, not each repository.
+    // (Attached before any repository awaits it, so it runs first when it rejects.)
+    let contextFailure: { error: unknown } | undefined;
+    contextReady.catch((error: unknown) => void (contextFailure = { error }));
     const workers = Array.from({ length: this.deps.concurrency }, async () => {
       for (;;) {
         if (signal.aborted) return;
@@ -236,19 +229,11 @@ export class ScanRunner {
         let lastError: unknown;
         for (let attempt = 1; attempt <= this.deps.repoAttempts && !record; attempt++) {
           try {
-            const collaborators = await reader.collaborators(listed.fullName);
-            record = {
-              ...listed,
-              secretScanning: context.secretScanning.get(listed.fullName) ?? 'unknown',
-              collaborators: collaborators.map((c) => ({
-                ...c,
-                outside: context.outside?.has(c.login) ?? false,
-              })),
-              teams: context.teams.get(listed.fullName) ?? [],
-              scanState: 'scanned',
-            };
+            // Reading starts before the organization's facts are in; it waits only to combine.
+            record = await readRepository(reader, listed, contextReady);
           } catch (error) {
             if (isAuthFailure(error)) throw error;
+            if (contextFailure) throw contextFailure.error;
             lastError = error;
           }
         }
@@ -272,18 +257,42 @@ export class ScanRunner {
     }
   }
 
-  private async complete(scan: ScanRow): Promise<void> {
-    const { scans, inventory, events } = this.deps;
+  /**
+   * Judges the organization, resolves the findings of repositories gone from the installation,
+   * publishes every finding change, then says the scan completed.
+   */
+  private async complete(
+    scan: ScanRow,
+    context: OrgContext,
+    runnable: ReadonlySet<ScanCheckKey>,
+    skippedChecks: SkippedCheck[],
+  ): Promise<void> {
+    const { scans, inventory, events, dataSource, findings, outbox, baseline } = this.deps;
     const failedRepos = await scans.failedRepos(scan.id);
-    const completed = await scans.complete(scan.id);
+    const cause = { cause: 'scan' as const, scanId: scan.id };
+    const completed = await dataSource.transaction(async (tx) => {
+      const done = await scans.complete(scan.id, tx);
+      if (!done) return undefined;
+      const org = evaluateOrg(context.facts, baseline, runnable);
+      await findings.record(tx, scan.workspaceId, [{ githubId: ORGANIZATION, ...org }], cause);
+      return done;
+    });
     if (!completed) return;
-    for (const gone of await inventory.removeUnseen(scan.workspaceId, scan.id)) {
-      await events.publish(ScannerEventTypes.repoRemoved, scan.workspaceId, gone, {
+    const gone = await inventory.removeUnseen(scan.workspaceId, scan.id);
+    await findings.resolveAll(
+      dataSource,
+      scan.workspaceId,
+      gone.map((g) => g.githubId),
+      cause,
+    );
+    await outbox.publishPending(scan.workspaceId);
+    for (const repo of gone) {
+      await events.publish(ScannerEventTypes.repoRemoved, scan.workspaceId, repo, {
         correlationId: scan.correlationId,
       });
     }
-    const findings: Array<{ count: string }> = await this.deps.dataSource.query(
-      `SELECT count(*) FROM scanner.findings WHERE workspace_id = $1`,
+    const open: Array<{ count: string }> = await dataSource.query(
+      `SELECT count(*) FROM scanner.findings WHERE workspace_id = $1 AND state = 'open'`,
       [scan.workspaceId],
     );
     const data: ScanCompletedData = {
@@ -294,7 +303,8 @@ export class ScanRunner {
       reposTotal: completed.reposTotal,
       reposFailed: completed.reposFailed,
       failedRepos,
-      findings: Number(findings[0]?.count ?? 0),
+      findings: Number(open[0]?.count ?? 0),
+      skippedChecks,
     };
     scanDuration.observe(
       { outcome: 'completed' },

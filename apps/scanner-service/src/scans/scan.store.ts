@@ -267,9 +267,12 @@ export class ScanStore {
     return rows.map((r) => r.full_name);
   }
 
-  async complete(scanId: string): Promise<ScanRow | undefined> {
+  async complete(
+    scanId: string,
+    db: Pick<DataSource | EntityManager, 'query'> = this.dataSource,
+  ): Promise<ScanRow | undefined> {
     const rows = returnedRows<Record<string, unknown>>(
-      await this.dataSource.query(
+      await db.query(
         `UPDATE scanner.scans SET status = 'completed', finished_at = now(), rate_limit_reset_at = NULL
        WHERE id = $1 AND status IN ('queued','scanning','rate_limited') RETURNING *`,
         [scanId],

@@ -14,11 +14,18 @@ import {
   type ScanPermissionsResult,
 } from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
-import { BUS, DATA_SOURCE, LOGGER } from '#libs/service-kit/src/index.js';
+import { BUS, DATA_SOURCE, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import { ConditionalCache } from '../github/conditional-cache.js';
 import { GithubApp } from '../github/github-app.js';
 import { InstallationStore } from '../installations/installation.store.js';
-import { missingPermissions, REQUIRED_PERMISSIONS } from './required-permissions.js';
+import { parseBaseline, type Baseline } from '../drift/baseline.js';
+import {
+  grantedPermissions,
+  missingPermissions,
+  requiredPermissions,
+  skippedChecks,
+} from './required-permissions.js';
+import type { ScanConfig } from './scan.config.js';
 import { enqueueScanJob } from './scan-jobs.js';
 import { ScanStore } from './scan.store.js';
 import { ScannerEvents } from './scanner-events.js';
@@ -33,7 +40,10 @@ const notConnected = () =>
 /** The scanner's request/reply commands; the work itself runs from the job queue. */
 @Controller()
 export class ScansHandlers {
+  private readonly baseline: Baseline;
+
   constructor(
+    @Inject(SERVICE_CONFIG) config: ScanConfig,
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(BUS) private readonly bus: Bus,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -41,7 +51,9 @@ export class ScansHandlers {
     @Inject(InstallationStore) private readonly installations: InstallationStore,
     @Inject(GithubApp) private readonly github: GithubApp,
     @Inject(ScannerEvents) private readonly events: ScannerEvents,
-  ) {}
+  ) {
+    this.baseline = parseBaseline(config.SCAN_BASELINE);
+  }
 
   @MessagePattern(ScannerSubjects.scanOrg)
   async scanOrg(@Payload() command: Envelope): Promise<Reply<ScanOrgResult>> {
@@ -142,12 +154,7 @@ export class ScansHandlers {
     }
     let granted: Record<string, string>;
     try {
-      const response = await this.github
-        .asApp()
-        .request('GET /app/installations/{installation_id}', {
-          installation_id: Number(installation.installationId),
-        });
-      granted = (response.data.permissions ?? {}) as Record<string, string>;
+      granted = await grantedPermissions(this.github, installation.installationId);
     } catch (error) {
       const status = (error as { status?: number }).status;
       if (status === 404) {
@@ -163,13 +170,14 @@ export class ScansHandlers {
         `GitHub did not answer the permission check (${status ?? (error as Error).message})`,
       );
     }
-    const missing = missingPermissions(granted);
+    const missing = missingPermissions(granted, this.baseline);
     return ok({
       installationId: installation.installationId,
       sufficient: missing.length === 0,
-      required: { ...REQUIRED_PERMISSIONS },
+      required: requiredPermissions(this.baseline),
       granted,
       missing,
+      skippedChecks: skippedChecks(granted, this.baseline),
     });
   }
 }

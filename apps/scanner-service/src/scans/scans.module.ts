@@ -11,6 +11,8 @@ import type { ScanJob } from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
 import { BUS, DATA_SOURCE, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import { parseBaseline } from '../drift/baseline.js';
+import { FindingOutbox } from '../findings/finding-outbox.js';
+import { FindingStore } from '../findings/finding-store.js';
 import { GithubApp } from '../github/github-app.js';
 import { InstallationStore } from '../installations/installation.store.js';
 import { installationsProjection } from '../installations/installations.projection.js';
@@ -124,6 +126,12 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
       useFactory: (ds: DataSource) => new InstallationStore(ds),
     },
     { provide: ScannerEvents, inject: [BUS], useFactory: (bus: Bus) => new ScannerEvents(bus) },
+    { provide: FindingStore, useFactory: () => new FindingStore() },
+    {
+      provide: FindingOutbox,
+      inject: [DATA_SOURCE, ScannerEvents],
+      useFactory: (ds: DataSource, events: ScannerEvents) => new FindingOutbox(ds, events),
+    },
     {
       provide: ScanRunner,
       inject: [
@@ -134,6 +142,8 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
         InventoryStore,
         ScannerEvents,
         GithubApp,
+        FindingStore,
+        FindingOutbox,
       ],
       useFactory: (
         config: ScanConfig,
@@ -143,6 +153,8 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
         inventory: InventoryStore,
         events: ScannerEvents,
         github: GithubApp,
+        findings: FindingStore,
+        outbox: FindingOutbox,
       ) =>
         new ScanRunner({
           dataSource,
@@ -150,6 +162,8 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
           inventory,
           events,
           github,
+          findings,
+          outbox,
           baseline: parseBaseline(config.SCAN_BASELINE),
           logger,
           concurrency: config.GITHUB_CONCURRENCY,
@@ -168,6 +182,8 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
         InventoryStore,
         ScanStore,
         ScannerEvents,
+        FindingStore,
+        FindingOutbox,
       ],
       useFactory: (
         config: ScanConfig,
@@ -179,8 +195,12 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
         inventory: InventoryStore,
         scans: ScanStore,
         events: ScannerEvents,
+        findings: FindingStore,
+        outbox: FindingOutbox,
       ) =>
         new InventoryService({
+          findings,
+          outbox,
           dataSource,
           bus,
           github,

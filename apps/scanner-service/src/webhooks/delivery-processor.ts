@@ -168,7 +168,7 @@ export class DeliveryProcessor {
   private async apply(workspaceId: string, change: RepoChange): Promise<void> {
     switch (change.kind) {
       case 'upsert':
-        await this.inventory.upsertRepo(workspaceId, { ...change.repo, protection: undefined });
+        await this.inventory.upsertRepo(workspaceId, change.repo);
         return;
       case 'rename':
         // Renamed before we ever saw it: store it under the new name.
@@ -179,7 +179,7 @@ export class DeliveryProcessor {
             change.repo.fullName,
           ))
         ) {
-          await this.inventory.upsertRepo(workspaceId, { ...change.repo, protection: undefined });
+          await this.inventory.upsertRepo(workspaceId, change.repo);
         }
         return;
       case 'remove':

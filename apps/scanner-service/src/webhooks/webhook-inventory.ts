@@ -7,11 +7,7 @@ import type { RepoFacts } from '#libs/contracts/src/index.js';
  */
 export interface WebhookInventory {
   /** Stores the repository's facts at once, then (by default) rescans it on its own. */
-  upsertRepo(
-    workspaceId: string,
-    repo: RepoFacts & { protection: undefined },
-    options?: { rescan?: boolean },
-  ): Promise<void>;
+  upsertRepo(workspaceId: string, repo: RepoFacts, options?: { rescan?: boolean }): Promise<void>;
   removeRepo(workspaceId: string, githubId: number): Promise<boolean>;
   renameRepo(workspaceId: string, githubId: number, fullName: string): Promise<boolean>;
   rescanRepo(workspaceId: string, fullName: string): Promise<unknown>;

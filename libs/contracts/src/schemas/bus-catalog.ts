@@ -12,6 +12,8 @@ import {
   WorkspaceSubjects,
 } from '../subjects.js';
 import { GITHUB_WEBHOOK_RECEIVED } from '../webhooks.js';
+import { RulesEngineSubjects } from '../rule-runs.js';
+import { ruleRunSchemas as rr, ruleRunViewSchema } from './rule-runs.schemas.js';
 import { MESSAGE_PARKED } from '../dead-letters.js';
 import { empty, serviceHealthReplySchema } from './common.schemas.js';
 import {
@@ -278,6 +280,38 @@ export const requestSubjects: RequestSubject[] = [
     serviceHealthReplySchema,
   ),
   command(
+    RulesEngineSubjects.runs,
+    "A rule's runs, newest first, a page at a time.",
+    'rules-engine',
+    gateway,
+    rr.listRuns,
+    rr.runsPage,
+  ),
+  command(
+    RulesEngineSubjects.run,
+    'One run of a rule, with its conditions, actions and policy effect.',
+    'rules-engine',
+    gateway,
+    rr.getRun,
+    ruleRunViewSchema,
+  ),
+  command(
+    RulesEngineSubjects.test,
+    'Evaluate a rule once as a dry run, performing no action.',
+    'rules-engine',
+    gateway,
+    rr.test,
+    ruleRunViewSchema,
+  ),
+  command(
+    RulesEngineSubjects.health,
+    "The rules engine's own health.",
+    'rules-engine',
+    gateway,
+    empty,
+    serviceHealthReplySchema,
+  ),
+  command(
     GatewaySubjects.health,
     "The gateway's own health.",
     'api-gateway',
@@ -332,6 +366,11 @@ export const streamMessages: StreamMessages[] = [
         data: parkedMessageSchema,
       },
     ],
+  },
+  {
+    stream: Streams.ruleJobs,
+    publishedBy: ['rules-engine'],
+    messages: [{ type: 'RuleJob', subject: `${RulesEngineSubjects.jobs}.*`, data: rr.job }],
   },
   {
     stream: Streams.workspaceEvents,

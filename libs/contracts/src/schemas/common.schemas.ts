@@ -26,7 +26,15 @@ export const envelopeOf = <T extends string, D extends z.ZodType>(type: T, data:
 
 export const replyErrorSchema = describes<ReplyError>()(
   z.object({
-    kind: z.enum(['validation', 'not_found', 'conflict', 'forbidden', 'unavailable', 'internal']),
+    kind: z.enum([
+      'validation',
+      'not_found',
+      'conflict',
+      'forbidden',
+      'payload_too_large',
+      'unavailable',
+      'internal',
+    ]),
     code: z.string(),
     message: z.string(),
     details: z

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   ScanJobKinds,
   ScanStatuses,
+  type FindingChangedData,
   type InvalidateCacheResult,
   type RepoRemovedData,
   type ReposUpdatedData,
@@ -32,10 +33,42 @@ const repo = z.object({
       requiredReviews: z.number().int(),
       requiresStatusChecks: z.boolean(),
       enforceAdmins: z.boolean(),
+      dismissStaleReviews: z.boolean().optional(),
+      requireCodeOwnerReviews: z.boolean().optional(),
+      blocksForcePushes: z.boolean().optional(),
+      blocksDeletions: z.boolean().optional(),
+      requiresSignatures: z.boolean().optional(),
+      sources: z
+        .array(
+          z.object({
+            kind: z.enum(['classic', 'repository_ruleset', 'organization_ruleset']),
+            id: z.number().int().nullable(),
+            name: z.string(),
+          }),
+        )
+        .optional(),
+      bypassActors: z
+        .array(
+          z.object({
+            rulesetId: z.number().int(),
+            actorType: z.string(),
+            actorId: z.number().int().nullable(),
+            bypassMode: z.string(),
+          }),
+        )
+        .optional(),
     })
     .nullable()
     .optional(),
   secretScanning: z.enum(['enabled', 'disabled', 'unknown']),
+  security: z
+    .object({
+      pushProtection: z.enum(['enabled', 'disabled', 'unknown']),
+      vulnerabilityAlerts: z.boolean().nullable(),
+      securityPolicy: z.boolean().nullable(),
+    })
+    .nullable()
+    .optional(),
   collaborators: z
     .array(z.object({ login: z.string(), permission, outside: z.boolean() }))
     .nullable(),
@@ -48,7 +81,21 @@ const finding = z.object({
   expected: z.unknown(),
   actual: z.unknown(),
   severity: z.enum(['low', 'medium', 'high', 'critical']),
+  githubId: z.number().int(),
+  state: z.enum(['open', 'resolved']),
+  firstSeenAt: isoTime,
+  lastSeenAt: isoTime,
+  resolvedAt: isoTime.nullable(),
 });
+const skippedCheck = z.object({
+  check: z.string(),
+  permission: z.string(),
+  required: z.enum(['read', 'write']),
+  granted: z.string().nullable(),
+});
+const findingChanged = describes<FindingChangedData>()(
+  finding.extend({ scanId: z.string().optional(), cause: z.enum(['scan', 'webhook']) }),
+);
 
 export const scannerResultSchemas = {
   scanOrg: describes<ScanOrgResult>()(
@@ -75,6 +122,7 @@ export const scannerResultSchemas = {
           granted: z.string().nullable(),
         }),
       ),
+      skippedChecks: z.array(skippedCheck),
     }),
   ),
 };
@@ -114,6 +162,7 @@ export const scannerEventSchemas = {
       reposFailed: z.number().int(),
       failedRepos: z.array(z.string()),
       findings: z.number().int(),
+      skippedChecks: z.array(skippedCheck).optional(),
     }),
   ),
   ScanFailed: describes<ScanFailedData>()(
@@ -136,4 +185,6 @@ export const scannerEventSchemas = {
     z.object({ githubId: z.number().int(), fullName: z.string() }),
   ),
   ScanCacheInvalidated: describes<ScanCacheInvalidatedData>()(z.object({ clearedAt: isoTime })),
+  FindingOpened: findingChanged,
+  FindingResolved: findingChanged,
 };

@@ -8,11 +8,13 @@ export type BusOutcome =
   | 'not_found'
   | 'conflict'
   | 'forbidden'
+  | 'payload_too_large'
   | 'unavailable'
   | 'internal'
   | 'timeout'
   | 'no_responders'
   | 'disconnected'
+  | 'too_large'
   | 'handler_failed'
   | 'malformed';
 
