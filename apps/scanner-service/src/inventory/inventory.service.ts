@@ -170,9 +170,14 @@ export class InventoryService {
    * Discovery after a connect: lists the installation's repositories (GraphQL, 100 per call) and
    * publishes them, so `github/repos` shows them within seconds, before any scan.
    */
+  /**
+   * Lists the workspace's repositories into the inventory. The discovery job is queued inside the
+   * transaction that records the installation, so it can arrive before that commit: with no
+   * connected installation yet it throws `InstallationNotConnected`, and the job is tried again.
+   */
   async discover(workspaceId: string, signal?: AbortSignal): Promise<number> {
     const installation = await this.deps.installations.get(workspaceId);
-    if (!installation?.connected) return 0;
+    if (!installation?.connected) throw new InstallationNotConnected(workspaceId);
     const octokit = this.deps.github.forInstallation(installation.installationId);
     const reader = new GithubReader(
       octokit,
@@ -201,5 +206,12 @@ export class InventoryService {
     if (repos.length === 0) return;
     const data: ReposUpdatedData = { repos };
     await this.deps.events.publish(ScannerEventTypes.reposUpdated, workspaceId, data);
+  }
+}
+
+/** No connected GitHub installation is recorded for the workspace (yet, or any more). */
+export class InstallationNotConnected extends Error {
+  constructor(workspaceId: string) {
+    super(`no connected GitHub installation is recorded for workspace ${workspaceId}`);
   }
 }

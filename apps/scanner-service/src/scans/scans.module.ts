@@ -17,7 +17,7 @@ import { GithubApp } from '../github/github-app.js';
 import { InstallationStore } from '../installations/installation.store.js';
 import { installationsProjection } from '../installations/installations.projection.js';
 import { Projections } from '#libs/projections/src/index.js';
-import { InventoryService } from '../inventory/inventory.service.js';
+import { InstallationNotConnected, InventoryService } from '../inventory/inventory.service.js';
 import { InventoryStore } from '../inventory/inventory.store.js';
 import type { ScanConfig } from './scan.config.js';
 import { ScanJobsConsumer } from './scan-jobs.consumer.js';
@@ -82,6 +82,11 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
         try {
           await this.inventory.discover(job.workspaceId, signal);
         } catch (error) {
+          if (lastTry && error instanceof InstallationNotConnected) {
+            // Disconnected again before its discovery ran: nothing to list.
+            this.logger.info({ workspaceId: job.workspaceId }, 'discovery skipped: not connected');
+            return;
+          }
           if (lastTry) {
             this.logger.error({ err: error, workspaceId: job.workspaceId }, 'discovery gave up');
             return;
