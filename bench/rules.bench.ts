@@ -248,6 +248,11 @@ try {
   const started = performance.now();
   const inFlight: Promise<void>[] = [];
   let refused = 0;
+  const refusals = new Map<string, number>();
+  const refuse = (why: string) => {
+    refused++;
+    refusals.set(why, (refusals.get(why) ?? 0) + 1);
+  };
   for (let i = 0; i < total; i++) {
     const due = started + (i * 1000) / RATE;
     const wait = due - performance.now();
@@ -259,9 +264,9 @@ try {
       deliver(installationId, pull, sha).then(
         (answer) => {
           if (answer.status === 202) accepted.set(sha, performance.now());
-          else refused++;
+          else refuse(String(answer.status));
         },
-        () => void refused++,
+        (error: unknown) => refuse(error instanceof Error ? error.message : String(error)),
       ),
     );
   }
@@ -317,7 +322,7 @@ try {
   const busySeconds = (lastStatus - started) / 1000;
 
   console.log(
-    `deliveries ${total} sent in ${sent.toFixed(1)} s (${(total / sent).toFixed(0)}/s), 202 for ${accepted.size}, refused ${refused}`,
+    `deliveries ${total} sent in ${sent.toFixed(1)} s (${(total / sent).toFixed(0)}/s), 202 for ${accepted.size}, refused ${refused} ${JSON.stringify(Object.fromEntries(refusals))}`,
   );
   console.log(
     `202 -> commit status created   p50 ${percentile(latencies, 50).toFixed(0)} ms   p99 ${percentile(latencies, 99).toFixed(0)} ms   max ${Math.max(...latencies).toFixed(0)} ms   (${latencies.length} statuses, ${missing} missing after ${drainSeconds.toFixed(1)} s of drain)`,
