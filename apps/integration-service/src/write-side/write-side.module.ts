@@ -39,16 +39,23 @@ export function subjectFor(event: Pick<StoredEvent, 'type'>): string {
   providers: [
     {
       provide: PG_POOL,
-      inject: [SERVICE_CONFIG],
-      useFactory: (config: IntegrationServiceConfig) =>
-        new pg.Pool({
+      inject: [SERVICE_CONFIG, LOGGER],
+      useFactory: (config: IntegrationServiceConfig, logger: Logger) => {
+        const pool = new pg.Pool({
           connectionString: config.DATABASE_URL,
           max: config.DATABASE_POOL_SIZE,
           application_name: 'integration-service',
           connectionTimeoutMillis: 3_000,
           // A query stuck on a dead server must not hold a command forever.
           query_timeout: 10_000,
-        }),
+        });
+        // An idle connection that Postgres ends (a restart, an admin's terminate) is reported on
+        // the pool; without a listener that error would end the process. The pool reconnects.
+        pool.on('error', (error) =>
+          logger.warn({ err: error }, 'an idle Postgres connection was closed by the server'),
+        );
+        return pool;
+      },
     },
     {
       provide: EventStore,
