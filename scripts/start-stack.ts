@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { tracingNodeArgs } from '#libs/observability/src/node-args.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateBusPasswords, type BusUser } from '#libs/messaging/src/index.js';
 import pg from 'pg';
 import {
   ensureDatabase,
@@ -64,6 +66,8 @@ async function reachablePostgres(url: string): Promise<boolean> {
 async function main() {
   mkdirSync(DATA_DIR, { recursive: true });
   const natsUrl = process.env.NATS_URL ?? DEFAULT_NATS_URL;
+  /** Set when this stack starts its own nats-server: each service then connects as its user. */
+  let busPasswords: Record<BusUser, string> | undefined;
   const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
 
   // A cluster's list: the stack checks (and may start) the first server.
@@ -72,7 +76,13 @@ async function main() {
     say(
       `NATS not reachable at ${natsUrl}: starting nats-server with its store in ${DATA_DIR}/nats`,
     );
-    started.push(await startLocalNats(nats, DATA_DIR));
+    busPasswords = generateBusPasswords();
+    started.push(await startLocalNats(nats, DATA_DIR, busPasswords));
+    // For `npm run admin` against this bus: NATS_USER=admin and the password kept here.
+    writeFileSync(join(DATA_DIR, 'nats-users.json'), JSON.stringify(busPasswords), { mode: 0o600 });
+    say(
+      `nats-server runs with one user per service; their passwords are in ${DATA_DIR}/nats-users.json`,
+    );
   }
   if (!(await reachablePostgres(databaseUrl))) {
     say(`PostgreSQL not reachable: starting one with its cluster in ${DATA_DIR}/postgres`);
@@ -125,7 +135,13 @@ async function main() {
           process.execPath,
           [...tracingNodeArgs(), ...(NODE_FLAGS[service.name] ?? []), entry],
           {
-            env: { ...env, PORT: service.port },
+            env: {
+              ...env,
+              PORT: service.port,
+              ...(busPasswords
+                ? { NATS_USER: service.name, NATS_PASSWORD: busPasswords[service.name] }
+                : {}),
+            },
             stdio: ['ignore', 'pipe', 'pipe'],
           },
         );

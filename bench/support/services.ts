@@ -8,7 +8,8 @@ import { freePort, type NatsServerFixture, type PostgresFixture } from '#libs/te
  * when the others answer, so it comes last.
  */
 export const SERVICES = ['integration-service', 'scanner-service', 'api-gateway'] as const;
-export type Service = (typeof SERVICES)[number];
+/** The rules engine runs in the benches that need it (bench:rules), after the three. */
+export type Service = (typeof SERVICES)[number] | 'rules-engine';
 
 /** The environment every service needs against a private nats-server and database; `extra` adds to it. */
 export function serviceEnv(

@@ -7,6 +7,7 @@ import {
 } from '@nats-io/jetstream';
 import { Streams } from '#libs/contracts/src/index.js';
 import {
+  busCredentials,
   discardDeadLetter,
   ensureStreams,
   listDeadLetters,
@@ -24,6 +25,8 @@ async function withJetStream<T>(
     servers: natsServers(env.NATS_URL || DEFAULT_NATS_URL),
     name: 'admin-cli',
     timeout: 3_000,
+    // The bus's `admin` user where the bus has users (NATS_USER / NATS_PASSWORD).
+    ...busCredentials(env),
   });
   try {
     const jsm = await jetstreamManager(nc);

@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
+import { natsServerConfig, type BusUser } from '#libs/messaging/src/index.js';
 
 export interface StartedInfra {
   stop(): Promise<void>;
@@ -50,8 +51,15 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** A local nats-server with JetStream, its store under the data folder. */
-export async function startLocalNats(url: URL, dataDir: string): Promise<StartedInfra> {
+/**
+ * A local nats-server with JetStream, its store under the data folder, and one user per service
+ * (BUS_USERS) with the given passwords, written to a config only its owner can read.
+ */
+export async function startLocalNats(
+  url: URL,
+  dataDir: string,
+  passwords: Record<BusUser, string>,
+): Promise<StartedInfra> {
   const binary = findBinary('nats-server');
   if (!binary) {
     throw new MissingDependency(
@@ -61,9 +69,17 @@ export async function startLocalNats(url: URL, dataDir: string): Promise<Started
   const store = join(dataDir, 'nats');
   mkdirSync(store, { recursive: true });
   const port = Number(url.port || 4222);
-  const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], {
-    stdio: 'ignore',
-  });
+  const config = join(dataDir, 'nats.conf');
+  writeFileSync(
+    config,
+    natsServerConfig({
+      listen: `127.0.0.1:${port}`,
+      storeDir: store,
+      password: (user) => JSON.stringify(passwords[user]),
+    }),
+    { mode: 0o600 },
+  );
+  const child = spawn(binary, ['-c', config], { stdio: 'ignore' });
   await waitUntilListening('127.0.0.1', port, 'nats-server');
   return { stop: () => stopChild(child) };
 }

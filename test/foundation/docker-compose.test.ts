@@ -1,5 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { passwordVariable, type BusUser } from '#libs/messaging/src/index.js';
+import { composeNatsConfig } from '../../scripts/stack/compose-nats-config.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCompose } from '../support/compose-file.js';
@@ -9,6 +11,11 @@ const OPERATOR_ENV = {
   CREDENTIALS_MASTER_KEY: 'b3BlcmF0b3Itc3VwcGxpZWQta2V5LWZvci10aGUtdGVzdA==',
   POSTGRES_PASSWORD: 'operator-supplied',
   GATEWAY_SIGNING_KEY: 'b3BlcmF0b3Itc3VwcGxpZWQtc2lnbmluZy1rZXktMzI=',
+  NATS_API_GATEWAY_PASSWORD: 'gateway-bus-password',
+  NATS_INTEGRATION_SERVICE_PASSWORD: 'integration-bus-password',
+  NATS_SCANNER_SERVICE_PASSWORD: 'scanner-bus-password',
+  NATS_RULES_ENGINE_PASSWORD: 'rules-bus-password',
+  NATS_ADMIN_PASSWORD: 'admin-bus-password',
   GITHUB_APP_ID: '1',
   GITHUB_WEBHOOK_SECRET: 'operator-supplied',
   GITHUB_APP_PRIVATE_KEY: 'pem',
@@ -27,7 +34,10 @@ describe('docker-compose.yml', () => {
   test('names NATS with JetStream, PostgreSQL and the four services', () => {
     const always = Object.keys(compose.services).filter((name) => !compose.services[name].profiles);
     expect(always.sort()).toEqual([...apps, ...NATS_NODES, 'postgres'].sort());
-    expect(compose.services.nats.command).toContain('-js');
+    // JetStream is on in the mounted config (ops/nats/nats.conf).
+    expect(readFileSync('ops/nats/nats.conf', 'utf8')).toMatch(
+      /^jetstream \{ store_dir: "\/data" \}$/m,
+    );
   });
 
   test('the observability profile adds Prometheus and Grafana, provisioned from ops/', () => {
@@ -53,7 +63,7 @@ describe('docker-compose.yml', () => {
     const routes = 'nats://nats:6222,nats://nats-2:6222,nats://nats-3:6222';
     for (const node of NATS_NODES) {
       const command: string[] = compose.services[node].command;
-      expect(command).toContain('-js');
+      expect(command.slice(0, 2)).toEqual(['-c', '/etc/nats/nats.conf']);
       expect(command[command.indexOf('--server_name') + 1]).toBe(node);
       expect(command[command.indexOf('--cluster_name') + 1]).toBe('integrations');
       expect(command[command.indexOf('--routes') + 1]).toBe(routes);
@@ -114,6 +124,30 @@ describe('docker-compose.yml secrets', () => {
         'postgres://postgres:operator-supplied@postgres:5432/integrations',
       );
     }
+  });
+});
+
+describe('docker-compose.yml bus users', () => {
+  test('given the committed nats.conf, then it is what BUS_USERS generates, and holds no password', () => {
+    const committed = readFileSync('ops/nats/nats.conf', 'utf8');
+    expect(committed).toBe(composeNatsConfig());
+    expect(committed).not.toMatch(/password: "/);
+  });
+
+  test('given the stack, then NATS runs that config and each service connects as its own user', () => {
+    const compose = resolvedCompose();
+    // Each node of the cluster runs the config, plus its place in the cluster.
+    expect(compose.services.nats.command.slice(0, 2)).toEqual(['-c', '/etc/nats/nats.conf']);
+    expect(compose.services.nats.volumes).toContain('./ops/nats/nats.conf:/etc/nats/nats.conf:ro');
+    for (const app of ['api-gateway', 'integration-service', 'scanner-service', 'rules-engine']) {
+      const env = compose.services[app].environment;
+      expect(env.NATS_USER).toBe(app);
+      expect(env.NATS_PASSWORD).toBe(
+        compose.services.nats.environment[passwordVariable(app as BusUser)],
+      );
+    }
+    const { NATS_SCANNER_SERVICE_PASSWORD: _unset, ...rest } = OPERATOR_ENV;
+    expect(() => loadCompose(rest)).toThrow('required variable NATS_SCANNER_SERVICE_PASSWORD');
   });
 });
 

@@ -44,7 +44,7 @@ describe('API keys', () => {
     expect(isWellFormedToken('igw_short')).toBe(false);
   });
 
-  test('roles map to permissions as seeds/002 says', () => {
+  test('roles map to permissions as the Snyk REST API says', () => {
     expect(permissionsOf('owner')).toEqual(['org.integration.read', 'org.integration.edit']);
     expect(permissionsOf('admin')).toContain('org.integration.edit');
     expect(permissionsOf('member')).toEqual(['org.integration.read']);

@@ -41,7 +41,7 @@ actions:
 `;
 
 /**
- * seeds/000 end to end: the three services, real NATS and Postgres, over HTTP. Every read follows
+ * The TinyOps Integrations API end to end: the three services, real NATS and Postgres, over HTTP. Every read follows
  * the write it checks at once (no polling): the command's answer waited for the read model.
  */
 describe('integrations and rules end to end', () => {

@@ -38,6 +38,7 @@ describe('traces across HTTP, the bus and the database', () => {
       NATS_URL: nats.url,
       DATABASE_URL: db.url,
       CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
+      GATEWAY_SIGNING_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'debug',
       GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false',
       OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
@@ -48,9 +49,14 @@ describe('traces across HTTP, the bus and the database', () => {
     for (const name of ['integration-service', 'scanner-service', 'api-gateway'] as const) {
       const port = await freePort();
       processes[name] = spawnService(name, { ...env, PORT: String(port) });
+      const service = processes[name]!;
       await waitFor(
-        async () => ((await fetch(`http://127.0.0.1:${port}/health/live`)).ok ? true : undefined),
-        { timeoutMs: 60_000, intervalMs: 200, what: `${name} to listen` },
+        async () => {
+          if (service.child.exitCode !== null)
+            throw new Error(`${name} exited: ${service.output().slice(-2_000)}`);
+          return (await fetch(`http://127.0.0.1:${port}/health/live`)).ok ? true : undefined;
+        },
+        { timeoutMs: 90_000, intervalMs: 200, what: `${name} to listen` },
       );
       if (name === 'api-gateway') gatewayUrl = `http://127.0.0.1:${port}`;
     }

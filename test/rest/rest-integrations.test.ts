@@ -4,7 +4,7 @@ import { startStack, type Stack } from '../support/stack.js';
 import { createBody, restClient, VERSION, type RestResponse } from './support.js';
 
 /**
- * seeds/002 over HTTP against the running services (real NATS, JetStream, Postgres). Every
+ * The Snyk REST API over HTTP against the running services (real NATS, JetStream, Postgres). Every
  * response any test here receives passes the JSON:API conformance check in `restClient`.
  */
 let stack: Stack;

@@ -77,10 +77,10 @@ describe('rules engine: killed mid-run', () => {
     engines.push(second);
     const [run] = await untilRuns(s, ruleId, 1);
     expect(run.outcome).toBe('matched');
-    expect(run.actions.map((a: any) => [a.method, a.outcome])).toEqual([
-      ['pr_comment', 'unknown'],
-      ['send_message', 'done'],
-    ]);
+    // In flight when the engine died: `unknown` (not repeated); `done` if it finished just before.
+    expect(run.actions.map((a: any) => a.method)).toEqual(['pr_comment', 'send_message']);
+    expect(['unknown', 'done']).toContain(run.actions[0].outcome);
+    expect(run.actions[1].outcome).toBe('done');
     // The comment the killed engine asked for was made once; nobody asked again.
     const { comments } = await waitFor(async () => {
       const state = await pullState(s.sims.github, s.sims.github.org.repos[0]!.name, pr.number);

@@ -11,7 +11,7 @@ import { startStack, type Stack } from '../support/stack.js';
 import { client, createTeam, type Team } from '../gateway/support.js';
 
 /**
- * The seeds/000 GitHub scan endpoints end to end: HTTP -> gateway -> NATS -> integration service
+ * The TinyOps Integrations API's GitHub scan endpoints end to end: HTTP -> gateway -> NATS -> integration service
  * and scanner -> the GitHub simulator, and back through SCANNER_EVENTS into the gateway's read
  * models.
  */

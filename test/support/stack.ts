@@ -4,6 +4,7 @@ import { NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
 import { integrationService } from '../../apps/integration-service/src/service.js';
 import { scannerService } from '../../apps/scanner-service/src/service.js';
 import { apiGateway } from '../../apps/api-gateway/src/service.js';
+import type { BusUser } from '#libs/messaging/src/index.js';
 import { serviceEnv } from './service-env.js';
 
 export interface Stack {
@@ -18,10 +19,14 @@ export interface Stack {
 
 /**
  * The three services in this process against a fresh nats-server and a fresh database: what an
- * end-to-end test talks to over real HTTP and a real bus. `env` adds or overrides variables.
+ * end-to-end test talks to over real HTTP and a real bus. `env` adds or overrides variables;
+ * `busUsers` runs the bus with its production authorization, each service as its own user.
  */
-export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
-  const nats = await NatsServerFixture.start();
+export async function startStack(
+  env: Record<string, string> = {},
+  { busUsers = false }: { busUsers?: boolean } = {},
+): Promise<Stack> {
+  const nats = await NatsServerFixture.start({ users: busUsers });
   const db = await PostgresFixture.create('stack');
   const fullEnv = serviceEnv(nats, db, {
     CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
@@ -30,9 +35,10 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
     GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false',
     ...env,
   });
-  const integration = await startService(integrationService as any, fullEnv);
-  const scanner = await startService(scannerService as any, fullEnv);
-  const gateway = await startService(apiGateway as any, fullEnv);
+  const as = (user: BusUser) => (busUsers ? { ...fullEnv, ...nats.credentials(user) } : fullEnv);
+  const integration = await startService(integrationService as any, as('integration-service'));
+  const scanner = await startService(scannerService as any, as('scanner-service'));
+  const gateway = await startService(apiGateway as any, as('api-gateway'));
   return {
     nats,
     db,

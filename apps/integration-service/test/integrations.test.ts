@@ -233,7 +233,7 @@ describe('idempotency keys', () => {
   });
 });
 
-describe('integrations of seeds/002: create, update, settings, hard delete', () => {
+describe('integrations of the Snyk REST API: create, update, settings, hard delete', () => {
   let ecr: IntegrationView;
 
   test('create validates credentials for shape', async () => {

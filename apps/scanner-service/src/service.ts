@@ -15,7 +15,7 @@ const env = { PORT: port(3002), ...scanEnv };
   imports: [
     ScannerScansModule,
     // one line per feature module below
-    WebhookProcessingModule.forRoot({ inventory: InventoryService }),
+    WebhookProcessingModule.forRoot({ imports: [ScannerScansModule], inventory: InventoryService }),
   ],
 })
 class ScannerServiceModule {}

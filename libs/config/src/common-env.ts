@@ -65,6 +65,12 @@ export const commonEnv = {
   NATS_URL: urlListWithProtocols(['nats:', 'tls:'], 'nats://127.0.0.1:4222').default(
     'nats://127.0.0.1:4222',
   ),
+  /**
+   * The service's own bus user and password (one user per service, see BUS_USERS); unset for a
+   * bus without authorization.
+   */
+  NATS_USER: z.string().min(1).optional(),
+  NATS_PASSWORD: z.string().min(1).optional(),
   /** Copies of each JetStream stream a service creates: 3 on a three-node cluster. */
   NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
   /** Per-stream limits for streams created from now on; existing streams keep theirs. */

@@ -70,7 +70,7 @@ export interface DisconnectIntegrationCommand {
   reason?: string;
 }
 
-/** `integrations.cmd.create` (seeds/002): created connected. */
+/** `integrations.cmd.create` (the Snyk REST API): created connected. */
 export interface CreateIntegrationCommand {
   integration_type: string;
   profile_name: string;

@@ -3,6 +3,7 @@ import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Envelope, Reply } from '#libs/contracts/src/index.js';
 import {
+  contextFromHeaders,
   linkFromHeaders,
   traceFields,
   tracer,
@@ -102,7 +103,7 @@ export class BusClient {
    */
   publish(
     subject: string,
-    body: string,
+    body: string | Uint8Array,
     options: { msgID: string; timeout?: number; trace?: Record<string, string> },
   ): Promise<PubAck> {
     const fields = options.trace ?? traceFields();
@@ -158,6 +159,35 @@ export async function withLinksTo<T>(
       links,
       attributes: { 'messaging.batch.message_count': messages.length },
     },
+    async (span) => {
+      try {
+        return await work();
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/**
+ * Runs `work` (handling one message taken from JetStream) in a consumer span that continues the
+ * trace its headers carry: one delivery or job, caused by one request. Without tracing it only
+ * runs `work`.
+ */
+export async function withParentFrom<T>(
+  name: string,
+  headers: HeaderCarrier | undefined,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (!tracingEnabled()) return work();
+  return tracer.startActiveSpan(
+    name,
+    { kind: SpanKind.CONSUMER },
+    contextFromHeaders(headers),
     async (span) => {
       try {
         return await work();

@@ -4,3 +4,4 @@ export * from './bus-client.js';
 export * from './bus.js';
 export * from './streams.js';
 export * from './dead-letters.js';
+export * from './bus-users.js';

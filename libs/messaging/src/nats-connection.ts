@@ -1,6 +1,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
+import type { BusCredentials } from './bus-users.js';
 
 /**
  * Connects once and then keeps reconnecting forever: a bus that goes away makes the service
@@ -10,8 +11,10 @@ export async function connectToBus(
   url: string,
   name: string,
   logger: Logger,
+  credentials: Partial<BusCredentials> = {},
 ): Promise<NatsConnection> {
   const nc = await connect({
+    ...credentials,
     // A cluster is a comma-separated list; the client also learns the others from the one it reaches.
     servers: natsServers(url),
     name,

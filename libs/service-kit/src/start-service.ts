@@ -10,6 +10,7 @@ import { createDataSource, migrate, type MigrationClass } from '#libs/database/s
 import { createLogger, PinoNestLogger, withCorrelation } from '#libs/logging/src/index.js';
 import {
   Bus,
+  busCredentials,
   connectToBus,
   ensureStreams,
   jetstreamManager,
@@ -106,12 +107,14 @@ export async function startService<TShape extends z.ZodRawShape>(
   let bus: Bus;
   try {
     await migrate(dataSource, spec.schema);
-    const nc = await connectToBus(config.NATS_URL, spec.name, logger).catch((error: unknown) => {
-      throw new StartupError(
-        'NATS_URL',
-        `cannot connect to ${redactUrl(config.NATS_URL)} (${describeError(error)})`,
-      );
-    });
+    const nc = await connectToBus(config.NATS_URL, spec.name, logger, busCredentials(config)).catch(
+      (error: unknown) => {
+        throw new StartupError(
+          'NATS_URL',
+          `cannot connect to ${redactUrl(config.NATS_URL)} (${describeError(error)})`,
+        );
+      },
+    );
     const jsm = await jetstreamManager(nc).catch((error: unknown) => {
       throw new StartupError(
         'NATS_URL',
@@ -203,6 +206,7 @@ export async function startService<TShape extends z.ZodRawShape>(
       transport: Transport.NATS,
       options: {
         servers: natsServers(config.NATS_URL),
+        ...busCredentials(config),
         queue: spec.name,
         name: `${spec.name}-rpc`,
         reconnect: true,

@@ -1,26 +1,36 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { generateBusPasswords, natsServerConfig, type BusUser } from '#libs/messaging/src/index.js';
 
 /**
  * A real nats-server with JetStream on a free port and its own store, per test file: tests never
- * share streams, and one can stop and restart the bus under a running service.
+ * share streams, and one can stop and restart the bus under a running service. With
+ * `{ users: true }` it runs the production authorization (one user per service, BUS_USERS, with
+ * fresh passwords) and refuses anonymous clients; by default anyone may connect.
  */
 export class NatsServerFixture {
   private process: ChildProcess | undefined;
+  private readonly passwords?: Record<BusUser, string>;
   private constructor(
     readonly port: number,
     private readonly storeDir: string,
+    users: boolean,
     /** More command-line options (a cluster's, for one). */
     private readonly extraArgs: readonly string[] = [],
-  ) {}
+  ) {
+    if (users) this.passwords = generateBusPasswords();
+  }
 
-  static async start(options: { extraArgs?: readonly string[] } = {}): Promise<NatsServerFixture> {
+  static async start(
+    options: { users?: boolean; extraArgs?: readonly string[] } = {},
+  ): Promise<NatsServerFixture> {
     const fixture = new NatsServerFixture(
       await freePort(),
       mkdtempSync(join(tmpdir(), 'nats-fixture-')),
+      options.users ?? false,
       options.extraArgs,
     );
     await fixture.resume();
@@ -32,10 +42,17 @@ export class NatsServerFixture {
     const fixture = new NatsServerFixture(
       port,
       mkdtempSync(join(tmpdir(), 'nats-fixture-')),
+      false,
       extraArgs,
     );
     await fixture.resume();
     return fixture;
+  }
+
+  /** A bus user's `NATS_USER` and `NATS_PASSWORD` (only with `{ users: true }`). */
+  credentials(user: BusUser): { NATS_USER: string; NATS_PASSWORD: string } {
+    if (!this.passwords) throw new Error('this nats-server runs without users');
+    return { NATS_USER: user, NATS_PASSWORD: this.passwords[user] };
   }
 
   get url(): string {
@@ -45,11 +62,22 @@ export class NatsServerFixture {
   /** Starts (again) on the same port and store, as a bus that comes back would. */
   async resume(): Promise<void> {
     const binary = process.env.NATS_SERVER_BIN ?? 'nats-server';
-    this.process = spawn(
-      binary,
-      ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir, ...this.extraArgs],
-      { stdio: 'ignore' },
-    );
+    const passwords = this.passwords;
+    let args = ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir];
+    if (passwords) {
+      const config = join(this.storeDir, 'nats.conf');
+      writeFileSync(
+        config,
+        natsServerConfig({
+          listen: `127.0.0.1:${this.port}`,
+          storeDir: this.storeDir,
+          password: (user) => JSON.stringify(passwords[user]),
+        }),
+        { mode: 0o600 },
+      );
+      args = ['-c', config];
+    }
+    this.process = spawn(binary, [...args, ...this.extraArgs], { stdio: 'ignore' });
     await waitForPort(this.port, 10_000);
   }
 

@@ -1,4 +1,4 @@
-import { Global, Injectable, Module } from '@nestjs/common';
+import { Injectable, Module } from '@nestjs/common';
 import { ScannerSubjects, Streams, type RepoFacts } from '#libs/contracts/src/index.js';
 import { port } from '#libs/config/src/index.js';
 import type { Logger } from 'pino';
@@ -72,7 +72,6 @@ export class RecordingInventory implements WebhookInventory {
   }
 }
 
-@Global()
 @Module({
   providers: [
     RecordingInventory,
@@ -89,8 +88,8 @@ class RecordingInventoryModule {}
 
 @Module({
   imports: [
-    RecordingInventoryModule,
     WebhookProcessingModule.forRoot({
+      imports: [RecordingInventoryModule],
       inventory: RecordingInventory,
       retry: { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 400 },
     }),

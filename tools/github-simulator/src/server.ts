@@ -43,6 +43,11 @@ export interface GithubSimulatorOptions {
   org?: SimOrg;
   appId?: number;
   installationId?: number;
+  /**
+   * For load tests with many workspaces: ids `installationId + 1 ... + extraInstallations` are
+   * further installations of the App on the same org (each workspace needs its own).
+   */
+  extraInstallations?: number;
   /** An existing PEM to use as the app's key; otherwise a fresh key is written to a temp file. */
   privateKeyPath?: string;
   permissions?: AppPermissions;
@@ -670,7 +675,12 @@ export async function startGithubSimulator(
         if (path === '/app') {
           return send(res, 200, { id: appId, slug: 'integrations-platform-sim', permissions });
         }
-        if (Number(appMatch![1]) !== installationId || installationDeleted) throw notFound();
+        const requested = Number(appMatch![1]);
+        const extra = options.extraInstallations ?? 0;
+        const known =
+          requested === installationId ||
+          (requested > installationId && requested <= installationId + extra);
+        if (!known || installationDeleted) throw notFound();
         if (appMatch![2] && method === 'POST') {
           if (installationSuspendedAt) {
             throw new HttpError(403, {
@@ -679,7 +689,7 @@ export async function startGithubSimulator(
               status: '403',
             });
           }
-          const minted = tokens.issue(installationId, permissions);
+          const minted = tokens.issue(requested, permissions);
           stats.tokensIssued++;
           const body: InstallationTokenBody = {
             token: minted.token,
@@ -690,7 +700,7 @@ export async function startGithubSimulator(
           return send(res, 201, body);
         }
         if (!appMatch![2] && method === 'GET') {
-          return send(res, 200, currentInstallation());
+          return send(res, 200, { ...currentInstallation(), id: requested });
         }
         throw notFound();
       }

@@ -5,7 +5,7 @@ export type Role = (typeof ROLES)[number];
 export const PERMISSIONS = ['org.integration.read', 'org.integration.edit'] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-/** Permissions follow from the role (seeds/002): owner and admin edit; everyone reads. */
+/** Permissions follow from the role (the Snyk REST API): owner and admin edit; everyone reads. */
 const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   owner: ['org.integration.read', 'org.integration.edit'],
   admin: ['org.integration.read', 'org.integration.edit'],

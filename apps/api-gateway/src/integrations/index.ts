@@ -1,5 +1,5 @@
 /**
- * seeds/000 `/api/integrations`: list, by id, `:provider/connect|disconnect|checks|actions|repos|
+ * The TinyOps Integrations API's `/api/integrations`: list, by id, `:provider/connect|disconnect|checks|actions|repos|
  * health`. Reusable bits: `providerOrNotFound(name)` (404 listing the known providers),
  * `ReposQuery` (the seed's `page`/`per_page`/`search`, per_page capped at 100) and
  * `IntegrationReadModel` (workspace-scoped reads of `gateway.integrations`).

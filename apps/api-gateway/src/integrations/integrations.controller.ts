@@ -55,7 +55,7 @@ const PROVIDER_PARAM = {
 };
 
 /**
- * seeds/000 Integrations API. Reads come from the gateway's projection of the integration
+ * The TinyOps Integrations API. Reads come from the gateway's projection of the integration
  * service's events; commands go over NATS to the integration service, and their answers wait
  * (bounded) until the projection shows the write. Connect of an already connected provider is a
  * 409 `already_connected` (not an idempotent 200: a second connect with other data would

@@ -7,7 +7,7 @@ const positiveInt = (field: string) =>
     .min(1, `${field} must be at least 1`);
 
 /**
- * `?page&per_page&search` of `:provider/repos` (seeds/000). `per_page` above 100 is capped at
+ * `?page&per_page&search` of `:provider/repos` (the TinyOps Integrations API). `per_page` above 100 is capped at
  * 100, as GitHub does; not a number or below 1 is a 400 naming the field.
  */
 export const ReposQuery = z.object({

@@ -2,7 +2,7 @@ import { findProvider, type CreateIntegrationCommand } from '#libs/contracts/src
 import type { CreateAttributes } from './request-documents.js';
 
 /**
- * seeds/002 sends everything a provider needs as `credentials`; the service keeps the secret
+ * The Snyk REST API sends everything a provider needs as `credentials`; the service keeps the secret
  * part (the provider's credential fields) apart from the plain config (e.g. GitHub's
  * installationId), as `/api` connect does with its flat payload.
  */

@@ -1,5 +1,5 @@
 /**
- * The versioned JSON:API REST API of seeds/002 under `/rest/orgs/{org_id}/integrations`.
+ * The Snyk REST API (versioned, JSON:API) under `/rest/orgs/{org_id}/integrations`.
  *
  * - `version` (required): resolved against `api-versions.ts` (data) by `version-resolution.ts`;
  *   the response names the served version and any deprecation/sunset.

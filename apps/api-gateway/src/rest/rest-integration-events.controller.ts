@@ -15,7 +15,7 @@ export const EVENT_TYPE = 'integration_event';
 const CATCH_UP_MS = 2_000;
 
 /**
- * seeds/002 style: an integration's history (the audit log's entries about it) as a JSON:API
+ * In the Snyk REST API's style: an integration's history (the audit log's entries about it) as a JSON:API
  * collection, oldest first, with the same `version`, cursor pagination and error rules as the
  * integrations list. A cursor holds an entry's keyset position (time, log position) and id,
  * signed and bound to the org like every /rest cursor.

@@ -10,7 +10,7 @@ import { RestIntegrationsApi } from './rest-controller.js';
 import { parseSettingsDocument } from './request-documents.js';
 import { EDIT, linksOf, READ, RestIntegrationAccess } from './rest-integration-access.js';
 
-/** seeds/002: the settings of an org's integration, as JSON:API (same rules as the integration). */
+/** The Snyk REST API: the settings of an org's integration, as JSON:API (same rules as the integration). */
 @RestIntegrationsApi()
 export class RestIntegrationSettingsController {
   constructor(@Inject(RestIntegrationAccess) private readonly access: RestIntegrationAccess) {}

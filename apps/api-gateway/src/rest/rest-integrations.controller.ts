@@ -42,7 +42,7 @@ import { checkOrg, EDIT, linksOf, READ, RestIntegrationAccess } from './rest-int
 import { RestIntegrationsStore, type ListKey } from './rest-integrations.store.js';
 
 /**
- * seeds/002: an org's integrations, as JSON:API (their settings: rest-integration-settings).
+ * The Snyk REST API: an org's integrations, as JSON:API (their settings: rest-integration-settings).
  * Reads come from the gateway's read model; writes go to the integration service over the bus and
  * answer once the read model has applied them, so the next read by the same client sees the
  * change.

@@ -19,7 +19,7 @@ import type { RestConfig } from './rest.config.js';
 import { CURSOR_SECRET } from './tokens.js';
 
 /**
- * The versioned JSON:API REST API of seeds/002 under `/rest`. Needs the gateway's auth, bus and
+ * The Snyk REST API (versioned, JSON:API) under `/rest`. Needs the gateway's auth, bus and
  * projections modules (global) and the `Rest` migration.
  */
 @Module({

@@ -110,7 +110,7 @@ export function evolveScanState(
   }
 }
 
-/** seeds/000's scan-progress shape, exactly; `resetAt` is added only while rate limited. */
+/** The TinyOps Integrations API's scan-progress shape, exactly; `resetAt` is added only while rate limited. */
 export interface ScanProgressView {
   status: 'idle' | 'queued' | 'scanning' | 'rate_limited' | 'completed' | 'failed';
   progress: number;

@@ -51,7 +51,7 @@ const HistoryQuery = ReposQuery.omit({ search: true }).extend({
 const SHOW_STARTED_SCAN_MS = 2_000;
 
 /**
- * seeds/000 GitHub organization scanning. Commands go to the scanner over NATS; progress,
+ * The TinyOps Integrations API's GitHub organization scanning. Commands go to the scanner over NATS; progress,
  * status, repositories and findings are read from the gateway's projection of SCANNER_EVENTS.
  * Every scan endpoint needs owner or admin; the repository list needs any member.
  */

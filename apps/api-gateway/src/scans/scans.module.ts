@@ -9,7 +9,7 @@ import { scannerEventsProjection } from './scanner-events.projection.js';
 import { ScansController } from './scans.controller.js';
 
 /**
- * The GitHub scan endpoints of seeds/000 and the read models behind them, projected from
+ * The GitHub scan endpoints of the TinyOps Integrations API and the read models behind them, projected from
  * SCANNER_EVENTS by the service's one projection runner (`libs/projections`).
  */
 @Module({

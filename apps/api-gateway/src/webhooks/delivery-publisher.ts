@@ -48,7 +48,7 @@ export class DeliveryPublisher {
       }
     }
     try {
-      const ack = await this.bus.js.publish(githubWebhookSubject(delivery.event), message, {
+      const ack = await this.bus.publish(githubWebhookSubject(delivery.event), message, {
         msgID: delivery.deliveryId,
         timeout: this.config.GITHUB_WEBHOOK_PUBLISH_TIMEOUT_MS,
       });

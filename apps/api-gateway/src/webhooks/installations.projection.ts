@@ -29,7 +29,7 @@ const ENDING: ReadonlySet<string> = new Set([
   IntegrationEventTypes.deleted,
 ]);
 
-/** `installationId` as seeds/000 sends it ("12345678") or as a number. */
+/** `installationId` as the TinyOps Integrations API sends it ("12345678") or as a number. */
 export function parseInstallationId(value: unknown): number | null {
   const id = typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value;
   return typeof id === 'number' && Number.isSafeInteger(id) && id > 0 ? id : null;

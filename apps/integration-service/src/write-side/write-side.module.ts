@@ -49,9 +49,11 @@ export function subjectFor(event: Pick<StoredEvent, 'type'>): string {
           // A query stuck on a dead server must not hold a command forever.
           query_timeout: 10_000,
         });
-        // An idle client whose server went away (a PostgreSQL restart) must not crash the
-        // service: the pool drops it and the next command connects afresh.
-        pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection lost'));
+        // An idle connection that Postgres ends (a restart, an admin's terminate) is reported on
+        // the pool; without a listener that error would end the process. The pool reconnects.
+        pool.on('error', (error) =>
+          logger.warn({ err: error }, 'an idle Postgres connection was closed by the server'),
+        );
         return pool;
       },
     },

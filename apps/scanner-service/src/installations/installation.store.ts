@@ -61,13 +61,4 @@ export class InstallationStore {
       connected: row.connected as boolean,
     };
   }
-
-  async findByInstallationId(installationId: string): Promise<WorkspaceInstallation[]> {
-    const rows: Array<{ workspace_id: string }> = await this.dataSource.query(
-      `SELECT DISTINCT workspace_id FROM scanner.installations WHERE installation_id = $1 AND connected`,
-      [installationId],
-    );
-    const found = await Promise.all(rows.map((r) => this.get(r.workspace_id)));
-    return found.filter((f): f is WorkspaceInstallation => f !== undefined);
-  }
 }

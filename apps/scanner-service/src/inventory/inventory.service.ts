@@ -13,7 +13,6 @@
  *   its cached answers dropped first), recomputes its findings and publishes them.
  * - `recomputePermissions(workspaceId)`: a team, member or organization change can touch many
  *   repositories: starts (or joins) a full scan, which reads only what changed thanks to ETags.
- * - `workspacesOfInstallation(installationId)`: the workspaces that connected an installation.
  *
  * Every method is idempotent; the gateway's `github/repos` and findings follow the events.
  */
@@ -58,11 +57,6 @@ export class InventoryService {
       logger: Logger;
     },
   ) {}
-
-  async workspacesOfInstallation(installationId: string | number): Promise<string[]> {
-    const found = await this.deps.installations.findByInstallationId(String(installationId));
-    return found.map((f) => f.workspaceId);
-  }
 
   async upsertRepo(
     workspaceId: string,

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { nanos } from '@nats-io/transport-node';
 import { AckPolicy, type JsMsg } from '@nats-io/jetstream';
 import type { ScanJob } from '#libs/contracts/src/index.js';
-import { parkAndAck, type Bus } from '#libs/messaging/src/index.js';
+import { parkAndAck, withParentFrom, type Bus } from '#libs/messaging/src/index.js';
 import { SCAN_JOBS_CONSUMER, SCAN_JOBS_STREAM } from './scan-jobs.js';
 
 export type JobHandler = (job: ScanJob, signal: AbortSignal, msg: JsMsg) => Promise<void>;
@@ -78,7 +78,9 @@ export class ScanJobsConsumer {
         msg.nak();
         break;
       }
-      const run = this.run(msg).finally(() => this.running.delete(run));
+      const run = withParentFrom(`${msg.subject} process`, msg.headers, () =>
+        this.run(msg),
+      ).finally(() => this.running.delete(run));
       this.running.add(run);
     }
   }

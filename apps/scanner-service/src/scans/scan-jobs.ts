@@ -11,5 +11,5 @@ export function scanJobSubject(kind: ScanJob['kind']): string {
 
 /** Queues a job; `messageId` makes a repeated enqueue within the window a no-op. */
 export async function enqueueScanJob(bus: Bus, job: ScanJob, messageId: string): Promise<void> {
-  await bus.js.publish(scanJobSubject(job.kind), JSON.stringify(job), { msgID: messageId });
+  await bus.publish(scanJobSubject(job.kind), JSON.stringify(job), { msgID: messageId });
 }

@@ -159,39 +159,6 @@ export class ScanStore {
   }
 
   /**
-   * Marks a repository done or failed once; answers the scan's counters after it, or undefined
-   * when it had already left `pending` (another replica finished it).
-   */
-  async finishRepo(
-    db: EntityManager,
-    scanId: string,
-    githubId: number,
-    outcome: 'done' | 'failed',
-    error?: string,
-  ): Promise<{ reposScanned: number; reposFailed: number; reposTotal: number } | undefined> {
-    const [, changed] = (await db.query(
-      `UPDATE scanner.scan_repos SET state = $3, error = $4
-       WHERE scan_id = $1 AND github_id = $2 AND state = 'pending'`,
-      [scanId, githubId, outcome, error ?? null],
-    )) as [unknown, number];
-    if (changed !== 1) return undefined;
-    const rows = returnedRows<{ repos_scanned: number; repos_failed: number; repos_total: number }>(
-      await db.query(
-        `UPDATE scanner.scans SET repos_scanned = repos_scanned + 1,
-           repos_failed = repos_failed + $2
-         WHERE id = $1 RETURNING repos_scanned, repos_failed, repos_total`,
-        [scanId, outcome === 'failed' ? 1 : 0],
-      ),
-    );
-    const row = rows[0]!;
-    return {
-      reposScanned: row.repos_scanned,
-      reposFailed: row.repos_failed,
-      reposTotal: row.repos_total,
-    };
-  }
-
-  /**
    * Marks many repositories done or failed at once; only those still pending count. Answers the
    * scan's counters after it and the ids that were counted now.
    */

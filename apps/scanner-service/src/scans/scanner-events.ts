@@ -37,13 +37,9 @@ export class ScannerEvents {
       ...(options.correlationId ? { correlationId: options.correlationId } : {}),
       causationId: options.causationId ?? null,
     });
-    await this.bus.js.publish(
-      eventSubject(ScannerSubjects.events, type),
-      JSON.stringify(envelope),
-      {
-        msgID: envelope.id,
-      },
-    );
+    await this.bus.publish(eventSubject(ScannerSubjects.events, type), JSON.stringify(envelope), {
+      msgID: envelope.id,
+    });
     return envelope;
   }
 }

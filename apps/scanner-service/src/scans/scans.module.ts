@@ -1,5 +1,4 @@
 import {
-  Global,
   Inject,
   Module,
   type BeforeApplicationShutdown,
@@ -103,10 +102,9 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
 
 /**
  * Scans, the repository inventory and drift: request/reply handlers, the shared job queue, the
- * follower of integration events. Global, so `InventoryService` can be injected anywhere (the
- * webhooks module uses it).
+ * follower of integration events. The webhooks module imports it for `InventoryService` and
+ * `GithubApp`.
  */
-@Global()
 @Module({
   controllers: [ScansHandlers],
   providers: [

@@ -13,7 +13,12 @@ import {
   Streams,
   type GithubWebhookEnvelope,
 } from '#libs/contracts/src/index.js';
-import { parkAndAck, replayedForAnother, type Bus } from '#libs/messaging/src/index.js';
+import {
+  parkAndAck,
+  replayedForAnother,
+  withParentFrom,
+  type Bus,
+} from '#libs/messaging/src/index.js';
 import { BUS, LOGGER } from '#libs/service-kit/src/index.js';
 import { DeliveryProcessor } from './delivery-processor.js';
 import { orderingKey, UnreadablePayload } from './plan.js';
@@ -98,7 +103,9 @@ export class WebhookConsumer implements OnApplicationBootstrap, OnModuleDestroy 
         const ordering = orderingKey(envelope.data);
         const key = ordering === null ? null : `${envelope.workspaceId}:${ordering}`;
         const previous = (key !== null && this.chains.get(key)) || Promise.resolve();
-        const work = previous.then(() => this.handle(msg, envelope));
+        const work = previous.then(() =>
+          withParentFrom(`${msg.subject} process`, msg.headers, () => this.handle(msg, envelope)),
+        );
         if (key !== null) this.chains.set(key, work);
         this.inFlight.add(work);
         void work.finally(() => {

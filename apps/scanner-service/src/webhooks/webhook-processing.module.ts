@@ -12,12 +12,14 @@ import { WEBHOOK_INVENTORY, type WebhookInventory } from './webhook-inventory.js
 
 /**
  * GitHub webhook processing in the scanner. `inventory` is the class that keeps the repository
- * inventory (the scanner's `InventoryService`, provided globally by its scans module); the
- * `GithubApp` must be provided globally too (the scans module does), to confirm uninstalls.
+ * inventory (the scanner's `InventoryService`); `imports` are the modules that provide it and
+ * the `GithubApp` (the scans module does), which confirms uninstalls.
  */
 @Module({})
 export class WebhookProcessingModule {
   static forRoot(options: {
+    /** Modules that provide `inventory` and the `GithubApp`. */
+    imports: DynamicModule['imports'];
     inventory: Type<WebhookInventory> | symbol | string;
     retry?: Partial<RetryPolicy>;
     concurrency?: number;
@@ -28,6 +30,7 @@ export class WebhookProcessingModule {
     };
     return {
       module: WebhookProcessingModule,
+      imports: options.imports,
       providers: [
         { provide: WEBHOOK_PROCESSING_OPTIONS, useValue: resolved },
         { provide: WEBHOOK_INVENTORY, useExisting: options.inventory },

@@ -405,10 +405,6 @@ export const PROVIDERS = [
 export type ProviderName = (typeof PROVIDERS)[number]['name'];
 export const PROVIDER_NAMES = PROVIDERS.map((p) => p.name) as readonly ProviderName[];
 
-export function isProviderName(name: string): name is ProviderName {
-  return (PROVIDER_NAMES as readonly string[]).includes(name);
-}
-
 export function findProvider(name: string): ProviderDefinition | undefined {
   return (PROVIDERS as readonly ProviderDefinition[]).find((p) => p.name === name);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { createEnvelope, ScannerEventTypes } from '#libs/contracts/src/index.js';
-import { evolveScanState, toProgressView } from '../../apps/api-gateway/src/scans/scan-progress.js';
+import { evolveScanState, toProgressView } from './scan-progress.js';
 
 const event = (type: string, data: Record<string, unknown>) =>
   createEnvelope({ type, data, workspaceId: 'w' });
@@ -18,7 +18,7 @@ const progress = (scan: typeof A, reposScanned: number, extra: Record<string, un
   });
 
 describe('the gateway projection of scan progress', () => {
-  test('seeds/000 shape: idle before any scan, then status, progress, counts and start', () => {
+  test('shape of the TinyOps Integrations API: idle before any scan, then status, progress, counts and start', () => {
     expect(toProgressView(undefined)).toEqual({
       status: 'idle',
       progress: 0,

@@ -1,7 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
 import type { GithubWebhookDelivery } from '#libs/contracts/src/index.js';
-import { realPayload } from '../../../../test/webhooks/support/deliveries.js';
-import { orderingKey, planDelivery, UnreadablePayload } from './plan.js';
+import { realPayload } from './support/deliveries.js';
+import {
+  orderingKey,
+  planDelivery,
+  UnreadablePayload,
+} from '../../apps/scanner-service/src/webhooks/plan.js';
 
 const delivery = (
   event: string,
