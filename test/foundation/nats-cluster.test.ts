@@ -29,6 +29,7 @@ describe('a three-node NATS cluster', () => {
       PORT: '0',
       LOG_LEVEL: 'silent',
       CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
+      GATEWAY_SIGNING_KEY: randomBytes(32).toString('base64'),
       GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false',
     };
     for (const spec of [integrationService, scannerService, apiGateway]) {
