@@ -177,6 +177,8 @@ describe('the image built as the Dockerfile says runs every service compose runs
         ...service.environment,
         PATH: process.env.PATH ?? '',
         NATS_URL: nats.url,
+        // One bus node here: compose's three-node cluster is nats-cluster.test.ts's to prove.
+        NATS_STREAM_REPLICAS: '1',
         DATABASE_URL: db.url,
         HOST: '127.0.0.1',
         PORT: String(port),
