@@ -4,22 +4,7 @@ import { passwordVariable, type BusUser } from '#libs/messaging/src/index.js';
 import { composeNatsConfig } from '../../scripts/stack/compose-nats-config.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadCompose } from '../support/compose-file.js';
-
-/** The secrets an operator must supply; compose has no defaults for them. */
-const OPERATOR_ENV = {
-  CREDENTIALS_MASTER_KEY: 'b3BlcmF0b3Itc3VwcGxpZWQta2V5LWZvci10aGUtdGVzdA==',
-  POSTGRES_PASSWORD: 'operator-supplied',
-  GATEWAY_SIGNING_KEY: 'b3BlcmF0b3Itc3VwcGxpZWQtc2lnbmluZy1rZXktMzI=',
-  NATS_API_GATEWAY_PASSWORD: 'gateway-bus-password',
-  NATS_INTEGRATION_SERVICE_PASSWORD: 'integration-bus-password',
-  NATS_SCANNER_SERVICE_PASSWORD: 'scanner-bus-password',
-  NATS_RULES_ENGINE_PASSWORD: 'rules-bus-password',
-  NATS_ADMIN_PASSWORD: 'admin-bus-password',
-  GITHUB_APP_ID: '1',
-  GITHUB_WEBHOOK_SECRET: 'operator-supplied',
-  GITHUB_APP_PRIVATE_KEY: 'pem',
-};
+import { loadCompose, OPERATOR_ENV } from '../support/compose-file.js';
 
 function resolvedCompose(): any {
   return loadCompose(OPERATOR_ENV);

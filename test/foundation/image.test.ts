@@ -13,7 +13,7 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, matchesGlob, relative, resolve } from 'node:path';
 import { freePort, NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
-import { loadCompose } from '../support/compose-file.js';
+import { loadCompose, OPERATOR_ENV } from '../support/compose-file.js';
 
 /**
  * No container engine runs here, so the image is proven another way: in a clean folder this
@@ -154,16 +154,7 @@ describe('the image built as the Dockerfile says runs every service compose runs
   test('each service compose builds from the image starts from it and answers ready', async () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const compose = loadCompose({
-      CREDENTIALS_MASTER_KEY: 'b3BlcmF0b3Itc3VwcGxpZWQta2V5LWZvci10aGUtdGVzdA==',
-      POSTGRES_PASSWORD: 'operator-supplied',
-      GATEWAY_SIGNING_KEY: 'b3BlcmF0b3Itc3VwcGxpZWQtc2lnbmluZy1rZXktMzI=',
-      NATS_API_GATEWAY_PASSWORD: 'gateway-bus-password',
-      NATS_INTEGRATION_SERVICE_PASSWORD: 'integration-bus-password',
-      NATS_SCANNER_SERVICE_PASSWORD: 'scanner-bus-password',
-      NATS_RULES_ENGINE_PASSWORD: 'rules-bus-password',
-      NATS_ADMIN_PASSWORD: 'admin-bus-password',
-      GITHUB_APP_ID: '1',
-      GITHUB_WEBHOOK_SECRET: 'operator-supplied',
+      ...OPERATOR_ENV,
       GITHUB_APP_PRIVATE_KEY: privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
     });
     const fromImage = Object.entries<any>(compose.services).filter(([, service]) => service.build);

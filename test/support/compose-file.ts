@@ -3,6 +3,21 @@ import { createRequire } from 'node:module';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { parse } from 'yaml';
 
+/** The secrets an operator must supply; compose has no defaults for them. */
+export const OPERATOR_ENV = {
+  CREDENTIALS_MASTER_KEY: 'b3BlcmF0b3Itc3VwcGxpZWQta2V5LWZvci10aGUtdGVzdA==',
+  POSTGRES_PASSWORD: 'operator-supplied',
+  GATEWAY_SIGNING_KEY: 'b3BlcmF0b3Itc3VwcGxpZWQtc2lnbmluZy1rZXktMzI=',
+  NATS_API_GATEWAY_PASSWORD: 'gateway-bus-password',
+  NATS_INTEGRATION_SERVICE_PASSWORD: 'integration-bus-password',
+  NATS_SCANNER_SERVICE_PASSWORD: 'scanner-bus-password',
+  NATS_RULES_ENGINE_PASSWORD: 'rules-bus-password',
+  NATS_ADMIN_PASSWORD: 'admin-bus-password',
+  GITHUB_APP_ID: '1',
+  GITHUB_WEBHOOK_SECRET: 'operator-supplied',
+  GITHUB_APP_PRIVATE_KEY: 'pem',
+};
+
 /**
  * docker-compose.yml as Compose reads it, without a Compose binary or a Docker engine: YAML with
  * merge keys, `${VAR}` interpolation as the Compose Specification defines it, then validation
