@@ -3,7 +3,6 @@ import type { DataSource } from 'typeorm';
 import { reposScanned, scanDuration } from '#libs/observability/src/metrics/scanner.js';
 import {
   ScannerEventTypes,
-  type RepoRecord,
   type ScanCheckKey,
   type ScanCompletedData,
   type ScanFailedData,
@@ -20,7 +19,7 @@ import { GithubReader, type ListedRepo } from '../github/github-reader.js';
 import type { InventoryStore } from '../inventory/inventory.store.js';
 import { readOrgContext, type OrgContext } from './org-context.js';
 import { ProgressReporter } from './progress-reporter.js';
-import { readRepository } from './read-repository.js';
+import { fetchRepository, type RepoReads } from './read-repository.js';
 import { grantedPermissions, runnableChecks, skippedChecks } from './required-permissions.js';
 import { RepoQueue } from './repo-queue.js';
 import { ResultWriter } from './result-writer.js';
@@ -203,6 +202,7 @@ export class ScanRunner {
     const { scans, inventory, dataSource, baseline, findings, outbox } = this.deps;
     const writer = new ResultWriter(scan, {
       dataSource,
+      context: contextReady,
       inventory,
       scans,
       cache,
@@ -212,37 +212,40 @@ export class ScanRunner {
       outbox,
       reporter,
     });
-    // A failure to read the organization fails the run, not each repository.
-    // (Attached before any repository awaits it, so it runs first when it rejects.)
+    // A failure to read the organization fails the run, not each repository, and stops reading.
     let contextFailure: { error: unknown } | undefined;
     contextReady.catch((error: unknown) => void (contextFailure = { error }));
+    const stopIfContextFailed = () => {
+      if (contextFailure) throw contextFailure.error;
+    };
     const workers = Array.from({ length: this.deps.concurrency }, async () => {
       for (;;) {
         if (signal.aborted) return;
+        stopIfContextFailed();
         const wait = reporter.pausedUntil - Date.now();
         if (wait > 0) await sleep(wait, signal);
         const next = await queue.next();
         if (!next) return;
         const listed = known.get(next.githubId);
         if (!listed) continue;
-        let record: RepoRecord | undefined;
+        let reads: RepoReads | undefined;
         let lastError: unknown;
-        for (let attempt = 1; attempt <= this.deps.repoAttempts && !record; attempt++) {
+        for (let attempt = 1; attempt <= this.deps.repoAttempts && !reads; attempt++) {
           try {
-            // Reading starts before the organization's facts are in; it waits only to combine.
-            record = await readRepository(reader, listed, contextReady);
+            // Reading does not wait for the organization's facts: the writer combines them.
+            reads = await fetchRepository(reader, listed);
           } catch (error) {
             if (isAuthFailure(error)) throw error;
-            if (contextFailure) throw contextFailure.error;
+            stopIfContextFailed();
             lastError = error;
           }
         }
         // Interrupted mid-read: leave it pending for whoever resumes.
-        if (signal.aborted && !record) return;
-        reposScanned.inc({ result: record ? 'scanned' : 'failed' });
+        if (signal.aborted && !reads) return;
+        reposScanned.inc({ result: reads ? 'scanned' : 'failed' });
         await writer.add(
-          record
-            ? { githubId: listed.githubId, record }
+          reads
+            ? { githubId: listed.githubId, reads }
             : {
                 githubId: listed.githubId,
                 error: lastError instanceof Error ? lastError.message : String(lastError),
