@@ -170,15 +170,24 @@ export class ScanRunner {
     onPage: (repos: ListedRepo[]) => void,
   ): Promise<void> {
     const { scans, inventory, dataSource } = this.deps;
-    let current = scan;
-    while (!current.listingDone && !signal.aborted) {
-      const page = await reader.repositoriesPage(current.accountLogin, current.listingCursor);
+    const ask = (cursor: string | null) => {
+      const asked = reader.repositoriesPage(scan.accountLogin, cursor);
+      // Not awaited when the scan is interrupted meanwhile; its failure then matters to no one.
+      asked.catch(() => undefined);
+      return asked;
+    };
+    // The next page is asked for as soon as its cursor is known, while this one is stored: the
+    // pages still commit in order, each with its cursor, and reach the readers only once stored.
+    let next = scan.listingDone ? undefined : ask(scan.listingCursor);
+    while (next && !signal.aborted) {
+      const page = await next;
+      next = page.hasNextPage ? ask(page.endCursor) : undefined;
       await dataSource.transaction(async (tx) => {
-        await inventory.upsertListed(current.workspaceId, page.repos, current.id, tx);
-        await scans.recordListingPage(tx, current.id, page.repos, page);
+        await inventory.upsertListed(scan.workspaceId, page.repos, scan.id, tx);
+        await scans.recordListingPage(tx, scan.id, page.repos, page);
       });
-      current = (await scans.get(current.id))!;
-      reporter.counters = { ...reporter.counters, reposTotal: current.reposTotal };
+      // recordListingPage set the scan's total to the page's count.
+      reporter.counters = { ...reporter.counters, reposTotal: page.totalCount };
       onPage(page.repos);
     }
     if (!signal.aborted) {
