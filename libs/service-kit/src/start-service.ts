@@ -21,6 +21,7 @@ import {
   flushTracing,
   instrumentHttp,
   serveMetrics,
+  traceHttp,
   watchJetStream,
   watchProjections,
   watchReadiness,
@@ -191,7 +192,9 @@ export async function startService<TShape extends z.ZodRawShape>(
     );
     done();
   });
-  // Before the app's own hooks, so requests a hook answers early (the list fast path) are timed.
+  // Before the app's own hooks, so requests a hook answers early (the list fast path) are
+  // traced and timed.
+  traceHttp(fastify);
   const unwatch: Array<() => void> = [];
   if (config.METRICS_ENABLED) {
     collectProcessMetrics();
