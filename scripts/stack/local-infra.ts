@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { natsServerConfig, type BusUser } from '#libs/messaging/src/index.js';
+import { findPostgresBinaries, PostgresCluster } from '#libs/testing/src/postgres-cluster.js';
 
 export interface StartedInfra {
   stop(): Promise<void>;
@@ -85,44 +86,14 @@ export async function startLocalNats(
 }
 
 /**
- * A local PostgreSQL from the machine's own binaries, its cluster under the data folder. initdb
- * refuses to run as root, so as root the cluster belongs to the `postgres` system user.
+ * A local PostgreSQL from the machine's own binaries, its cluster under the data folder
+ * (`PostgresCluster` of libs/testing: the fault bench and tests start theirs the same way).
  */
 export async function startLocalPostgres(url: URL, dataDir: string): Promise<StartedInfra> {
-  const versions = existsSync('/usr/lib/postgresql')
-    ? readdirSync('/usr/lib/postgresql').sort()
-    : [];
-  const binDirs = versions.reverse().map((v) => `/usr/lib/postgresql/${v}/bin`);
-  const initdb = findBinary('initdb', binDirs);
-  const postgres = findBinary('postgres', binDirs);
-  if (!initdb || !postgres) return startEmbeddedPostgres(Number(url.port || 5432), dataDir);
-  const cluster = join(dataDir, 'postgres');
-  const asRoot = process.getuid?.() === 0;
-  const run = (command: string, args: string[]) =>
-    asRoot
-      ? { command: 'runuser', args: ['-u', 'postgres', '--', command, ...args] }
-      : { command, args };
-  if (!existsSync(join(cluster, 'PG_VERSION'))) {
-    mkdirSync(cluster, { recursive: true });
-    if (asRoot) spawnSync('chown', ['-R', 'postgres', dataDir]);
-    const init = run(initdb, ['-D', cluster, '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
-    const result = spawnSync(init.command, init.args, { stdio: 'pipe', encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`initdb failed: ${result.stderr}`);
-  }
   const port = Number(url.port || 5432);
-  const start = run(postgres, [
-    '-D',
-    cluster,
-    '-p',
-    String(port),
-    '-h',
-    '127.0.0.1',
-    '-k',
-    cluster,
-  ]);
-  const child = spawn(start.command, start.args, { stdio: 'ignore' });
-  await waitUntilListening('127.0.0.1', port, 'postgres');
-  return { stop: () => stopChild(child) };
+  if (!findPostgresBinaries()) return startEmbeddedPostgres(port, dataDir);
+  const cluster = await PostgresCluster.start({ dir: join(dataDir, 'postgres'), port });
+  return { stop: () => cluster.stop() };
 }
 
 /**

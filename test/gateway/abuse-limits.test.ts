@@ -73,6 +73,8 @@ const PER_ADDRESS = 40;
 const PER_KEY = 15;
 const FAILED_AUTH = 10;
 const STREAMS_PER_KEY = 2;
+/** The one hop whose X-Forwarded-For the gateway believes (TRUST_PROXY). */
+const BALANCER = '127.0.0.20';
 
 describe('rate limits, security headers and stream caps on the gateway', () => {
   let stack: Stack;
@@ -85,6 +87,7 @@ describe('rate limits, security headers and stream caps on the gateway', () => {
       RATE_LIMIT_FAILED_AUTH: String(FAILED_AUTH),
       SSE_STREAMS_PER_KEY: String(STREAMS_PER_KEY),
       WEBHOOK_MAX_IN_FLIGHT: '2',
+      TRUST_PROXY: BALANCER,
     });
     team = await createTeam(stack, 'acme');
   });
@@ -208,6 +211,30 @@ describe('rate limits, security headers and stream caps on the gateway', () => {
     for (const src of scripts) expect((await call('GET', src)).status).toBe(200);
     const initializer = await call('GET', '/api/docs/swagger-initializer.js');
     expect(initializer.body).toMatch(/persistAuthorization: false/);
+  });
+
+  test('given a trusted balancer, then clients behind it each have their own address budget, and nobody else can pick an address', async () => {
+    const balancer = from(BALANCER, stack.gateway.url);
+    const viaBalancer = (client: string) =>
+      balancer('GET', '/api/docs-json', { headers: { 'x-forwarded-for': client } });
+    for (let i = 0; i < PER_ADDRESS; i++)
+      expect((await viaBalancer('203.0.113.7')).status).toBe(200);
+    expect((await viaBalancer('203.0.113.7')).status).toBe(429);
+    // Another client behind the same balancer has its own budget.
+    expect((await viaBalancer('203.0.113.8')).status).toBe(200);
+
+    // A client that is not the balancer names a new address on every request, and is still
+    // counted as the address it connects from.
+    const spoofer = from('127.0.0.21', stack.gateway.url);
+    const statuses: number[] = [];
+    for (let i = 0; i <= PER_ADDRESS; i++) {
+      const answer = await spoofer('GET', '/api/docs-json', {
+        headers: { 'x-forwarded-for': `198.51.100.${i}` },
+      });
+      statuses.push(answer.status);
+    }
+    expect(statuses.at(-1)).toBe(429);
+    expect(statuses.slice(0, PER_ADDRESS)).toEqual(Array(PER_ADDRESS).fill(200));
   });
 
   test('given a key with its streams open, when it opens one more, then 429; streams share one poller and end when the gateway stops', async () => {

@@ -154,6 +154,51 @@ describe('traces across HTTP, the bus and the database', () => {
     expect(logged?.span_id).toBe(handler.spanId);
   }, 60_000);
 
+  test("given a caller's traceparent, when it calls the gateway, then the gateway's span continues that trace with the route and status; probes are not traced", async () => {
+    const traceId = randomBytes(16).toString('hex');
+    const callerSpanId = randomBytes(8).toString('hex');
+    const answer = await fetch(`${gatewayUrl}/api/integrations/nope`, {
+      headers: {
+        authorization: `Token ${team.viewer}`,
+        traceparent: `00-${traceId}-${callerSpanId}-01`,
+      },
+    });
+    expect(answer.status).toBe(404);
+    await fetch(`${gatewayUrl}/health/ready`, {
+      headers: { traceparent: `00-${traceId}-${callerSpanId}-01` },
+    });
+
+    const server = await waitFor(
+      () => collector.spans.find((s) => s.traceId === traceId && s.kind === SERVER),
+      { timeoutMs: 20_000, what: "the gateway's span in the caller's trace" },
+    );
+    expect(server).toMatchObject({
+      service: 'api-gateway',
+      parentSpanId: callerSpanId,
+      name: 'GET /api/integrations/:id',
+    });
+    expect(server.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'http.route': '/api/integrations/:id',
+      'url.path': '/api/integrations/nope',
+      'http.response.status_code': 404,
+    });
+    // Exported in order: once the collector holds a later span, the probe would be there too.
+    await fetch(`${gatewayUrl}/api/integrations`, {
+      headers: { authorization: `Token ${team.viewer}` },
+    });
+    await waitFor(
+      () =>
+        collector.spans.find(
+          (s) => s.kind === SERVER && s.attributes['http.route'] === '/api/integrations',
+        ),
+      { timeoutMs: 20_000, what: 'the span of the list after the probe' },
+    );
+    expect(
+      collector.spans.filter((s) => s.traceId === traceId && s.kind === SERVER).map((s) => s.name),
+    ).toEqual(['GET /api/integrations/:id']);
+  }, 60_000);
+
   test('given the connect, then the projection that applies its event links back to that trace', async () => {
     const connect = collector.spans.find(
       (s) => s.service === 'integration-service' && s.name === 'integrations.cmd.connect process',

@@ -95,7 +95,7 @@ export const apiGateway: ServiceSpec<typeof env> = {
     configureHttp(app);
     const fastify = app.getHttpAdapter().getInstance() as unknown as FastifyInstance;
     // Hook order matters: headers on every answer, then the address limit before any route.
-    await addSecurityHeaders(fastify);
+    addSecurityHeaders(fastify);
     limitRequests(fastify, app.get(RateLimits));
     setupOpenApi(app);
     serveIntegrationListFast(app);

@@ -82,6 +82,20 @@ export const commonEnv = {
   /** Interface the HTTP server binds; containers need 0.0.0.0. */
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * The proxies that may speak for the client with `X-Forwarded-For` (Fastify's `trustProxy`),
+   * as a comma-separated list of addresses and CIDRs (the balancer's). Unset trusts none, so a
+   * client cannot choose the address its rate limits count against. `true` (any hop) is refused
+   * for the same reason.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .refine((v) => v !== 'true', 'name the proxies: addresses or CIDRs, comma-separated')
+    .optional()
+    .transform((v): false | string[] =>
+      v === undefined || v === '' || v === 'false' ? false : v.split(',').map((e) => e.trim()),
+    ),
   /** Bound on every request/reply hop, in ms. */
   BUS_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
   /** The whole request (headers and body) must arrive within this (slow bodies get 408). */

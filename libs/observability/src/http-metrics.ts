@@ -1,8 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { trace } from '@opentelemetry/api';
 import { httpRefusals, httpRequestDuration } from './metrics/http.js';
 import { renderMetrics } from './metrics/registry.js';
-import { tracingEnabled } from './tracing-state.js';
 
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 type Observer = { observe(value: number): void };
@@ -33,18 +31,6 @@ export function instrumentHttp(fastify: FastifyInstance): void {
       httpRefusals.inc({ status: String(status), route });
     done();
   });
-  if (tracingEnabled()) {
-    // The HTTP instrumentation names server spans by method only; the route template is known here.
-    fastify.addHook('onRequest', (request, _reply, done) => {
-      const route = request.routeOptions.url;
-      const span = trace.getActiveSpan();
-      if (span && route) {
-        span.setAttribute('http.route', route);
-        span.updateName(`${request.method} ${route}`);
-      }
-      done();
-    });
-  }
 }
 
 /**

@@ -23,15 +23,13 @@ if (endpoint && !disabled) {
       import('@opentelemetry/instrumentation-pg'),
       import('@opentelemetry/instrumentation-undici'),
     ]);
-  /** Scrapes and probes would be most of the traces and tell nothing. */
-  const quiet = /^\/(metrics|health\/)/;
   const sdk = new NodeSDK({
     // OTEL_SERVICE_NAME wins; otherwise the service's own name from its entry point.
     ...(process.env.OTEL_SERVICE_NAME ? {} : { serviceName: serviceFromEntry() }),
     instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => quiet.test(request.url ?? ''),
-      }),
+      // Outgoing requests only: each service's Fastify hooks make its server spans, at a
+      // fraction of the cost (see http-tracing.ts).
+      new HttpInstrumentation({ disableIncomingRequestInstrumentation: true }),
       new PgInstrumentation({ requireParentSpan: true }),
       new UndiciInstrumentation(),
     ],

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -232,5 +233,37 @@ describe('the projection runner: one checkpoint rule, one dead-letter path', () 
     // Then the bystander skips it and carries on
     await waitFor(async () => ((await count('bystander', 'after')) === 1 ? true : undefined));
     expect(await count('bystander', 'theirs')).toBe(0);
+  });
+
+  test('a standby replica asks for the lead again and again without piling up listeners', async () => {
+    // Given one replica leads a projection
+    start(counting('standby', { on: false }));
+    await publish({ key: 'led' });
+    await waitFor(async () => ((await count('standby', 'led')) === 1 ? true : undefined));
+    // pg-pool's clients (not public API): what a listener left behind stays attached to.
+    const pooled = () =>
+      (dataSource.driver as unknown as { master: { _clients: EventEmitter[] } }).master._clients;
+    const mostErrorListeners = () => Math.max(...pooled().map((c) => c.listenerCount('error')));
+    const before = mostErrorListeners();
+    const standby = new Projections({
+      dataSource,
+      bus,
+      logger: createLogger('projection-test', 'silent'),
+      schema: 'proj',
+    });
+    try {
+      // When a second replica keeps trying to lead it (every 10 ms: as many tries as a day-old
+      // replica's first minutes)
+      const runner = standby.run(counting('standby', { on: false }), { retryMs: 10 });
+      standby.start();
+      await waitFor(async () => ((await runner.status()).state === 'standby' ? true : undefined));
+      await new Promise((r) => setTimeout(r, 1_000));
+
+      // Then it stays standby, and no connection of the pool collects a listener per try
+      expect((await runner.status()).state).toBe('standby');
+      expect(mostErrorListeners()).toBeLessThanOrEqual(before + 1);
+    } finally {
+      await standby.stop();
+    }
   });
 });

@@ -75,6 +75,8 @@ export class ProjectionRunner {
   private stopped = false;
   private messages: ConsumerMessages | undefined;
   private lockRunner: QueryRunner | undefined;
+  /** Returns the lock's connection to the pool, with the listener put on it. */
+  private releaseLock: (() => Promise<void>) | undefined;
   private lockCheckedAt = 0;
   private loop: Promise<void> | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
@@ -204,24 +206,32 @@ export class ProjectionRunner {
 
   private async becomeLeader(): Promise<boolean> {
     const runner = this.options.dataSource.createQueryRunner();
-    const client = (await runner.connect()) as { on?: (event: string, fn: () => void) => void };
+    const client = (await runner.connect()) as PooledClient;
     // A held connection whose server goes away emits 'error'; unheard, it would end the
-    // process. The next query on it fails instead, and the runner gives up the lead.
-    client.on?.('error', () => undefined);
+    // process. The next query on it fails instead, and the runner gives up the lead. The
+    // listener leaves with the connection: a standby replica asks every `retryMs`, and the pool
+    // hands it the same connection each time.
+    const ignore = () => undefined;
+    client.on?.('error', ignore);
+    const release = async () => {
+      client.off?.('error', ignore);
+      await runner.release();
+    };
     try {
       const [{ locked }] = await runner.query(
         `SELECT pg_try_advisory_lock(hashtext($1)) AS locked`,
         [this.lockKey()],
       );
       if (!locked) {
-        await runner.release();
+        await release();
         return false;
       }
     } catch (error) {
-      await runner.release().catch(() => undefined);
+      await release().catch(() => undefined);
       throw error;
     }
     this.lockRunner = runner;
+    this.releaseLock = release;
     this.lockCheckedAt = Date.now();
     return true;
   }
@@ -235,12 +245,14 @@ export class ProjectionRunner {
 
   private async releaseLeadership(): Promise<void> {
     const runner = this.lockRunner;
+    const release = this.releaseLock;
     this.lockRunner = undefined;
+    this.releaseLock = undefined;
     if (!runner) return;
     await runner
       .query(`SELECT pg_advisory_unlock(hashtext($1))`, [this.lockKey()])
       .catch(() => undefined);
-    await runner.release().catch(() => undefined);
+    await (release ?? (() => runner.release()))().catch(() => undefined);
   }
 
   private async consume(): Promise<void> {
@@ -456,3 +468,9 @@ function advance(checkpoint: Checkpoint, item: Item): Checkpoint {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The pg client under a TypeORM query runner, as far as the runner listens to it. */
+type PooledClient = {
+  on?: (event: 'error', fn: () => void) => void;
+  off?: (event: 'error', fn: () => void) => void;
+};

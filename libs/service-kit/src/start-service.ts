@@ -21,6 +21,7 @@ import {
   flushTracing,
   instrumentHttp,
   serveMetrics,
+  traceHttp,
   watchJetStream,
   watchProjections,
   watchReadiness,
@@ -156,9 +157,13 @@ export async function startService<TShape extends z.ZodRawShape>(
     requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
     http: {
       headersTimeout: Math.min(config.HTTP_HEADERS_TIMEOUT_MS, config.HTTP_REQUEST_TIMEOUT_MS),
+      // Node enforces both timeouts only when it sweeps its connections, by default every 30 s,
+      // which let a slow client hold a connection for half a minute past either of them.
+      connectionsCheckingInterval: Math.min(1_000, config.HTTP_HEADERS_TIMEOUT_MS),
     },
     keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     connectionTimeout: config.HTTP_IDLE_TIMEOUT_MS,
+    trustProxy: config.TRUST_PROXY,
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) =>
       correlationIdFrom(req.headers['x-correlation-id']),
   });
@@ -187,7 +192,9 @@ export async function startService<TShape extends z.ZodRawShape>(
     );
     done();
   });
-  // Before the app's own hooks, so requests a hook answers early (the list fast path) are timed.
+  // Before the app's own hooks, so requests a hook answers early (the list fast path) are
+  // traced and timed.
+  traceHttp(fastify);
   const unwatch: Array<() => void> = [];
   if (config.METRICS_ENABLED) {
     collectProcessMetrics();
