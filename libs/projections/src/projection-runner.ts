@@ -7,6 +7,7 @@ import {
   describe,
   parkInputOf,
   parkMessage,
+  PULL_OPTIONS,
   replayedFor,
   replayedForAnother,
   withLinksTo,
@@ -271,7 +272,7 @@ export class ProjectionRunner {
       ...(subject ? { filter_subject: subject } : {}),
     });
     const consumer = await bus.js.consumers.get(stream, name);
-    this.messages = await consumer.consume({ max_messages: 256 });
+    this.messages = await consumer.consume({ ...PULL_OPTIONS, max_messages: 256 });
     this.state = 'projecting';
     this.lastError = null;
     logger.info({ projection: name, from: this.applied.streamSeq + 1 }, 'projecting (leading)');
