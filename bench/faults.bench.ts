@@ -4,8 +4,8 @@
  * second, spread over two gateway replicas) while an org scan of REPOS repositories runs, and one
  * fault at a time, each in a window of DURATION seconds: kill -9 of one gateway replica, of the
  * integration service, of the scanner replica mid-scan (each restarted by the supervisor of
- * `npm start`), of one NATS node of three (started again at the window's end), and of
- * PostgreSQL with every backend (started again PG_DOWN_SECONDS later).
+ * `npm start`), of the NATS node of three leading INTEGRATION_EVENTS (started again at the
+ * window's end), and of PostgreSQL with every backend (started again PG_DOWN_SECONDS later).
  *
  * Per fault: writes answered 2xx whose effect is missing at the end, and effects applied twice
  * (bench/faults/effects.ts); seconds from the kill until every service's /health/ready is 200
