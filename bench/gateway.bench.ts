@@ -37,7 +37,8 @@ import { startCollector } from './support/collector.js';
  *  4. the list on three more gateway replicas on the same database and bus: metrics on (the
  *     default), METRICS_ENABLED=false, and metrics on with every request traced
  *     (OTEL_TRACES_SAMPLER=always_on) to a local OTLP collector in its own process, in
- *     alternating rounds: metrics on/off and traced/untraced throughput ratios;
+ *     alternating rounds: metrics on/off and traced/untraced throughput ratios, and the same
+ *     ratios of each replica's own CPU time per request (steadier on a shared machine);
  *  5. connect + disconnect pairs untraced, then with the integration service restarted traced
  *     and through the traced gateway: p50 and p99 of each.
  */
@@ -377,37 +378,59 @@ async function observabilityCost(setup: {
   };
   // Three fresh replicas, alike but for the knob: none of them leads a projection or a
   // publisher (the first gateway does), so each does only what its list requests ask.
-  const metricsOn = (await startService('api-gateway', env, children, { ready: answers })).url;
-  const noMetrics = (
-    await startService('api-gateway', { ...env, METRICS_ENABLED: 'false' }, children, {
+  const replica = async (replicaEnv: Record<string, string>) => {
+    const { url, child } = await startService('api-gateway', replicaEnv, children, {
       ready: answers,
-    })
-  ).url;
-  const tracedGateway = (await startService('api-gateway', traced, children, { ready: answers }))
-    .url;
-  const list = (url: string, duration = DURATION) =>
-    autocannon({
+    });
+    return { url, pid: child.pid! };
+  };
+  const metricsOn = await replica(env);
+  const noMetrics = await replica({ ...env, METRICS_ENABLED: 'false' });
+  const tracedGateway = await replica(traced);
+  /** A list run, with the replica's own CPU time per request (less noisy than throughput). */
+  const list = async ({ url, pid }: { url: string; pid: number }, duration = DURATION) => {
+    const cpuBefore = cpuMs(pid);
+    const result = await autocannon({
       url: `${url}/api/integrations`,
       headers: { authorization: `Token ${listToken}` },
       connections: CONNECTIONS,
       duration,
     });
-  for (const url of [metricsOn, noMetrics, tracedGateway]) await list(url, 2);
-  const rounds: Record<'on' | 'off' | 'traced', Result[]> = { on: [], off: [], traced: [] };
+    return { result, cpuPerRequest: (cpuMs(pid) - cpuBefore) / result.requests.total };
+  };
+  for (const target of [metricsOn, noMetrics, tracedGateway]) await list(target, 2);
+  type Run = Awaited<ReturnType<typeof list>>;
+  const rounds: Record<'on' | 'off' | 'traced', Run[]> = { on: [], off: [], traced: [] };
   for (let round = 0; round < ROUNDS; round++) {
     rounds.on.push(await list(metricsOn));
     rounds.off.push(await list(noMetrics));
     rounds.traced.push(await list(tracedGateway));
     console.log(`cost round ${round + 1}`);
-    console.log(line('  list, metrics on (default)', rounds.on[round]!));
-    console.log(line('  list, METRICS_ENABLED=false', rounds.off[round]!));
-    console.log(line('  list, metrics on + tracing 100%', rounds.traced[round]!));
+    const cpu = (run: Run) => `   CPU ${(run.cpuPerRequest * 1000).toFixed(0)} µs/req`;
+    console.log(
+      line('  list, metrics on (default)', rounds.on[round]!.result) + cpu(rounds.on[round]!),
+    );
+    console.log(
+      line('  list, METRICS_ENABLED=false', rounds.off[round]!.result) + cpu(rounds.off[round]!),
+    );
+    console.log(
+      line('  list, metrics on + tracing 100%', rounds.traced[round]!.result) +
+        cpu(rounds.traced[round]!),
+    );
   }
-  const ratio = (a: Result[], b: Result[]) =>
-    median(a.map((r, i) => r.requests.average / b[i]!.requests.average));
+  const ratio = (a: Run[], b: Run[]) =>
+    median(a.map((r, i) => r.result.requests.average / b[i]!.result.requests.average));
+  // The CPU a request costs without the feature over what it costs with it: the throughput
+  // ratio an otherwise idle core would see.
+  const cpuRatio = (without: Run[], withIt: Run[]) =>
+    median(without.map((r, i) => r.cpuPerRequest / withIt[i]!.cpuPerRequest));
   console.log(
     `list throughput: metrics on/off ${ratio(rounds.on, rounds.off).toFixed(3)} (aim >= 0.97); ` +
       `tracing 100% to a local collector/tracing off ${ratio(rounds.traced, rounds.on).toFixed(3)} (aim >= 0.85)`,
+  );
+  console.log(
+    `list CPU per request, without/with: metrics ${cpuRatio(rounds.off, rounds.on).toFixed(3)}; ` +
+      `tracing 100% ${cpuRatio(rounds.on, rounds.traced).toFixed(3)}`,
   );
 
   const [quietTokens, tracedTokens] = await withWorkspaceStore(
@@ -430,8 +453,8 @@ async function observabilityCost(setup: {
   const untracedService = children[0]!;
   await stop(untracedService);
   await startService('integration-service', traced, children, { ready: answers });
-  await untilReady(`${tracedGateway}/health/ready`, children.at(-1)!, { timeoutMs: 60_000 });
-  const tracedPairs = await setup.runPairs(tracedGateway, tracedTokens, 5_000);
+  await untilReady(`${tracedGateway.url}/health/ready`, children.at(-1)!, { timeoutMs: 60_000 });
+  const tracedPairs = await setup.runPairs(tracedGateway.url, tracedTokens, 5_000);
   console.log(line('pairs, tracing 100% (gateway + service)', tracedPairs));
   const exported = await collector.stop();
   console.log(

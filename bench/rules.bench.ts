@@ -1,10 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
 import { startGithubSimulator } from '../tools/github-simulator/src/index.js';
 import { startSlackSimulator } from '../tools/slack-simulator/src/index.js';
+import { roundTripArgs, roundTrips } from './support/pg-round-trips.js';
 import { cpuMs, peakRssMb, rssMb } from './support/proc.js';
 import { SERVICES, serviceEnv, startService, stop } from './support/services.js';
 import { percentile } from './support/stats.js';
@@ -24,7 +26,10 @@ import { withWorkspaceStore } from './support/workspaces.js';
  *  - evaluations per second (policy runs finished during the load);
  *  - provider calls per evaluation (REST and GraphQL requests the simulators served; and
  *    installation tokens minted);
- *  - the engine's RSS (now and peak) and each process's CPU time.
+ *  - Postgres round trips (statements sent) per evaluation by the engine, the integration
+ *    service and the gateway (per delivery for the gateway);
+ *  - the engine's RSS (now and peak) and each process's CPU time;
+ *  - the deliveries intake did not answer 202, by status and error code.
  */
 const WORKSPACES = Number(process.env.WORKSPACES ?? 100);
 const RULES_PER_WORKSPACE = Number(process.env.RULES_PER_WORKSPACE ?? 10);
@@ -137,11 +142,21 @@ function rulesOf(): Array<Record<string, unknown>> {
 
 try {
   let gateway = '';
-  for (const service of SERVICES) gateway = (await startService(service, env, children)).url;
+  const tripsFile = (service: string) => `${db.url.split('/').pop()}-${service}.pg-round-trips`;
+  const trips = (service: string) => roundTrips(`/tmp/${tripsFile(service)}`);
+  const counted = (service: string) => ({ PG_ROUND_TRIPS_FILE: `/tmp/${tripsFile(service)}` });
+  for (const service of SERVICES) {
+    gateway = (
+      await startService(service, { ...env, ...counted(service) }, children, {
+        nodeArgs: roundTripArgs(),
+      })
+    ).url;
+  }
   const engine = await startService(
     'rules-engine',
-    { ...env, RULES_PUBLIC_URL: gateway, LOG_LEVEL: 'warn' },
+    { ...env, ...counted('rules-engine'), RULES_PUBLIC_URL: gateway, LOG_LEVEL: 'warn' },
     children,
+    { nodeArgs: roundTripArgs() },
   );
   const engineChild = engine.child;
 
@@ -217,8 +232,8 @@ try {
       },
       body,
     });
-    const answer = (await response.json()) as { status?: string };
-    return { status: response.status, accepted: answer.status };
+    const answer = (await response.json()) as { status?: string; error?: { code?: string } };
+    return { status: response.status, accepted: answer.status, code: answer.error?.code };
   };
   // The gateway maps an installation to its workspace from the connect events: wait for all.
   for (const installationId of installationOf.keys()) {
@@ -238,6 +253,8 @@ try {
   );
   const runsBefore = Number(before[0]!.n);
   const cpuBefore = new Map(children.map((c) => [c.pid!, cpuMs(c.pid!)]));
+  const counters = ['rules-engine', 'integration-service', 'api-gateway'];
+  const tripsBefore = new Map(counters.map((service) => [service, trips(service)]));
 
   console.log(
     `bench:rules: ${WORKSPACES} workspaces x ${RULES_PER_WORKSPACE} rules and policies (${WORKSPACES * RULES_PER_WORKSPACE}), ${pulls.length} open PRs; signed pull_request deliveries at ${RATE}/s for ${DURATION} s; setup ${setupSeconds.toFixed(1)} s`,
@@ -264,7 +281,7 @@ try {
       deliver(installationId, pull, sha).then(
         (answer) => {
           if (answer.status === 202) accepted.set(sha, performance.now());
-          else refuse(String(answer.status));
+          else refuse(`${answer.status} ${answer.code ?? answer.accepted ?? ''}`.trim());
         },
         (error: unknown) => refuse(error instanceof Error ? error.message : String(error)),
       ),
@@ -286,6 +303,9 @@ try {
     `SELECT count(*) AS n FROM rules.runs WHERE outcome IS NOT NULL`,
   );
   const evaluations = Number(after[0]!.n) - runsBefore;
+  // The services write their counts four times a second.
+  await new Promise((r) => setTimeout(r, 600));
+  const tripsDuring = (service: string) => trips(service) - tripsBefore.get(service)!;
   const { rows: inEngine } = await client.query<{ p50: number; p99: number }>(
     `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) AS p99
      FROM (SELECT extract(epoch FROM ((view->>'finishedAt')::timestamptz - (view->>'startedAt')::timestamptz)) * 1000 AS ms
@@ -340,6 +360,9 @@ try {
     `provider calls per evaluation: ${(stats.restRequests / evaluations).toFixed(2)} GitHub REST (${stats.restRequests}), ${(stats.graphqlRequests / evaluations).toFixed(2)} GraphQL; installation tokens minted ${stats.tokensIssued - tokensBefore}; REST by route ${JSON.stringify(stats.byRoute)}`,
   );
   console.log(
+    `Postgres round trips per evaluation: rules-engine ${(tripsDuring('rules-engine') / evaluations).toFixed(1)}, integration-service ${(tripsDuring('integration-service') / evaluations).toFixed(1)}; per delivery sent: api-gateway ${(tripsDuring('api-gateway') / total).toFixed(1)}`,
+  );
+  console.log(
     `rules-engine RSS ${rssMb(engineChild.pid!).toFixed(0)} MB now, peak ${peakRssMb(engineChild.pid!).toFixed(0)} MB`,
   );
   const names = [...SERVICES, 'rules-engine'];
@@ -355,6 +378,8 @@ try {
   for (const child of [...children].reverse()) await stop(child);
   await github.close();
   await slack.close();
+  for (const service of [...SERVICES, 'rules-engine'])
+    rmSync(`/tmp/${db.url.split('/').pop()}-${service}.pg-round-trips`, { force: true });
   await nats.dispose();
   await db.dispose();
 }

@@ -2,24 +2,37 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { connect, type Socket } from 'node:net';
 import { startStack, type Stack } from '../support/stack.js';
 
-/** Everything the server sends on `socket` until it closes the connection. */
-function answerUntilClosed(socket: Socket): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let received = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => (received += chunk));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(received));
-  });
-}
-
-/** A raw connection to the gateway, for clients that no HTTP library would imitate. */
-function rawConnection(url: string): Promise<Socket> {
+/**
+ * A client that opens a request with `opening`, then sends `drip` every `everyMs` for as long as
+ * the connection lasts (raw TCP: no HTTP library would send a request this slowly). Resolves with
+ * everything the server answered once it closes the connection.
+ */
+async function slowClient(
+  url: string,
+  opening: string,
+  drip: string,
+  everyMs: number,
+): Promise<string> {
   const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () => resolve(socket));
-    socket.once('error', reject);
+  const socket = await new Promise<Socket>((resolve, reject) => {
+    const connected = connect(Number(port), hostname, () => resolve(connected));
+    connected.once('error', reject);
   });
+  const trickle = setInterval(() => {
+    if (!socket.destroyed) socket.write(drip);
+  }, everyMs);
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      let received = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (received += chunk));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(received));
+      socket.write(opening);
+    });
+  } finally {
+    clearInterval(trickle);
+  }
 }
 
 /**
@@ -40,40 +53,30 @@ describe('request timeouts', () => {
 
   test('headers that never finish are answered 408 and the connection is closed', async () => {
     // Given a client that sends part of a request's headers, then one more header now and then
-    const socket = await rawConnection(stack.gateway.url);
-    const answer = answerUntilClosed(socket);
-    socket.write('GET /api/integrations HTTP/1.1\r\nHost: localhost\r\n');
-    const trickle = setInterval(() => {
-      if (!socket.destroyed) socket.write('X-Slow: 1\r\n');
-    }, 200);
+    const answer = slowClient(
+      stack.gateway.url,
+      'GET /api/integrations HTTP/1.1\r\nHost: localhost\r\n',
+      'X-Slow: 1\r\n',
+      200,
+    );
 
     // When the headers timeout passes, then the gateway answers 408 and closes the connection
-    try {
-      expect(await answer).toMatch(/^HTTP\/1\.1 408 /);
-    } finally {
-      clearInterval(trickle);
-    }
+    expect(await answer).toMatch(/^HTTP\/1\.1 408 /);
   });
 
   test('a body that trickles in past the request timeout is answered 408', async () => {
     // Given a client that announces a body and sends it a byte at a time
-    const socket = await rawConnection(stack.gateway.url);
-    const answer = answerUntilClosed(socket);
-    socket.write(
+    const answer = slowClient(
+      stack.gateway.url,
       'POST /api/integrations/slack/connect HTTP/1.1\r\nHost: localhost\r\n' +
         'Authorization: Token not-a-key\r\nContent-Type: application/json\r\n' +
         'Content-Length: 100000\r\n\r\n{',
+      ' ',
+      100,
     );
-    const trickle = setInterval(() => {
-      if (!socket.destroyed) socket.write(' ');
-    }, 100);
 
     // When the request timeout passes, then the gateway answers 408 and closes the connection
-    try {
-      expect(await answer).toMatch(/^HTTP\/1\.1 408 /);
-    } finally {
-      clearInterval(trickle);
-    }
+    expect(await answer).toMatch(/^HTTP\/1\.1 408 /);
   });
 
   test('a request that arrives in time is answered as usual', async () => {

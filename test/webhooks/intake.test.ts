@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import pg from 'pg';
 import { Streams } from '#libs/contracts/src/index.js';
 import { startService, type RunningService } from '#libs/service-kit/src/index.js';
 import { NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
@@ -357,6 +358,44 @@ describe('POST /api/webhooks/github (intake)', () => {
       await second.close();
     }
   });
+
+  test('a burst while the database cannot take it gets 503 with Retry-After, never 500; redelivered, it is stored', async () => {
+    // Given: the replay table locked, so each delivery's insert waits and the pool runs dry.
+    const locker = new pg.Client({ connectionString: db.url });
+    await locker.connect();
+    const burst = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => {
+        const starred = payloadFor(INSTALLATION, 'star', 'created');
+        starred.starred_at = new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString();
+        return signedDelivery(SECRET, 'star', starred);
+      }),
+    );
+    const before = await storedCount();
+    let answers: Awaited<ReturnType<typeof post>>[];
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE gateway.github_webhook_bodies IN ACCESS EXCLUSIVE MODE');
+      // When: the burst arrives while nothing can be written.
+      answers = await Promise.all(burst.map((d) => post(gateway.url, d)));
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
+    // Then: every delivery is refused as "retry later", none stored.
+    for (const answer of answers) {
+      expect(answer.status).toBe(503);
+      expect(answer.body.error.code).toBe('database_unavailable');
+      expect(answer.headers.get('retry-after')).toBe('5');
+    }
+    expect(await storedCount()).toBe(before);
+    // And GitHub's redeliveries (same ids, same bodies) are taken once the database is back.
+    for (const delivery of burst) {
+      const answer = await post(gateway.url, delivery);
+      expect(answer.status).toBe(202);
+      expect(answer.body.status).toBe('accepted');
+    }
+    expect(await storedCount()).toBe(before + burst.length);
+  }, 60_000);
 
   test('with the bus down a delivery gets 503 with Retry-After (never 202); GitHub redelivers once it is back', async () => {
     const archived = payloadFor(INSTALLATION, 'repository', 'archived');

@@ -7,7 +7,6 @@ import { RuleCommandsModule } from './rules/rules.module.js';
 import { ProviderHealthModule } from './health/provider-health.module.js';
 import { ProvidersModule } from './providers/providers.module.js';
 import { GithubInstallationsModule } from './github-installations/github-installations.module.js';
-import { OutboundModule } from './outbound/outbound.module.js';
 import { GithubInstallationHolds1764100002000 } from './github-installations/github-installations.migration.js';
 import { WriteSide1764100000000 } from './migrations/1764100000000-write-side.js';
 import { IntegrationSnapshots1764100001000 } from './migrations/1764100001000-integration-snapshots.js';
@@ -20,7 +19,6 @@ export type { IntegrationServiceConfig } from './config.js';
 @Module({
   imports: [
     GithubInstallationsModule,
-    OutboundModule,
     IntegrationCommandsModule,
     RuleCommandsModule,
     ProviderHealthModule,

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '#libs/database/src/index.js';
 import { LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import { BusUnavailable, DeliveryPublisher, DeliveryTooLargeForBus } from './delivery-publisher.js';
 import { InstallationDirectory } from './installation-directory.js';
@@ -31,7 +32,7 @@ function sendError(
  * signature covers the raw bytes: this scope keeps the body as a Buffer (the rest of the gateway
  * parses JSON) and allows 25 MB (the rest stays at 1 MB). At most WEBHOOK_MAX_IN_FLIGHT bodies are
  * taken at once (503 with Retry-After beyond). Answers 202 only once JetStream has stored the
- * delivery.
+ * delivery; a database or bus that cannot take it now is 503 with Retry-After, never 500.
  */
 @Injectable()
 export class WebhookIntakeRoute implements OnModuleInit {
@@ -89,6 +90,19 @@ export class WebhookIntakeRoute implements OnModuleInit {
           }
           if (error.statusCode && error.statusCode < 500) {
             return sendError(reply, error.statusCode, 'bad_request', error.message);
+          }
+          // A burst can hold every pooled connection past the pool's connect timeout: the
+          // delivery was not taken, and GitHub (or the sender) should try again, as for the bus.
+          if (isDatabaseUnavailable(error)) {
+            this.counters.count('database_unavailable');
+            this.logger.warn({ err: error.message }, 'delivery not taken: the database is busy');
+            return sendError(
+              reply,
+              503,
+              'database_unavailable',
+              'the delivery could not be taken now; retry',
+              5,
+            );
           }
           this.logger.error({ err: error }, 'webhook intake failed');
           return sendError(reply, 500, 'internal', 'the delivery could not be taken');

@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import { readGithubPrivateKey } from '../health/provider-health-checker.js';
@@ -9,7 +9,6 @@ import { GithubInstallationHandlers } from './github-installations.handlers.js';
 import { GITHUB_INSTALLATIONS, GithubInstallations } from './github-installations.js';
 
 /** Which workspace holds which GitHub installation; the connect handlers ask it. */
-@Global()
 @Module({
   imports: [WriteSideModule],
   controllers: [GithubInstallationHandlers],

@@ -6,10 +6,11 @@ import { WriteSideModule } from '../write-side/write-side.module.js';
 import { HEALTH_CHECKER, ProviderHealthHandlers } from './provider-health.handlers.js';
 import { ProviderHealthChecker, readGithubPrivateKey } from './provider-health-checker.js';
 import type { OutboundGuard } from '../outbound/outbound-guard.js';
+import { OutboundModule } from '../outbound/outbound.module.js';
 import { OUTBOUND_GUARD } from '../outbound/url-fields.js';
 
 @Module({
-  imports: [WriteSideModule],
+  imports: [WriteSideModule, OutboundModule],
   controllers: [ProviderHealthHandlers],
   providers: [
     {

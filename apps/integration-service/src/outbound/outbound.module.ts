@@ -1,11 +1,10 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import type { IntegrationServiceConfig } from '../config.js';
 import { OutboundGuard } from './outbound-guard.js';
 import { OUTBOUND_GUARD } from './url-fields.js';
 
 /** The operator's policy for URLs users supply, for the handlers that save them and the calls. */
-@Global()
 @Module({
   providers: [
     {

@@ -114,6 +114,7 @@ export class Evaluator {
       rule.workspaceId,
       { kind: 'finish', ...result, now: new Date().toISOString() },
       trigger.correlationId,
+      state,
     );
     rulesMetrics.runFinished(result.outcome);
     if (result.outcome === 'failed') {

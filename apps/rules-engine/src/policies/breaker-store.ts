@@ -27,18 +27,33 @@ export class BreakerStore {
     private readonly policy: BreakerPolicy = DEFAULT_BREAKER,
   ) {}
 
+  /**
+   * Checks a policy's breaker, or counts an evaluation. A count that neither opens nor closes the
+   * breaker (nearly all of them) is a read and one statement that writes only if the state is
+   * still what was read, tried a few times; a transition, or a policy counted by many replicas at
+   * once, takes the row's lock instead.
+   */
   async decide(
     policyId: string,
     workspaceId: string,
     command: BreakerCommand,
   ): Promise<BreakerState> {
-    if (command.kind === 'check') {
+    for (let attempt = 0; attempt < (command.kind === 'count' ? 3 : 1); attempt++) {
       const { rows } = await this.pool.query<{ state: BreakerState }>(
         'SELECT state FROM rules.breakers WHERE policy_id = $1',
         [policyId],
       );
       const state = rows[0]?.state ?? closedBreaker();
-      if (decideBreaker(state, command, this.policy).length === 0) return state;
+      const decided = decideBreaker(state, command, this.policy);
+      if (decided.length === 0) return state;
+      if (decided.some((e) => e.type !== 'PolicyEvaluationCounted')) break;
+      const next = decided.reduce((s, e) => evolveBreaker(s, e, this.policy), state);
+      const { rowCount } = await this.pool.query(
+        `INSERT INTO rules.breakers AS b (policy_id, state) VALUES ($1, $2)
+         ON CONFLICT (policy_id) DO UPDATE SET state = EXCLUDED.state WHERE b.state = $3::jsonb`,
+        [policyId, JSON.stringify(next), JSON.stringify(state)],
+      );
+      if (rowCount === 1) return next;
     }
     const client = await this.pool.connect();
     try {

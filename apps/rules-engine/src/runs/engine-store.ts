@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { ActionResult, RuleRunView } from '#libs/contracts/src/index.js';
-import { EventStore, VersionConflictError, type Queryable } from '#libs/event-store/src/index.js';
+import {
+  EventStore,
+  sql,
+  VersionConflictError,
+  type Queryable,
+} from '#libs/event-store/src/index.js';
 import { decideRun, evolveRun, initialRun, type RunCommand, type RunState } from './run.decider.js';
 
 export const ENGINE_STORE = Symbol('ENGINE_STORE');
@@ -16,7 +21,7 @@ export type ActionClaim =
  * The engine's log (schema `rules`): each run is a stream `run-<id>`, each action key a stream
  * `action-<run id>:<action>` whose first event is written before the provider is asked to act, so
  * that a trigger delivered again (after a crash, on another replica) never acts twice. `rules.runs`
- * is the runs' read model, written in the same transaction as each append.
+ * is the runs' read model, written in the same statement as each append.
  */
 export class EngineStore {
   readonly events: EventStore;
@@ -36,7 +41,10 @@ export class EngineStore {
   }
 
   /**
-   * Decides `command` on the run and appends what it decided. Returns the state after, and whether
+   * Decides `command` on the run and appends what it decided, with the run's row, in one statement
+   * (one round trip). `known` is the state the caller holds (the start's answer when finishing); a
+   * start assumes a new run. Either guess found wrong (a redelivered trigger, another replica) is a
+   * version conflict, and the run is read and decided again. Returns the state after, and whether
    * anything was appended (false: the run was already started, or already finished).
    */
   async decide(
@@ -44,49 +52,42 @@ export class EngineStore {
     workspaceId: string,
     command: RunCommand,
     correlationId: string,
+    known?: RunState,
   ): Promise<{ state: RunState; appended: boolean }> {
+    let state = known ?? (command.kind === 'start' ? initialRun(runId) : await this.loadRun(runId));
     for (let attempt = 0; ; attempt++) {
-      const state = await this.loadRun(runId);
       const events = decideRun(state, command);
       if (events.length === 0) return { state, appended: false };
-      const client = await this.pool.connect();
+      const next = events.reduce(evolveRun, state);
+      const view = next.view!;
       try {
-        await client.query('BEGIN');
-        await this.events.append(
-          `run-${runId}`,
-          state.version,
-          events.map((e) => ({
-            id: randomUUID(),
-            type: e.type,
-            schemaVersion: 1,
-            data: e.data,
-            metadata: { workspaceId, correlationId, causationId: null, actor: 'rules-engine' },
-            occurredAt: command.now,
-          })),
-          client,
-        );
-        const next = events.reduce(evolveRun, state);
-        await client.query(
-          `INSERT INTO rules.runs (id, rule_id, workspace_id, started_at, outcome, view, version)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)
-           ON CONFLICT (id) DO UPDATE SET outcome = $5, view = $6, version = $7`,
+        await this.events.write(
           [
-            runId,
-            next.view!.ruleId,
-            workspaceId,
-            next.view!.startedAt,
-            next.view!.outcome,
-            JSON.stringify(next.view),
-            next.version,
+            {
+              streamId: `run-${runId}`,
+              expectedVersion: state.version,
+              events: events.map((e) => ({
+                id: randomUUID(),
+                type: e.type,
+                schemaVersion: 1,
+                data: e.data,
+                metadata: { workspaceId, correlationId, causationId: null, actor: 'rules-engine' },
+                occurredAt: command.now,
+              })),
+            },
+          ],
+          [
+            sql`INSERT INTO rules.runs (id, rule_id, workspace_id, started_at, outcome, view, version)
+              VALUES (${runId}, ${view.ruleId}, ${workspaceId}, ${view.startedAt}::timestamptz,
+                ${view.outcome}, ${JSON.stringify(view)}::jsonb, ${next.version}::int)
+              ON CONFLICT (id) DO UPDATE
+                SET outcome = EXCLUDED.outcome, view = EXCLUDED.view, version = EXCLUDED.version`,
           ],
         );
-        await client.query('COMMIT');
         return { state: next, appended: true };
       } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
         if (!(error instanceof VersionConflictError) || attempt >= 5) throw error;
-      } finally {
-        client.release();
+        state = await this.loadRun(runId);
       }
     }
   }

@@ -1,0 +1,33 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import pg from 'pg';
+
+/**
+ * Preloaded (`--import`, see `roundTripArgs`) into a service a bench measures: counts the
+ * statements the process sends to Postgres (every `Client#query`, pooled or not, BEGIN and COMMIT
+ * included: one round trip each) and writes the count to PG_ROUND_TRIPS_FILE four times a second.
+ * Imported by the bench itself (no PG_ROUND_TRIPS_FILE there) it only reads.
+ */
+const file = process.env.PG_ROUND_TRIPS_FILE;
+if (file) {
+  let count = 0;
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    count++;
+    return query.apply(this, args);
+  } as typeof pg.Client.prototype.query;
+  setInterval(() => writeFileSync(file, String(count)), 250).unref();
+}
+
+/** The node flags that preload the counter into a service. */
+export function roundTripArgs(): string[] {
+  return ['--import', new URL('./pg-round-trips.js', import.meta.url).href];
+}
+
+/** The count a service last wrote to `path` (0 before its first write). */
+export function roundTrips(path: string): number {
+  try {
+    return Number(readFileSync(path, 'utf8'));
+  } catch {
+    return 0;
+  }
+}
