@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import pg from 'pg';
 
 /**
@@ -15,7 +15,11 @@ if (file) {
     count++;
     return query.apply(this, args);
   } as typeof pg.Client.prototype.query;
-  setInterval(() => writeFileSync(file, String(count)), 250).unref();
+  // Written aside and renamed, so that the bench never reads a file cut short.
+  setInterval(() => {
+    writeFileSync(`${file}.next`, String(count));
+    renameSync(`${file}.next`, file);
+  }, 250).unref();
 }
 
 /** The node flags that preload the counter into a service. */

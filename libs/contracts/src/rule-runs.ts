@@ -12,6 +12,8 @@ export const RulesEngineSubjects = {
   /** `POST /api/rules/:id/test`: evaluates live, performs nothing, answers the would-be run. */
   test: 'rules-engine.cmd.test',
   health: 'rules-engine.q.health',
+  /** Core NATS between engine replicas: a workspace's rules changed, drop them from memory. */
+  rulesChanged: 'rules-engine.rules.changed',
   /** Work-queue items that engine replicas share (`rules.job.<kind>`). */
   jobs: 'rules.job',
 } as const;

@@ -50,6 +50,8 @@ export const BUS_USERS = {
     // Every provider call needs credentials, which only the integration service holds.
     `${domainOf(ProviderSubjects.check)}.cmd.>`,
     `${RulesEngineSubjects.jobs}.>`,
+    // Its own core subject between replicas (a workspace's rules changed).
+    RulesEngineSubjects.rulesChanged,
   ],
   // `npm run admin`: replays parked messages onto their original subjects.
   admin: ['>'],

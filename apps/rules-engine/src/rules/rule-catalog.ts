@@ -9,6 +9,11 @@ import {
 
 export const RULE_CATALOG = Symbol('RULE_CATALOG');
 
+/** How long a workspace's enabled rules are kept without hearing of a change. */
+const ENABLED_RULES_KEEP_MS = 30_000;
+/** Workspaces whose rules are kept at once; the oldest kept goes first. */
+const MAX_KEPT_WORKSPACES = 10_000;
+
 /** A rule as the engine runs it. */
 export interface EngineRule {
   id: string;
@@ -27,12 +32,36 @@ export interface EngineRule {
  * in order per rule (its stream version), so a redelivered event changes nothing.
  */
 export class RuleCatalog {
-  constructor(private readonly pool: pg.Pool) {}
+  /** Each workspace's enabled rules, as every delivery to it reads them. */
+  private readonly enabled = new Map<string, { rules: EngineRule[]; at: number }>();
+  /** Bumped by every change: a read that began before one is not kept. */
+  private changes = 0;
 
-  async apply(event: Envelope): Promise<void> {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly keepMs = ENABLED_RULES_KEEP_MS,
+  ) {}
+
+  /** Applies a rule event; answers the workspace whose rules it changed. */
+  async apply(event: Envelope): Promise<string | undefined> {
     const version = event.streamVersion ?? 0;
     const ruleId = (event.data as { ruleId?: string }).ruleId;
-    if (!ruleId || !event.workspaceId) return;
+    if (!ruleId || !event.workspaceId) return undefined;
+    try {
+      await this.write(event, ruleId, version);
+    } finally {
+      this.forget(event.workspaceId);
+    }
+    return event.workspaceId;
+  }
+
+  /** Drops a workspace's rules from memory (a change applied here or heard of from a replica). */
+  forget(workspaceId: string): void {
+    this.changes++;
+    this.enabled.delete(workspaceId);
+  }
+
+  private async write(event: Envelope, ruleId: string, version: number): Promise<void> {
     switch (event.type) {
       case RuleEventTypes.created: {
         const d = event.data as RuleCreatedData;
@@ -75,14 +104,29 @@ export class RuleCatalog {
     }
   }
 
-  /** Enabled rules and policies of a workspace that may start on `event` (e.g. `pull_request`). */
+  /**
+   * Enabled rules and policies of a workspace. Kept in memory between deliveries (every delivery
+   * of a workspace reads them); a change drops them here at once and on the other replicas by a
+   * notice (`RulesEngineSubjects.rulesChanged`), and `keepMs` bounds how long a lost notice can
+   * leave them stale.
+   */
   async enabledFor(workspaceId: string): Promise<EngineRule[]> {
+    const kept = this.enabled.get(workspaceId);
+    if (kept && Date.now() - kept.at < this.keepMs) return kept.rules;
+    const changes = this.changes;
     const { rows } = await this.pool.query<RuleRow>(
       `SELECT id, workspace_id, name, kind, enabled, definition, active_since FROM rules.rules
        WHERE workspace_id = $1 AND enabled AND NOT deleted ORDER BY id`,
       [workspaceId],
     );
-    return rows.map(toRule);
+    const rules = rows.map(toRule);
+    if (changes === this.changes) {
+      if (this.enabled.size >= MAX_KEPT_WORKSPACES) {
+        this.enabled.delete(this.enabled.keys().next().value!);
+      }
+      this.enabled.set(workspaceId, { rules, at: Date.now() });
+    }
+    return rules;
   }
 
   async byId(ruleId: string): Promise<EngineRule | undefined> {

@@ -4,8 +4,14 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import type { Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { RuleSubjects, Streams, type Envelope } from '#libs/contracts/src/index.js';
+import {
+  RulesEngineSubjects,
+  RuleSubjects,
+  Streams,
+  type Envelope,
+} from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
 import { BUS, LOGGER } from '#libs/service-kit/src/index.js';
 import { DurableConsumer } from '../bus/durable-consumer.js';
@@ -13,10 +19,15 @@ import { RULE_CATALOG, type RuleCatalog } from './rule-catalog.js';
 
 export const RULE_EVENTS_CONSUMER = 'rules-engine-rule-events';
 
-/** Keeps the engine's rules from the integration service's rule events (a durable consumer). */
+/**
+ * Keeps the engine's rules from the integration service's rule events (a durable consumer: one
+ * replica applies each), and tells the other replicas which workspace's rules changed, so that
+ * they drop what they keep of them (core NATS; a lost notice is bounded by the catalog's keep).
+ */
 @Injectable()
 export class RuleEventsConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private consumer: DurableConsumer | undefined;
+  private notices: Subscription | undefined;
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
@@ -25,6 +36,11 @@ export class RuleEventsConsumer implements OnApplicationBootstrap, OnModuleDestr
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    this.notices = this.bus.nc.subscribe(RulesEngineSubjects.rulesChanged, {
+      callback: (error, msg) => {
+        if (!error) this.catalog.forget(msg.string());
+      },
+    });
     this.consumer = new DurableConsumer(
       this.bus,
       {
@@ -36,13 +52,21 @@ export class RuleEventsConsumer implements OnApplicationBootstrap, OnModuleDestr
         concurrency: 1,
         maxDeliver: 20,
       },
-      (msg) => this.catalog.apply(msg.json<Envelope>()),
+      async (msg) => {
+        const workspaceId = await this.catalog.apply(msg.json<Envelope>());
+        try {
+          if (workspaceId) this.bus.nc.publish(RulesEngineSubjects.rulesChanged, workspaceId);
+        } catch {
+          // Bus away: the other replicas' keep runs out on its own.
+        }
+      },
       this.logger,
     );
     await this.consumer.start();
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.notices?.unsubscribe();
     await this.consumer?.stop();
   }
 }
