@@ -4,8 +4,8 @@
  * second, spread over two gateway replicas) while an org scan of REPOS repositories runs, and one
  * fault at a time, each in a window of DURATION seconds: kill -9 of one gateway replica, of the
  * integration service, of the scanner replica mid-scan (each restarted by the supervisor of
- * `npm start`), of one NATS node of three (started again at the window's end), and of
- * PostgreSQL with every backend (started again PG_DOWN_SECONDS later).
+ * `npm start`), of the NATS node of three leading INTEGRATION_EVENTS (started again at the
+ * window's end), and of PostgreSQL with every backend (started again PG_DOWN_SECONDS later).
  *
  * Per fault: writes answered 2xx whose effect is missing at the end, and effects applied twice
  * (bench/faults/effects.ts); seconds from the kill until every service's /health/ready is 200
@@ -14,6 +14,10 @@
  * with the org's repository count. Prints a table and one JSON line.
  */
 import { loadavg } from 'node:os';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { Streams } from '#libs/contracts/src/index.js';
+import type { NatsClusterFixture, NatsServerFixture } from '#libs/testing/src/index.js';
 import { checkEffects } from './faults/effects.js';
 import { MixedLoad, type LedgerEntry, type LoadWorkspace } from './faults/load.js';
 import { ReadinessWatch } from './faults/readiness.js';
@@ -41,6 +45,22 @@ interface Fault {
   heal?: { afterMs: number; run(stack: FaultStack): Promise<void> };
 }
 
+/** The NATS node killed last (to start it again). */
+let victim: NatsServerFixture | undefined;
+
+/** The node leading a stream: losing it costs an election, the harder case. */
+async function streamLeader(cluster: NatsClusterFixture, stream: string) {
+  const nc = await connect({ servers: cluster.url });
+  try {
+    const info = await (await jetstreamManager(nc)).streams.info(stream);
+    // NatsClusterFixture names each server `n<i>-<client port>`.
+    const port = Number(info.cluster?.leader?.split('-').at(-1));
+    return cluster.nodes.find((n) => n.port === port) ?? cluster.nodes[0]!;
+  } finally {
+    await nc.close();
+  }
+}
+
 const killService = async (stack: FaultStack, name: string) => {
   const child = stack.services.find((s) => s.name === name)!.supervisor.process!;
   const gone = new Promise((r) => child.once('exit', r));
@@ -62,8 +82,12 @@ const FAULTS: Fault[] = [
   },
   {
     name: 'NATS node (1 of 3)',
-    inject: (s) => s.nats.nodes[0]!.stop(),
-    heal: { afterMs: DURATION * 750, run: (s) => s.nats.nodes[0]!.resume() },
+    inject: async (s) => {
+      victim = await streamLeader(s.nats, Streams.integrationEvents.name);
+      log(`killing the node that leads ${Streams.integrationEvents.name}`);
+      await victim.stop();
+    },
+    heal: { afterMs: DURATION * 750, run: () => victim!.resume() },
   },
   {
     name: 'PostgreSQL (restarted)',
@@ -81,14 +105,17 @@ interface FaultResult {
   scan: ScanOutcome;
 }
 
-/** Polls until every write answered so far (one at least since `since`) shows; ms after `since`. */
+/**
+ * Polls (up to `timeoutMs`) until every write answered so far, one at least after `since`,
+ * shows; ms after `since`.
+ */
 async function caughtUp(
   stack: FaultStack,
   load: MixedLoad,
   since: number,
   timeoutMs: number,
 ): Promise<number | undefined> {
-  const deadline = since + timeoutMs;
+  const deadline = Date.now() + timeoutMs;
   let reported = 0;
   while (Date.now() < deadline) {
     const at = Date.now();

@@ -5,3 +5,4 @@ export * from './bus.js';
 export * from './streams.js';
 export * from './dead-letters.js';
 export * from './bus-users.js';
+export * from './pull-options.js';

@@ -7,6 +7,7 @@ import {
   describe,
   parkInputOf,
   parkMessage,
+  PULL_OPTIONS,
   replayedFor,
   replayedForAnother,
   withLinksTo,
@@ -28,6 +29,12 @@ export interface ProjectionRunnerOptions {
   maxAttempts?: number;
   /** How often the leader logs its lag and parked count when either is not zero. */
   statusLogMs?: number;
+  /**
+   * How stale the stored checkpoint may grow while batches apply nothing (events the projection
+   * does not handle): after a restart at most this much of them is read again, and skipped
+   * again. Default 1 s.
+   */
+  idleCheckpointMs?: number;
 }
 
 export type ProjectionState = 'starting' | 'projecting' | 'standby' | 'paused' | 'stopped';
@@ -81,6 +88,8 @@ export class ProjectionRunner {
   private loop: Promise<void> | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
   private applied: Checkpoint = { position: 0n, streamSeq: 0 };
+  /** When the checkpoint was last stored; batches that apply nothing store it at most this often. */
+  private storedAt = 0;
   private state: ProjectionState = 'starting';
   private lastError: string | null = null;
   private latest: ProjectionStatus;
@@ -140,7 +149,8 @@ export class ProjectionRunner {
   async status(): Promise<ProjectionStatus> {
     const { bus } = this.options;
     const { name, stream } = this.projection;
-    const checkpoint = await this.readCheckpoint();
+    // The leader knows a checkpoint newer than the stored one (see `idleCheckpointMs`).
+    const checkpoint = this.state === 'projecting' ? this.applied : await this.readCheckpoint();
     let lag: number;
     try {
       const info = await bus.jsm.consumers.info(stream, name);
@@ -271,7 +281,7 @@ export class ProjectionRunner {
       ...(subject ? { filter_subject: subject } : {}),
     });
     const consumer = await bus.js.consumers.get(stream, name);
-    this.messages = await consumer.consume({ max_messages: 256 });
+    this.messages = await consumer.consume({ ...PULL_OPTIONS, max_messages: 256 });
     this.state = 'projecting';
     this.lastError = null;
     logger.info({ projection: name, from: this.applied.streamSeq + 1 }, 'projecting (leading)');
@@ -353,7 +363,10 @@ export class ProjectionRunner {
     }
     try {
       await withLinksTo(`${this.projection.name} apply`, batch, () =>
-        this.commit(items.map((i) => (i.unreadable ? { msg: i.msg } : i))),
+        this.commit(
+          items.map((i) => (i.unreadable ? { msg: i.msg } : i)),
+          items.some((i) => i.unreadable),
+        ),
       );
     } catch {
       // Something in the batch fails (or the database is away): find out, one event at a time.
@@ -375,7 +388,7 @@ export class ProjectionRunner {
     // Not this event's fault while the database is away: pause and come back to it.
     if (!(await this.databaseAnswers())) throw lastError;
     await this.park(item, lastError, this.maxAttempts);
-    await this.commit([{ msg: item.msg }]);
+    await this.commit([{ msg: item.msg }], true);
   }
 
   private async park(item: Item, error: unknown, attempts: number): Promise<void> {
@@ -406,7 +419,7 @@ export class ProjectionRunner {
   }
 
   /** Applies the items' events and records the checkpoint after the last item, atomically. */
-  private async commit(items: Item[]): Promise<void> {
+  private async commit(items: Item[], afterParking = false): Promise<void> {
     let checkpoint = this.applied;
     for (const item of items) checkpoint = advance(checkpoint, item);
     const events = items.flatMap((i) => (i.event ? [i.event] : []));
@@ -415,7 +428,16 @@ export class ProjectionRunner {
       position: checkpoint.position.toString(),
       streamSeq: checkpoint.streamSeq,
     };
-    if (this.projection.checkpointInApply) {
+    // Most projections handle a few of their stream's event types: a batch of others changes no
+    // row, so it does not cost a transaction each time. The next stored checkpoint covers it.
+    // Past a parked event it is stored at once, so a restart does not park it again.
+    const store =
+      events.length > 0 ||
+      afterParking ||
+      Date.now() - this.storedAt >= (this.options.idleCheckpointMs ?? 1_000);
+    if (!store) {
+      // Nothing to write now.
+    } else if (this.projection.checkpointInApply) {
       await this.projection.apply(this.options.dataSource, events, row);
     } else {
       await this.options.dataSource.transaction(async (tx) => {
@@ -423,6 +445,7 @@ export class ProjectionRunner {
         await this.record(tx, row);
       });
     }
+    if (store) this.storedAt = Date.now();
     this.applied = checkpoint;
     projectionBatchApplied(
       this.projection.name,

@@ -1,8 +1,12 @@
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Bus } from '#libs/messaging/src/index.js';
-import type { OnApplied, Projection } from './projection.js';
-import { ProjectionRunner, type ProjectionStatus } from './projection-runner.js';
+import type { Projection } from './projection.js';
+import {
+  ProjectionRunner,
+  type ProjectionRunnerOptions,
+  type ProjectionStatus,
+} from './projection-runner.js';
 
 /**
  * Every projection of a service, each run by its own ProjectionRunner: feature modules add theirs
@@ -19,7 +23,10 @@ export class Projections {
 
   run(
     projection: Projection,
-    options: { onApplied?: OnApplied; retryMs?: number; maxAttempts?: number } = {},
+    options: Pick<
+      ProjectionRunnerOptions,
+      'onApplied' | 'retryMs' | 'maxAttempts' | 'idleCheckpointMs'
+    > = {},
   ): ProjectionRunner {
     if (this.runners.some((r) => r.name === projection.name)) {
       throw new Error(`projection ${projection.name} runs already`);

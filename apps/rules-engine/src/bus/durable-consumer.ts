@@ -1,7 +1,12 @@
 import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
-import { parkAndAck, replayedForAnother, type Bus } from '#libs/messaging/src/index.js';
+import {
+  parkAndAck,
+  PULL_OPTIONS,
+  replayedForAnother,
+  type Bus,
+} from '#libs/messaging/src/index.js';
 
 export interface DurableConsumerOptions {
   stream: string;
@@ -53,7 +58,10 @@ export class DurableConsumer {
       await this.bus.jsm.consumers.add(stream, config);
     }
     const consumer = await this.bus.js.consumers.get(stream, durable);
-    this.messages = await consumer.consume({ max_messages: Math.max(16, concurrency * 2) });
+    this.messages = await consumer.consume({
+      ...PULL_OPTIONS,
+      max_messages: Math.max(16, concurrency * 2),
+    });
     void this.run(this.messages);
   }
 

@@ -15,6 +15,7 @@ import {
 } from '#libs/contracts/src/index.js';
 import {
   parkAndAck,
+  PULL_OPTIONS,
   replayedForAnother,
   withParentFrom,
   type Bus,
@@ -71,6 +72,7 @@ export class WebhookConsumer implements OnApplicationBootstrap, OnModuleDestroy 
     }
     const consumer = await this.bus.js.consumers.get(stream, GITHUB_WEBHOOK_CONSUMER);
     this.messages = await consumer.consume({
+      ...PULL_OPTIONS,
       max_messages: Math.max(16, this.options.concurrency * 2),
     });
     void this.run(this.messages);
