@@ -105,7 +105,9 @@ export class InventoryStore {
 
   /**
    * Fully read repositories in one statement, replacing what was known (their findings go to
-   * FindingStore in the same transaction).
+   * FindingStore in the same transaction). A row that would not change is left alone: most of a
+   * rescan's repositories are as they were, and rewriting each (with its JSON columns) cost a new
+   * row version per repository per scan. `updated_at` is then the time of the last change.
    */
   async saveScanned(
     workspaceId: string,
@@ -131,7 +133,14 @@ export class InventoryStore {
          default_branch = EXCLUDED.default_branch, protection = EXCLUDED.protection,
          secret_scanning = EXCLUDED.secret_scanning, security = EXCLUDED.security,
          collaborators = EXCLUDED.collaborators,
-         teams = EXCLUDED.teams, scan_state = EXCLUDED.scan_state, updated_at = now()`,
+         teams = EXCLUDED.teams, scan_state = EXCLUDED.scan_state, updated_at = now()
+       WHERE (r.full_name, r.private, r.visibility, r.archived, r.fork, r.default_branch,
+              r.protection, r.secret_scanning, r.security, r.collaborators, r.teams, r.scan_state)
+         IS DISTINCT FROM
+             (EXCLUDED.full_name, EXCLUDED.private, EXCLUDED.visibility, EXCLUDED.archived,
+              EXCLUDED.fork, EXCLUDED.default_branch, EXCLUDED.protection,
+              EXCLUDED.secret_scanning, EXCLUDED.security, EXCLUDED.collaborators,
+              EXCLUDED.teams, EXCLUDED.scan_state)`,
       [
         workspaceId,
         JSON.stringify(
