@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { IntegrationSubjects } from '#libs/contracts/src/index.js';
 import { NatsServerFixture, waitFor } from '#libs/testing/src/index.js';
-import type { BusUser } from '#libs/messaging/src/index.js';
+import { busCredentials, inboxOf, type BusUser } from '#libs/messaging/src/index.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { client, createTeam } from '../gateway/support.js';
 
@@ -81,7 +81,7 @@ describe('the bus has one user per service', () => {
   });
 
   test("given the integration service's credentials, then it may publish its own events but not the scanner's", async () => {
-    const listener = await connectAs(nats, 'api-gateway');
+    const listener = await connectAs(nats, 'admin');
     open.push(listener.nc);
     const received: string[] = [];
     listener.nc.subscribe('*.evt.>', {
@@ -99,6 +99,56 @@ describe('the bus has one user per service', () => {
     expect(received).toEqual(['integrations.evt.integration-connected']);
     await waitFor(() => (integration.errors.length === 1 ? true : undefined), { timeoutMs: 5_000 });
     expect(integration.errors[0]).toMatch(/scanner\.evt\.scan-completed/);
+  });
+
+  test("given the scanner's credentials, then it may not read the integration service's commands nor another service's inbox, only its own", async () => {
+    // Given the gateway sending a connect, whose body may carry a provider's credentials
+    const integration = await connectAs(nats, 'integration-service');
+    open.push(integration.nc);
+    integration.nc.subscribe(IntegrationSubjects.connect, {
+      callback: (_e, msg) => {
+        msg.respond('{"ok":true}');
+      },
+    });
+    await integration.nc.flush();
+    const { NATS_USER, NATS_PASSWORD } = nats.credentials('api-gateway');
+    const gateway = await connect({
+      servers: nats.url,
+      ...busCredentials({ NATS_USER, NATS_PASSWORD }),
+    });
+    open.push(gateway);
+
+    // When the scanner subscribes to the commands, and to the gateway's inbox
+    const scanner = await connectAs(nats, 'scanner-service');
+    open.push(scanner.nc);
+    const overheard: string[] = [];
+    scanner.nc.subscribe(IntegrationSubjects.connect, {
+      callback: (_e, m) => {
+        overheard.push(m.subject);
+      },
+    });
+    scanner.nc.subscribe(`${inboxOf('api-gateway')}.>`, {
+      callback: (_e, m) => {
+        overheard.push(m.subject);
+      },
+    });
+    scanner.nc.subscribe(`${inboxOf('scanner-service')}.>`, { callback: () => undefined });
+    await scanner.nc.flush();
+    const reply = await gateway.request(IntegrationSubjects.connect, 'a bot token', {
+      timeout: 5_000,
+    });
+
+    // Then the gateway's request is answered, the scanner overheard nothing, and the bus refused
+    // exactly its two subscriptions outside its own
+    expect(reply.string()).toBe('{"ok":true}');
+    await waitFor(() => (scanner.errors.length === 2 ? true : undefined), { timeoutMs: 5_000 });
+    expect(scanner.errors).toEqual([
+      expect.stringMatching(
+        /Permissions Violation for Subscription to "integrations\.cmd\.connect"/,
+      ),
+      expect.stringMatching(/Permissions Violation for Subscription to "_INBOX\.api-gateway\.>"/),
+    ]);
+    expect(overheard).toEqual([]);
   });
 });
 

@@ -25,8 +25,8 @@ const EVERY_SERVICE = ['$JS.API.>', '$JS.ACK.>', '$JS.FC.>', `${DeadLetterSubjec
 
 /**
  * One NATS user per service, and what each may publish: its own events and work items, and the
- * commands and queries of the services it calls, nothing else. Subscriptions are not narrowed
- * (see SECURITY.md): what a service publishes is what it can make others do.
+ * commands and queries of the services it calls, nothing else (what a service publishes is what
+ * it can make others do). What each may subscribe to is `BUS_SUBSCRIPTIONS`.
  */
 export const BUS_USERS = {
   'api-gateway': [
@@ -59,6 +59,31 @@ export const BUS_USERS = {
 
 export type BusUser = keyof typeof BUS_USERS;
 
+/**
+ * What each service may subscribe to: the commands and queries it answers, its own core
+ * subjects, and its own inbox (`inboxOf`), where its requests' replies and its JetStream
+ * consumers' messages arrive. So a service cannot read another's commands, which may carry a
+ * provider's credentials on their way to the integration service, nor the replies to another's
+ * requests.
+ */
+export const BUS_SUBSCRIPTIONS = {
+  'api-gateway': [`${domainOf(GatewaySubjects.health)}.>`],
+  'integration-service': [
+    ...commandsOf(domainOf(IntegrationSubjects.connect)),
+    ...commandsOf(domainOf(RuleSubjects.create)),
+    ...commandsOf(domainOf(ProviderSubjects.check)),
+  ],
+  'scanner-service': commandsOf(domainOf(ScannerSubjects.scanOrg)),
+  'rules-engine': [
+    ...commandsOf(domainOf(RulesEngineSubjects.test)),
+    RulesEngineSubjects.rulesChanged,
+  ],
+  admin: ['>'],
+} as const satisfies Record<BusUser, readonly string[]>;
+
+/** A bus user's inbox prefix: replies to its requests and its consumers' deliveries. */
+export const inboxOf = (user: string) => `_INBOX.${user}`;
+
 export const BUS_USER_NAMES = Object.keys(BUS_USERS) as BusUser[];
 
 /** The environment variable that holds a bus user's password in the server's config. */
@@ -80,13 +105,17 @@ export function generateBusPasswords(): Record<BusUser, string> {
 export function natsAuthorization(password: (user: BusUser) => string): string {
   const users = BUS_USER_NAMES.map((user) => {
     const publish = [...(user === 'admin' ? [] : EVERY_SERVICE), ...BUS_USERS[user]];
+    const subscribe = [
+      ...BUS_SUBSCRIPTIONS[user],
+      ...(user === 'admin' ? [] : [`${inboxOf(user)}.>`]),
+    ];
     return [
       `    {`,
       `      user: "${user}"`,
       `      password: ${password(user)}`,
       `      permissions: {`,
       `        publish: { allow: [${publish.map((s) => `"${s}"`).join(', ')}] }`,
-      `        subscribe: { allow: [">"] }`,
+      `        subscribe: { allow: [${subscribe.map((s) => `"${s}"`).join(', ')}] }`,
       `        allow_responses: true`,
       `      }`,
       `    }`,
@@ -95,18 +124,28 @@ export function natsAuthorization(password: (user: BusUser) => string): string {
   return `authorization {\n  users: [\n${users.join('\n')}\n  ]\n}\n`;
 }
 
-/** The bus credentials a service reads (`NATS_USER`, `NATS_PASSWORD`). */
+/** The bus credentials a service reads (`NATS_USER`, `NATS_PASSWORD`), and its inbox. */
 export interface BusCredentials {
   user: string;
   pass: string;
+  inboxPrefix: string;
 }
 
-/** `NATS_USER` and `NATS_PASSWORD` as connection options; none when unset (a bus without auth). */
+/**
+ * `NATS_USER` and `NATS_PASSWORD` as connection options, with the user's own inbox prefix (the
+ * only inbox it may subscribe to); none when unset (a bus without auth).
+ */
 export function busCredentials(config: {
   NATS_USER?: string;
   NATS_PASSWORD?: string;
 }): Partial<BusCredentials> {
-  return config.NATS_USER ? { user: config.NATS_USER, pass: config.NATS_PASSWORD ?? '' } : {};
+  return config.NATS_USER
+    ? {
+        user: config.NATS_USER,
+        pass: config.NATS_PASSWORD ?? '',
+        inboxPrefix: inboxOf(config.NATS_USER),
+      }
+    : {};
 }
 
 /**

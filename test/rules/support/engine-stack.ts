@@ -31,9 +31,18 @@ export async function startEngineStack(
   options: { engine?: boolean } = {},
 ): Promise<EngineStack> {
   const sims = await startSimulators();
-  const stack = await startStack({ ...sims.env, GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET });
+  // Each service as its own bus user, as `npm start` and compose run them.
+  const stack = await startStack(
+    { ...sims.env, GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET },
+    { busUsers: true },
+  );
   sims.github.setWebhookTarget(`${stack.gateway.url}/api/webhooks/github`, WEBHOOK_SECRET);
-  const engineEnv = { ...stack.env, RULES_PUBLIC_URL: stack.gateway.url, ...engineExtra };
+  const engineEnv = {
+    ...stack.env,
+    ...stack.nats.credentials('rules-engine'),
+    RULES_PUBLIC_URL: stack.gateway.url,
+    ...engineExtra,
+  };
   const engines: RunningService[] = [];
   const startEngine = async (extra: Record<string, string> = {}) => {
     const engine = await startService(rulesEngine as any, { ...engineEnv, ...extra });
