@@ -3,7 +3,6 @@ import type { DataSource } from 'typeorm';
 import { reposScanned, scanDuration } from '#libs/observability/src/metrics/scanner.js';
 import {
   ScannerEventTypes,
-  type RepoRecord,
   type ScanCheckKey,
   type ScanCompletedData,
   type ScanFailedData,
@@ -20,7 +19,7 @@ import { GithubReader, type ListedRepo } from '../github/github-reader.js';
 import type { InventoryStore } from '../inventory/inventory.store.js';
 import { readOrgContext, type OrgContext } from './org-context.js';
 import { ProgressReporter } from './progress-reporter.js';
-import { readRepository } from './read-repository.js';
+import { fetchRepository, type RepoReads } from './read-repository.js';
 import { grantedPermissions, runnableChecks, skippedChecks } from './required-permissions.js';
 import { RepoQueue } from './repo-queue.js';
 import { ResultWriter } from './result-writer.js';
@@ -171,15 +170,24 @@ export class ScanRunner {
     onPage: (repos: ListedRepo[]) => void,
   ): Promise<void> {
     const { scans, inventory, dataSource } = this.deps;
-    let current = scan;
-    while (!current.listingDone && !signal.aborted) {
-      const page = await reader.repositoriesPage(current.accountLogin, current.listingCursor);
+    const ask = (cursor: string | null) => {
+      const asked = reader.repositoriesPage(scan.accountLogin, cursor);
+      // Not awaited when the scan is interrupted meanwhile; its failure then matters to no one.
+      asked.catch(() => undefined);
+      return asked;
+    };
+    // The next page is asked for as soon as its cursor is known, while this one is stored: the
+    // pages still commit in order, each with its cursor, and reach the readers only once stored.
+    let next = scan.listingDone ? undefined : ask(scan.listingCursor);
+    while (next && !signal.aborted) {
+      const page = await next;
+      next = page.hasNextPage ? ask(page.endCursor) : undefined;
       await dataSource.transaction(async (tx) => {
-        await inventory.upsertListed(current.workspaceId, page.repos, current.id, tx);
-        await scans.recordListingPage(tx, current.id, page.repos, page);
+        await inventory.upsertListed(scan.workspaceId, page.repos, scan.id, tx);
+        await scans.recordListingPage(tx, scan.id, page.repos, page);
       });
-      current = (await scans.get(current.id))!;
-      reporter.counters = { ...reporter.counters, reposTotal: current.reposTotal };
+      // recordListingPage set the scan's total to the page's count.
+      reporter.counters = { ...reporter.counters, reposTotal: page.totalCount };
       onPage(page.repos);
     }
     if (!signal.aborted) {
@@ -203,6 +211,7 @@ export class ScanRunner {
     const { scans, inventory, dataSource, baseline, findings, outbox } = this.deps;
     const writer = new ResultWriter(scan, {
       dataSource,
+      context: contextReady,
       inventory,
       scans,
       cache,
@@ -212,37 +221,40 @@ export class ScanRunner {
       outbox,
       reporter,
     });
-    // A failure to read the organization fails the run, not each repository.
-    // (Attached before any repository awaits it, so it runs first when it rejects.)
+    // A failure to read the organization fails the run, not each repository, and stops reading.
     let contextFailure: { error: unknown } | undefined;
     contextReady.catch((error: unknown) => void (contextFailure = { error }));
+    const stopIfContextFailed = () => {
+      if (contextFailure) throw contextFailure.error;
+    };
     const workers = Array.from({ length: this.deps.concurrency }, async () => {
       for (;;) {
         if (signal.aborted) return;
+        stopIfContextFailed();
         const wait = reporter.pausedUntil - Date.now();
         if (wait > 0) await sleep(wait, signal);
         const next = await queue.next();
         if (!next) return;
         const listed = known.get(next.githubId);
         if (!listed) continue;
-        let record: RepoRecord | undefined;
+        let reads: RepoReads | undefined;
         let lastError: unknown;
-        for (let attempt = 1; attempt <= this.deps.repoAttempts && !record; attempt++) {
+        for (let attempt = 1; attempt <= this.deps.repoAttempts && !reads; attempt++) {
           try {
-            // Reading starts before the organization's facts are in; it waits only to combine.
-            record = await readRepository(reader, listed, contextReady);
+            // Reading does not wait for the organization's facts: the writer combines them.
+            reads = await fetchRepository(reader, listed);
           } catch (error) {
             if (isAuthFailure(error)) throw error;
-            if (contextFailure) throw contextFailure.error;
+            stopIfContextFailed();
             lastError = error;
           }
         }
         // Interrupted mid-read: leave it pending for whoever resumes.
-        if (signal.aborted && !record) return;
-        reposScanned.inc({ result: record ? 'scanned' : 'failed' });
+        if (signal.aborted && !reads) return;
+        reposScanned.inc({ result: reads ? 'scanned' : 'failed' });
         await writer.add(
-          record
-            ? { githubId: listed.githubId, record }
+          reads
+            ? { githubId: listed.githubId, reads }
             : {
                 githubId: listed.githubId,
                 error: lastError instanceof Error ? lastError.message : String(lastError),
