@@ -127,6 +127,7 @@ async function caughtUp(
       if (counts && Date.now() - since > (reported + 1) * 10_000) {
         reported++;
         log(`not caught up yet, missing: ${JSON.stringify(counts.missingByKind)}`);
+        log(`for example: ${JSON.stringify(counts.missingSample)}`);
       }
     }
     await sleep(250);

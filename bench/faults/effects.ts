@@ -11,6 +11,8 @@ export interface EffectCounts {
   twice: number;
   /** The missing ones by kind of write (connect, disconnect, rule, webhook). */
   missingByKind: Record<string, number>;
+  /** Up to five missing ones with what was found of each: [events, audit entries, rule rows]. */
+  missingSample: Array<{ kind: string; id: string; found: number[]; ackedAt?: number }>;
   /** Workspaces whose Slack integration does not read as their last answered command left it. */
   wrongState: number;
 }
@@ -77,6 +79,7 @@ export async function checkEffects(
     let missing = 0;
     let twice = 0;
     const missingByKind: Record<string, number> = {};
+    const missingSample: EffectCounts['missingSample'] = [];
     for (const entry of acked) {
       const counts =
         entry.kind === 'webhook'
@@ -86,6 +89,14 @@ export async function checkEffects(
       if (counts.some((n) => n === 0)) {
         missing++;
         missingByKind[entry.kind] = (missingByKind[entry.kind] ?? 0) + 1;
+        if (missingSample.length < 5) {
+          missingSample.push({
+            kind: entry.kind,
+            id: entry.id,
+            found: counts,
+            ackedAt: entry.ackedAt,
+          });
+        }
       } else if (counts.some((n) => n > 1)) twice++;
     }
     const slack = new Map(
@@ -98,7 +109,7 @@ export async function checkEffects(
     const wrongState = workspaces.filter(
       (w) => w.slack && !w.busy && (slack.get(w.workspaceId) ?? 'disconnected') !== w.slack,
     ).length;
-    return { acked: acked.length, missing, twice, missingByKind, wrongState };
+    return { acked: acked.length, missing, twice, missingByKind, missingSample, wrongState };
   } finally {
     await client.end().catch(() => undefined);
   }

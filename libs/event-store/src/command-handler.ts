@@ -47,6 +47,12 @@ export class CommandHandler {
       }
       for (let attempt = 1; ; attempt++) {
         const client = await this.pool.connect();
+        // A held connection that the server drops (Postgres dying or restarting) emits 'error'
+        // while no query runs on it; unheard, that ends the process. The command's next query
+        // fails instead, and the connection is not given back to the pool.
+        let lost: Error | undefined;
+        const onError = (error: Error) => (lost = error);
+        client.on('error', onError);
         const uow = new UnitOfWork(client, this.store, envelope, this.seal);
         let committed: Reply<T> | undefined;
         try {
@@ -114,7 +120,8 @@ export class CommandHandler {
           }
           throw error;
         } finally {
-          client.release();
+          client.off('error', onError);
+          client.release(lost);
         }
       }
     } catch (error) {
