@@ -74,9 +74,15 @@ describe('the projection runner: one checkpoint rule, one dead-letter path', () 
     return rows[0]?.n ?? 0;
   };
   const start = (...list: Projection[]) => startWith({}, ...list);
-  const startWith = (options: { idleCheckpointMs?: number }, ...list: Projection[]) => {
+  const startWith = (options: { idleCheckpointMs?: number }, ...list: Projection[]) =>
+    startOn({ dataSource }, options, ...list);
+  const startOn = (
+    sources: { dataSource: DataSource; leases?: DataSource },
+    options: { idleCheckpointMs?: number },
+    ...list: Projection[]
+  ) => {
     projections = new Projections({
-      dataSource,
+      ...sources,
       bus,
       logger: createLogger('projection-test', 'silent'),
       schema: 'proj',
@@ -272,6 +278,46 @@ describe('the projection runner: one checkpoint rule, one dead-letter path', () 
     await waitFor(async () => ((await count('sparse', 'after-restart')) === 1 ? true : undefined));
     expect(await count('sparse', 'applied')).toBe(1);
     expect(await storedSeq()).toBe(stored + 21);
+  });
+
+  test('given a pool for leases, then each leader holds its lock there and the shared pool stays free', async () => {
+    // Given a pool of leases beside the shared one
+    const leases = createDataSource({
+      url: db.url,
+      schema: 'proj',
+      migrations: [],
+      applicationName: 'projection-test-leases',
+    });
+    await leases.initialize();
+    try {
+      // When two projections lead
+      startOn(
+        { dataSource, leases },
+        {},
+        counting('leased-a', { on: false }),
+        counting('leased-b', { on: false }),
+      );
+      await publish({ key: 'leased' });
+      await waitFor(async () =>
+        (await count('leased-a', 'leased')) === 1 && (await count('leased-b', 'leased')) === 1
+          ? true
+          : undefined,
+      );
+
+      // Then both locks are held on the leases' connections, none on the shared pool's
+      const holders = await db.query<{ application_name: string }>(
+        `SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()`,
+      );
+      expect(holders.map((h) => h.application_name).sort()).toEqual([
+        'projection-test-leases',
+        'projection-test-leases',
+      ]);
+    } finally {
+      await projections?.stop();
+      projections = undefined;
+      await leases.destroy();
+    }
   });
 
   test('a standby replica asks for the lead again and again without piling up listeners', async () => {

@@ -18,6 +18,12 @@ import type { Checkpoint, Db, Event, OnApplied, Projection } from './projection.
 
 export interface ProjectionRunnerOptions {
   dataSource: DataSource;
+  /**
+   * Where the leader's lock connection comes from, held for as long as it leads: a pool of its
+   * own, so that a service's projections do not hold most of the connections its requests and
+   * applies need. Default: `dataSource`.
+   */
+  leases?: DataSource;
   bus: Bus;
   logger: Logger;
   /** Schema whose `projection_checkpoints` table holds this projection's checkpoint. */
@@ -215,7 +221,7 @@ export class ProjectionRunner {
   }
 
   private async becomeLeader(): Promise<boolean> {
-    const runner = this.options.dataSource.createQueryRunner();
+    const runner = (this.options.leases ?? this.options.dataSource).createQueryRunner();
     const client = (await runner.connect()) as PooledClient;
     // A held connection whose server goes away emits 'error'; unheard, it would end the
     // process. The next query on it fails instead, and the runner gives up the lead. The

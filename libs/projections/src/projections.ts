@@ -1,6 +1,3 @@
-import type { Logger } from 'pino';
-import type { DataSource } from 'typeorm';
-import type { Bus } from '#libs/messaging/src/index.js';
 import type { Projection } from './projection.js';
 import {
   ProjectionRunner,
@@ -18,7 +15,10 @@ export class Projections {
   private started = false;
 
   constructor(
-    private readonly infra: { dataSource: DataSource; bus: Bus; logger: Logger; schema: string },
+    private readonly infra: Pick<
+      ProjectionRunnerOptions,
+      'dataSource' | 'leases' | 'bus' | 'logger' | 'schema'
+    >,
   ) {}
 
   run(

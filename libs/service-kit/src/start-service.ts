@@ -105,8 +105,19 @@ export async function startService<TShape extends z.ZodRawShape>(
       `cannot connect to ${redactUrl(config.DATABASE_URL)} (${describeError(error)})`,
     );
   }
+  // Each projection's leader holds a connection for as long as it leads (its advisory lock):
+  // from a pool of their own, or the gateway's seven would hold most of the pool that requests
+  // and the projections' own writes draw on.
+  const leases = createDataSource({
+    url: config.DATABASE_URL,
+    schema: spec.schema,
+    migrations: [],
+    applicationName: `${spec.name}-leases`,
+    poolSize: 16,
+  });
   let bus: Bus;
   try {
+    await leases.initialize();
     await migrate(dataSource, spec.schema);
     const nc = await connectToBus(config.NATS_URL, spec.name, logger, busCredentials(config)).catch(
       (error: unknown) => {
@@ -132,6 +143,7 @@ export async function startService<TShape extends z.ZodRawShape>(
       replicas: config.NATS_STREAM_REPLICAS,
     });
   } catch (error) {
+    await leases.destroy().catch(() => undefined);
     await dataSource.destroy().catch(() => undefined);
     throw error;
   }
@@ -142,7 +154,7 @@ export async function startService<TShape extends z.ZodRawShape>(
     logger,
     dataSource,
     bus,
-    projections: new Projections({ dataSource, bus, logger, schema: spec.schema }),
+    projections: new Projections({ dataSource, leases, bus, logger, schema: spec.schema }),
   };
   const checks = [
     ...coreReadinessChecks(dataSource, bus),
@@ -244,6 +256,7 @@ export async function startService<TShape extends z.ZodRawShape>(
         for (const stop of unwatch) stop();
         await app.close();
         await bus.nc.drain().catch(() => undefined);
+        await leases.destroy().catch(() => undefined);
         await dataSource.destroy().catch(() => undefined);
         logger.info('stopped');
       })();
