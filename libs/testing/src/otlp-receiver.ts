@@ -12,6 +12,9 @@ export interface ReceivedSpan {
   kind: number;
   attributes: Record<string, unknown>;
   links: { traceId: string; spanId: string }[];
+  /** Start and end, in milliseconds since the epoch (fractional): where a request's time went. */
+  startMs: number;
+  endMs: number;
 }
 
 interface AnyValue {
@@ -34,6 +37,8 @@ interface ExportRequest {
         parentSpanId?: string;
         name: string;
         kind: number;
+        startTimeUnixNano?: string;
+        endTimeUnixNano?: string;
         attributes?: KeyValue[];
         links?: { traceId: string; spanId: string }[];
       }[];
@@ -43,6 +48,9 @@ interface ExportRequest {
 
 const valueOf = (v: AnyValue): unknown =>
   v.stringValue ?? (v.intValue !== undefined ? Number(v.intValue) : (v.boolValue ?? v.doubleValue));
+
+const millisecondsOf = (nanos: string | undefined) =>
+  nanos === undefined ? 0 : Number(BigInt(nanos) / 1_000n) / 1_000;
 
 const attributesOf = (list: KeyValue[] = []) =>
   Object.fromEntries(list.map(({ key, value }) => [key, valueOf(value)]));
@@ -117,6 +125,8 @@ export class OtlpReceiver {
             kind: span.kind,
             attributes: attributesOf(span.attributes),
             links: (span.links ?? []).map((l) => ({ traceId: l.traceId, spanId: l.spanId })),
+            startMs: millisecondsOf(span.startTimeUnixNano),
+            endMs: millisecondsOf(span.endTimeUnixNano),
           });
         }
       }
