@@ -1,2 +1,3 @@
 export * from './data-source.js';
 export * from './unavailable.js';
+export * from './held-client.js';

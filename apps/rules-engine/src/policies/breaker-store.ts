@@ -1,6 +1,7 @@
 import { rulesMetrics } from '#libs/observability/src/metrics/rules.js';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { withHeldClient } from '#libs/database/src/index.js';
 import type { EventStore } from '#libs/event-store/src/index.js';
 import {
   closedBreaker,
@@ -55,55 +56,55 @@ export class BreakerStore {
       );
       if (rowCount === 1) return next;
     }
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await client.query(
-        `INSERT INTO rules.breakers (policy_id, state) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-        [policyId, JSON.stringify(closedBreaker())],
-      );
-      const { rows } = await client.query<{ state: BreakerState }>(
-        'SELECT state FROM rules.breakers WHERE policy_id = $1 FOR UPDATE',
-        [policyId],
-      );
-      const state = rows[0]!.state;
-      const decided = decideBreaker(state, command, this.policy);
-      let next = decided.reduce((s, e) => evolveBreaker(s, e, this.policy), state);
-      const transitions = decided.filter((e) => e.type !== 'PolicyEvaluationCounted');
-      if (transitions.length > 0) {
-        await this.events.append(
-          `breaker-${policyId}`,
-          state.version,
-          transitions.map((e) => ({
-            id: randomUUID(),
-            type: e.type,
-            schemaVersion: 1,
-            data: { policyId, ...e.data },
-            metadata: {
-              workspaceId,
-              correlationId: randomUUID(),
-              causationId: null,
-              actor: 'rules-engine',
-            },
-            occurredAt: command.now,
-          })),
-          client,
+    // The breaker's row is locked while it opens or closes: a transaction on a held connection.
+    return withHeldClient(this.pool, async (client) => {
+      try {
+        await client.query('BEGIN');
+        await client.query(
+          `INSERT INTO rules.breakers (policy_id, state) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+          [policyId, JSON.stringify(closedBreaker())],
         );
-        next = { ...next, version: state.version + transitions.length };
+        const { rows } = await client.query<{ state: BreakerState }>(
+          'SELECT state FROM rules.breakers WHERE policy_id = $1 FOR UPDATE',
+          [policyId],
+        );
+        const state = rows[0]!.state;
+        const decided = decideBreaker(state, command, this.policy);
+        let next = decided.reduce((s, e) => evolveBreaker(s, e, this.policy), state);
+        const transitions = decided.filter((e) => e.type !== 'PolicyEvaluationCounted');
+        if (transitions.length > 0) {
+          await this.events.append(
+            `breaker-${policyId}`,
+            state.version,
+            transitions.map((e) => ({
+              id: randomUUID(),
+              type: e.type,
+              schemaVersion: 1,
+              data: { policyId, ...e.data },
+              metadata: {
+                workspaceId,
+                correlationId: randomUUID(),
+                causationId: null,
+                actor: 'rules-engine',
+              },
+              occurredAt: command.now,
+            })),
+            client,
+          );
+          next = { ...next, version: state.version + transitions.length };
+        }
+        await client.query('UPDATE rules.breakers SET state = $2 WHERE policy_id = $1', [
+          policyId,
+          JSON.stringify(next),
+        ]);
+        await client.query('COMMIT');
+        if (transitions.length > 0)
+          rulesMetrics.breakerChanged(policyId, isOpen(next, command.now) ? 'open' : 'closed');
+        return next;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
       }
-      await client.query('UPDATE rules.breakers SET state = $2 WHERE policy_id = $1', [
-        policyId,
-        JSON.stringify(next),
-      ]);
-      await client.query('COMMIT');
-      if (transitions.length > 0)
-        rulesMetrics.breakerChanged(policyId, isOpen(next, command.now) ? 'open' : 'closed');
-      return next;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 }
