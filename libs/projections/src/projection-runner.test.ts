@@ -179,6 +179,36 @@ describe('the projection runner: one checkpoint rule, one dead-letter path', () 
     expect((await running.statuses()).find((s) => s.name === 'strict')?.parked).toBe(0);
   });
 
+  test('an apply cut off by the database restarting is retried, not parked', async () => {
+    // Given a projection whose first tries fail as a restarting Postgres fails them (the server
+    // answers again by the time the runner asks)
+    let cutOff = 4;
+    const restarting: Projection = {
+      ...counting('restarting', { on: false }),
+      async apply(tx, events, checkpoint) {
+        if (cutOff-- > 0) {
+          throw Object.assign(new Error('terminating connection due to administrator command'), {
+            code: '57P01',
+          });
+        }
+        await counting('restarting', { on: false }).apply(tx, events, checkpoint);
+      },
+    };
+    const running = start(restarting);
+
+    // When an event arrives
+    await publish({ key: 'through-restart' });
+
+    // Then it is applied once the database takes it, and nothing is parked
+    await waitFor(
+      async () => ((await count('restarting', 'through-restart')) === 1 ? true : undefined),
+      {
+        timeoutMs: 20_000,
+      },
+    );
+    expect((await running.statuses()).find((s) => s.name === 'restarting')?.parked).toBe(0);
+  });
+
   test('a parked event can be discarded for good', async () => {
     // Given a projection that parked an event
     start(counting('discarding', { on: true }));

@@ -2,6 +2,7 @@ import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from '@na
 import { nanos } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { isDatabaseUnavailable } from '#libs/database/src/index.js';
 import {
   countParked,
   describe,
@@ -391,8 +392,9 @@ export class ProjectionRunner {
         if (attempt < this.maxAttempts) await sleep(Math.min(2_000, 100 * 2 ** attempt));
       }
     }
-    // Not this event's fault while the database is away: pause and come back to it.
-    if (!(await this.databaseAnswers())) throw lastError;
+    // Not this event's fault while the database is away, or was when the last try failed (a
+    // restart that is over by now): pause and come back to it.
+    if (isDatabaseUnavailable(lastError) || !(await this.databaseAnswers())) throw lastError;
     await this.park(item, lastError, this.maxAttempts);
     await this.commit([{ msg: item.msg }], true);
   }
