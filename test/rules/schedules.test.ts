@@ -70,7 +70,8 @@ describe('rules engine: schedules across replicas', () => {
           params: { body: 'Still {{condition.result}} lines: {{trigger.data.pull_request.title}}' },
         },
       });
-      const graphqlBefore = s.sims.github.stats().graphqlRequests;
+      // Pull request pages only: the scanner's own GraphQL reads may land in this window too.
+      const graphqlBefore = s.sims.github.stats().graphqlPullRequestQueries;
       const [run] = await waitFor(
         async () => {
           const { runs } = await runsOf(s, everyMinute);
@@ -88,7 +89,7 @@ describe('rules engine: schedules across replicas', () => {
       expect(nudged.outcome).toBe('matched');
       expect(nudged.actions.filter((a: any) => a.outcome === 'done')).toHaveLength(7);
       // 12 open PRs: two pages of 10, one GraphQL call each.
-      expect(s.sims.github.stats().graphqlRequests - graphqlBefore).toBe(2);
+      expect(s.sims.github.stats().graphqlPullRequestQueries - graphqlBefore).toBe(2);
 
       // Both replicas ticked many times over that due time: still one run, one message.
       await new Promise((r) => setTimeout(r, 3_000));

@@ -80,6 +80,8 @@ export interface SimulatorStats {
   requests: number;
   restRequests: number;
   graphqlRequests: number;
+  /** GraphQL requests that read a repository's pull requests (what the rules engine asks). */
+  graphqlPullRequestQueries: number;
   notModified: number;
   /** Primary rate-limit points spent: REST requests plus GraphQL points. */
   budgetSpent: number;
@@ -230,6 +232,7 @@ export async function startGithubSimulator(
     requests: 0,
     restRequests: 0,
     graphqlRequests: 0,
+    graphqlPullRequestQueries: 0,
     notModified: 0,
     budgetSpent: 0,
     restBudgetSpent: 0,
@@ -829,6 +832,7 @@ export async function startGithubSimulator(
     } catch {
       return send(res, 400, { message: 'Problems parsing JSON', documentation_url: DOCS });
     }
+    if (String(request.query ?? '').includes('pullRequests(')) stats.graphqlPullRequestQueries++;
     const before = graphqlBudget.snapshot().used;
     const result = await runGraphql(request, {
       org,
