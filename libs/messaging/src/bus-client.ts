@@ -1,6 +1,6 @@
 import { errors, headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, type JetStreamClient, type PubAck } from '@nats-io/jetstream';
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { Envelope, Reply } from '#libs/contracts/src/index.js';
 import {
   contextFromHeaders,
@@ -159,17 +159,7 @@ export async function withLinksTo<T>(
       links,
       attributes: { 'messaging.batch.message_count': messages.length },
     },
-    async (span) => {
-      try {
-        return await work();
-      } catch (error) {
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
+    (span) => endingSpan(span, work),
   );
 }
 
@@ -188,16 +178,19 @@ export async function withParentFrom<T>(
     name,
     { kind: SpanKind.CONSUMER },
     contextFromHeaders(headers),
-    async (span) => {
-      try {
-        return await work();
-      } catch (error) {
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
+    (span) => endingSpan(span, work),
   );
+}
+
+/** Runs `work` as `span`'s body: a failure is recorded on the span, which ends either way. */
+async function endingSpan<T>(span: Span, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+    throw error;
+  } finally {
+    span.end();
+  }
 }
