@@ -13,6 +13,11 @@ describe('isDatabaseUnavailable', () => {
     ['an administrator shutdown', pgError('57P01')],
     ['a connection failure', pgError('08006')],
     ['a refused socket', pgError('ECONNREFUSED')],
+    ['a socket cut while writing', pgError('EPIPE')],
+    [
+      'a query on a client whose connection broke',
+      new Error('Client has encountered a connection error and is not queryable'),
+    ],
     [
       'a query error wrapped by TypeORM',
       Object.assign(new Error('Query read timeout'), {

@@ -6,12 +6,25 @@
 const UNAVAILABLE_CLASSES = ['08', '53'];
 const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03']);
 
-/** What node-postgres and pg-pool throw when no connection or answer came in time, or it was cut. */
+/**
+ * What node-postgres and pg-pool throw when no connection or answer came in time, or it was cut
+ * (a client whose connection broke refuses every later query as "not queryable").
+ */
 const UNAVAILABLE_MESSAGES = [
   'timeout exceeded when trying to connect',
   'Connection terminated',
   'Query read timeout',
+  'encountered a connection error and is not queryable',
 ];
+
+/** Socket errors of a connection the server or the network cut. */
+const UNAVAILABLE_SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+]);
 
 /**
  * True when `error` means the database could not take the work now (every pooled connection
@@ -35,7 +48,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
         (UNAVAILABLE_CODES.has(code) || UNAVAILABLE_CLASSES.includes(code.slice(0, 2)))
       )
         return true;
-      if (code === 'ECONNREFUSED' || code === 'ECONNRESET') return true;
+      if (UNAVAILABLE_SOCKET_CODES.has(code)) return true;
     }
     if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((m) => message.includes(m))) {
       return true;

@@ -350,6 +350,60 @@ describe('the projection runner: one checkpoint rule, one dead-letter path', () 
     }
   });
 
+  test('a replica whose lock session ends applies nothing more; the replica that takes over applies each event once', async () => {
+    // Given replica A leads a projection (each replica tags what it applies with its name)
+    const tagged = (replica: string): Projection => ({
+      ...counting('handover', { on: false }),
+      async apply(tx, events) {
+        for (const event of events) {
+          const { key } = event.data as { key: string };
+          await tx.query(`INSERT INTO proj.counts (projection, key, n) VALUES ($1, $2, 1)`, [
+            'handover',
+            `${key}@${replica}`,
+          ]);
+        }
+      },
+    });
+    start(tagged('a'));
+    await publish({ key: 'first' });
+    await waitFor(async () => ((await count('handover', 'first@a')) === 1 ? true : undefined));
+    const b = new Projections({
+      dataSource,
+      bus,
+      logger: createLogger('projection-test', 'silent'),
+      schema: 'proj',
+    });
+    try {
+      // When A's lock session ends (as a Postgres restart ends it) and replica B takes the lead
+      const runnerB = b.run(tagged('b'), { retryMs: 50 });
+      b.start();
+      await db.query(
+        `SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+         WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()`,
+      );
+      await waitFor(async () =>
+        (await runnerB.status()).state === 'projecting' ? true : undefined,
+      );
+      const keys = Array.from({ length: 20 }, (_, i) => `after-${i}`);
+      for (const key of keys) await publish({ key });
+
+      // Then B applies every later event once, and A none of them
+      await waitFor(async () => {
+        const rows = await db.query<{ key: string }>(
+          `SELECT key FROM proj.counts WHERE projection = 'handover' AND key LIKE 'after-%'`,
+        );
+        return rows.length >= keys.length ? rows.map((r) => r.key).sort() : undefined;
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      const rows = await db.query<{ key: string }>(
+        `SELECT key FROM proj.counts WHERE projection = 'handover' AND key LIKE 'after-%'`,
+      );
+      expect(rows.map((r) => r.key).sort()).toEqual(keys.map((k) => `${k}@b`).sort());
+    } finally {
+      await b.stop();
+    }
+  });
+
   test('a standby replica asks for the lead again and again without piling up listeners', async () => {
     // Given one replica leads a projection
     start(counting('standby', { on: false }));
