@@ -10,6 +10,12 @@ export interface DatabaseOptions {
   migrations: MigrationClass[];
   poolSize?: number;
   applicationName: string;
+  /**
+   * Commits return before the WAL reaches disk (`synchronous_commit = off`, for the pool's
+   * sessions only): for derived rows that a crash may lose together with their checkpoint, to be
+   * rebuilt from the log, never for the log itself.
+   */
+  asyncCommit?: boolean;
 }
 
 export function createDataSource(options: DatabaseOptions): DataSource {
@@ -28,6 +34,7 @@ export function createDataSource(options: DatabaseOptions): DataSource {
       connectionTimeoutMillis: 3_000,
       // A query stuck on a dead server must not hold a request forever.
       query_timeout: 10_000,
+      ...(options.asyncCommit ? { options: '-c synchronous_commit=off' } : {}),
     },
   });
 }

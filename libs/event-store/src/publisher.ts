@@ -30,7 +30,7 @@ export interface PublisherOptions {
   batchSize?: number;
   /** How often a replica that is not the leader tries to become it. */
   leaderRetryMs?: number;
-  /** At most one checkpoint write per interval while busy (always one when idle or stopping). */
+  /** At most one checkpoint write per interval (and one when stopping). */
   checkpointEveryMs?: number;
   logger?: PublisherLogger;
 }
@@ -209,6 +209,9 @@ export class EventPublisher {
       for (const statement of eventStoreSetAsideSql(this.store.tables.schema)) {
         await client.query(statement);
       }
+      // The leader's checkpoint commits do not wait for the disk: a crash that loses the last
+      // ones republishes a few events, which the stream's dedupe and consumers' checkpoints absorb.
+      await client.query('SET synchronous_commit = off');
       const saved = await client.query<{ position: string }>(
         `SELECT position FROM ${this.store.tables.checkpoints} WHERE name = $1`,
         [this.options.name],
@@ -236,6 +239,7 @@ export class EventPublisher {
       return;
     }
     await client.query('SELECT pg_advisory_unlock($1)', [this.lockKey]).catch(() => undefined);
+    await client.query('RESET synchronous_commit').catch(() => undefined);
     client.release();
   }
 
@@ -273,16 +277,21 @@ export class EventPublisher {
       next = position + 1n;
     }
     if (ready.length === 0) {
-      // Idle: make sure the checkpoint has caught up with what was published.
-      if (this.saved < this.last) await this.saveCheckpoint(client);
+      // Idle: the checkpoint catches up with what was published, within the interval too (an
+      // idle tick comes every poll): a commit of its own per event would cost more than the
+      // handful of events a restart republishes, which the stream's dedupe absorbs.
+      if (this.saved < this.last && performance.now() - this.savedAt >= this.checkpointEveryMs)
+        await this.saveCheckpoint(client);
       return false;
     }
 
     const upTo = BigInt(ready.at(-1)!.position);
-    // Read what follows while JetStream acknowledges this batch.
-    const prefetch = this.hole
-      ? Promise.resolve(undefined)
-      : this.store.readAll(upTo.toString(), this.batchSize, client).catch(() => undefined);
+    // Under a backlog (more than one event read), read what follows while JetStream acknowledges
+    // this batch. One event read means the writers are not ahead: the read would find nothing.
+    const prefetch =
+      this.hole || events.length < 2
+        ? Promise.resolve(undefined)
+        : this.store.readAll(upTo.toString(), this.batchSize, client).catch(() => undefined);
     let setAside: void | SetAsideEvent[];
     try {
       setAside = await this.publish(ready);

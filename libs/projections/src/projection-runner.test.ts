@@ -384,19 +384,19 @@ describe('the projection runner: one checkpoint rule, one dead-letter path', () 
       await waitFor(async () =>
         (await runnerB.status()).state === 'projecting' ? true : undefined,
       );
-      const keys = Array.from({ length: 20 }, (_, i) => `after-${i}`);
+      const keys = Array.from({ length: 20 }, (_, i) => `handover-${i}`);
       for (const key of keys) await publish({ key });
 
       // Then B applies every later event once, and A none of them
       await waitFor(async () => {
         const rows = await db.query<{ key: string }>(
-          `SELECT key FROM proj.counts WHERE projection = 'handover' AND key LIKE 'after-%'`,
+          `SELECT key FROM proj.counts WHERE projection = 'handover' AND key LIKE 'handover-%'`,
         );
         return rows.length >= keys.length ? rows.map((r) => r.key).sort() : undefined;
       });
       await new Promise((r) => setTimeout(r, 300));
       const rows = await db.query<{ key: string }>(
-        `SELECT key FROM proj.counts WHERE projection = 'handover' AND key LIKE 'after-%'`,
+        `SELECT key FROM proj.counts WHERE projection = 'handover' AND key LIKE 'handover-%'`,
       );
       expect(rows.map((r) => r.key).sort()).toEqual(keys.map((k) => `${k}@b`).sort());
     } finally {

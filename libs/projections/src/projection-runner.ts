@@ -20,9 +20,9 @@ import type { Checkpoint, Db, Event, OnApplied, Projection } from './projection.
 export interface ProjectionRunnerOptions {
   dataSource: DataSource;
   /**
-   * Where the leader's lock connection comes from, held for as long as it leads: a pool of its
-   * own, so that a service's projections do not hold most of the connections its requests and
-   * applies need. Default: `dataSource`.
+   * Where the leader's connection comes from, held for as long as it leads: its advisory lock
+   * and its applies live in that one session. A pool of its own, so that a service's projections
+   * do not hold most of the connections its requests need. Default: `dataSource`.
    */
   leases?: DataSource;
   bus: Bus;
@@ -443,15 +443,23 @@ export class ProjectionRunner {
       events.length > 0 ||
       afterParking ||
       Date.now() - this.storedAt >= (this.options.idleCheckpointMs ?? 1_000);
+    // Applies run on the session that holds the lead's lock: a replica whose session ended (and
+    // with it the lock another replica may hold by now) cannot commit anything more.
+    const lease = this.lockRunner!;
     if (!store) {
       // Nothing to write now.
     } else if (this.projection.checkpointInApply) {
-      await this.projection.apply(this.options.dataSource, events, row);
+      await this.projection.apply(lease.manager, events, row);
     } else {
-      await this.options.dataSource.transaction(async (tx) => {
-        if (events.length > 0) await this.projection.apply(tx, events, row);
-        await this.record(tx, row);
-      });
+      await lease.startTransaction();
+      try {
+        if (events.length > 0) await this.projection.apply(lease.manager, events, row);
+        await this.record(lease.manager, row);
+        await lease.commitTransaction();
+      } catch (error) {
+        await lease.rollbackTransaction().catch(() => undefined);
+        throw error;
+      }
     }
     if (store) this.storedAt = Date.now();
     this.applied = checkpoint;

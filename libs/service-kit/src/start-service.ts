@@ -105,15 +105,17 @@ export async function startService<TShape extends z.ZodRawShape>(
       `cannot connect to ${redactUrl(config.DATABASE_URL)} (${describeError(error)})`,
     );
   }
-  // Each projection's leader holds a connection for as long as it leads (its advisory lock):
-  // from a pool of their own, or the gateway's seven would hold most of the pool that requests
-  // and the projections' own writes draw on.
+  // Each projection's leader holds a connection for as long as it leads (its advisory lock, and
+  // its applies): from a pool of their own, or the gateway's seven would hold most of the pool
+  // that requests draw on. Read models are rebuilt from the streams after a crash, so their
+  // commits do not wait for the disk.
   const leases = createDataSource({
     url: config.DATABASE_URL,
     schema: spec.schema,
     migrations: [],
     applicationName: `${spec.name}-leases`,
     poolSize: 16,
+    asyncCommit: true,
   });
   let bus: Bus;
   try {
