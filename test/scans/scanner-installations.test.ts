@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
   createEnvelope,
   eventSubject,
   IntegrationEventTypes,
   IntegrationSubjects,
   ScannerSubjects,
+  Streams,
 } from '#libs/contracts/src/index.js';
 import { waitFor } from '#libs/testing/src/index.js';
+import { SCAN_JOBS_CONSUMER } from '../../apps/scanner-service/src/scans/scan-jobs.js';
 import { startScannerHarness, type ScannerHarness } from './scanner-harness.js';
 
 /**
@@ -134,5 +136,39 @@ describe('the scanner follows GitHub integrations', () => {
     ]);
     const reply = await h.request(ScannerSubjects.scanOrg, workspaceId);
     expect(reply).toMatchObject({ ok: false, error: { code: 'github_not_connected' } });
+  });
+  test('the discovery of an integration disconnected since its connect lists nothing, without retries', async () => {
+    // Given the job queue has nothing in flight
+    const jsm = await jetstreamManager(h.nc);
+    const jobs = () => jsm.consumers.info(Streams.scannerJobs.name, SCAN_JOBS_CONSUMER);
+    const idle = () =>
+      waitFor(
+        async () => {
+          const info = await jobs();
+          return info.num_pending + info.num_ack_pending === 0 ? info : undefined;
+        },
+        { what: 'the scan job queue to be idle' },
+      );
+    const before = await idle();
+    h.sim.resetStats();
+
+    // When an integration connects and disconnects before its discovery job runs
+    const workspaceId = randomUUID();
+    const integrationId = randomUUID();
+    await publish(IntegrationEventTypes.connected, workspaceId, connected(integrationId));
+    await publish(IntegrationEventTypes.disconnected, workspaceId, {
+      integrationId,
+      provider: 'github',
+      reason: 'test',
+      disconnectedAt: new Date().toISOString(),
+    });
+    await caughtUp();
+    const after = await idle();
+
+    // Then its discovery job ran at most twice (once more if it arrived before the commit that
+    // recorded the connect; not until its deliveries run out, waiting for a connect that is over)
+    // and asked GitHub nothing
+    expect(after.delivered.consumer_seq - before.delivered.consumer_seq).toBeLessThanOrEqual(2);
+    expect(h.sim.stats().requests).toBe(0);
   });
 });

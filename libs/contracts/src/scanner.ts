@@ -68,6 +68,8 @@ export interface ScanJob {
   scanId?: string;
   /** `rescan-repo` jobs. */
   repoFullName?: string;
+  /** `discover` jobs: the GitHub integration whose connect queued it. */
+  integrationId?: string;
 }
 
 // ---- Inventory and findings ----

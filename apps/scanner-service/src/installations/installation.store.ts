@@ -44,6 +44,15 @@ export class InstallationStore {
     );
   }
 
+  /** Whether one integration's installation is connected now; undefined while none is recorded. */
+  async isConnected(integrationId: string): Promise<boolean | undefined> {
+    const rows: Array<{ connected: boolean }> = await this.dataSource.query(
+      `SELECT connected FROM scanner.installations WHERE integration_id = $1`,
+      [integrationId],
+    );
+    return rows[0]?.connected;
+  }
+
   /** The workspace's installation to scan: the one connected last, else the last one known. */
   async get(workspaceId: string): Promise<WorkspaceInstallation | undefined> {
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(

@@ -60,7 +60,7 @@ export function installationsProjection(deps: {
             // Within the transaction: if it rolls back, the retry queues it again (same id).
             await enqueueScanJob(
               deps.bus,
-              { kind: 'discover', workspaceId },
+              { kind: 'discover', workspaceId, integrationId: data.integrationId },
               `discover:${event.id}`,
             );
             continue;

@@ -161,15 +161,23 @@ export class InventoryService {
   }
 
   /**
-   * Discovery after a connect: lists the installation's repositories (GraphQL, 100 per call) and
-   * publishes them, so `github/repos` shows them within seconds, before any scan.
+   * Discovery after a connect: lists the workspace's repositories into the inventory (GraphQL,
+   * 100 per call) and publishes them, so `github/repos` shows them within seconds, before any
+   * scan. The job is queued inside the transaction that records the installation, so it can
+   * arrive before that commit: with nothing recorded yet it throws `InstallationNotConnected`,
+   * and the job is tried again. An integration disconnected since its connect has nothing to
+   * list: 0, at once (connects and disconnects in quick turns would otherwise retry each job).
    */
-  /**
-   * Lists the workspace's repositories into the inventory. The discovery job is queued inside the
-   * transaction that records the installation, so it can arrive before that commit: with no
-   * connected installation yet it throws `InstallationNotConnected`, and the job is tried again.
-   */
-  async discover(workspaceId: string, signal?: AbortSignal): Promise<number> {
+  async discover(
+    workspaceId: string,
+    signal?: AbortSignal,
+    integrationId?: string,
+  ): Promise<number> {
+    if (integrationId) {
+      const connected = await this.deps.installations.isConnected(integrationId);
+      if (connected === undefined) throw new InstallationNotConnected(workspaceId);
+      if (!connected) return 0;
+    }
     const installation = await this.deps.installations.get(workspaceId);
     if (!installation?.connected) throw new InstallationNotConnected(workspaceId);
     const octokit = this.deps.github.forInstallation(installation.installationId);

@@ -79,7 +79,7 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
       }
       case 'discover':
         try {
-          await this.inventory.discover(job.workspaceId, signal);
+          await this.inventory.discover(job.workspaceId, signal, job.integrationId);
         } catch (error) {
           if (lastTry && error instanceof InstallationNotConnected) {
             // Disconnected again before its discovery ran: nothing to list.

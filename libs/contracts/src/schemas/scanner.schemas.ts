@@ -133,6 +133,7 @@ export const scanJobSchema = describes<ScanJob>()(
     workspaceId: z.string(),
     scanId: z.string().optional(),
     repoFullName: z.string().optional(),
+    integrationId: z.string().optional(),
   }),
 );
 
