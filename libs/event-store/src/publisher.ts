@@ -243,7 +243,7 @@ export class EventPublisher {
     client.release();
   }
 
-  /** One read-publish-checkpoint round; true when it published something. */
+  /** One read-publish-checkpoint round; true when more may be waiting behind what it published. */
   private async tick(): Promise<boolean> {
     const client = this.client!;
     let settledBelow = 0n;
@@ -314,7 +314,9 @@ export class EventPublisher {
         waiter.resolve();
       }
     }
-    return true;
+    // A short read with nothing prefetched behind it means the writers are not ahead: rest until
+    // the next append wakes it (or the poll), instead of reading once more to find nothing.
+    return events.length >= this.batchSize || (this.prefetched?.events.length ?? 0) > 0;
   }
 
   /**

@@ -15,7 +15,8 @@ import {
   type Bus,
 } from '#libs/messaging/src/index.js';
 import { projectionBatchApplied } from '#libs/observability/src/metrics/projections.js';
-import type { Checkpoint, Db, Event, OnApplied, Projection } from './projection.js';
+import { LeaseSession, type LeaseClient } from './lease-session.js';
+import type { Checkpoint, Event, OnApplied, Projection } from './projection.js';
 
 export interface ProjectionRunnerOptions {
   dataSource: DataSource;
@@ -89,6 +90,8 @@ export class ProjectionRunner {
   private stopped = false;
   private messages: ConsumerMessages | undefined;
   private lockRunner: QueryRunner | undefined;
+  /** The lock's session, where applies run. */
+  private lease: LeaseSession | undefined;
   /** Returns the lock's connection to the pool, with the listener put on it. */
   private releaseLock: (() => Promise<void>) | undefined;
   private lockCheckedAt = 0;
@@ -248,6 +251,7 @@ export class ProjectionRunner {
       throw error;
     }
     this.lockRunner = runner;
+    this.lease = new LeaseSession(client as unknown as LeaseClient, this.table);
     this.releaseLock = release;
     this.lockCheckedAt = Date.now();
     return true;
@@ -264,6 +268,7 @@ export class ProjectionRunner {
     const runner = this.lockRunner;
     const release = this.releaseLock;
     this.lockRunner = undefined;
+    this.lease = undefined;
     this.releaseLock = undefined;
     if (!runner) return;
     await runner
@@ -445,19 +450,18 @@ export class ProjectionRunner {
       Date.now() - this.storedAt >= (this.options.idleCheckpointMs ?? 1_000);
     // Applies run on the session that holds the lead's lock: a replica whose session ended (and
     // with it the lock another replica may hold by now) cannot commit anything more.
-    const lease = this.lockRunner!;
+    const lease = this.lease!;
     if (!store) {
       // Nothing to write now.
     } else if (this.projection.checkpointInApply) {
-      await this.projection.apply(lease.manager, events, row);
+      await this.projection.apply(lease.db, events, row);
     } else {
-      await lease.startTransaction();
+      await lease.begin();
       try {
-        if (events.length > 0) await this.projection.apply(lease.manager, events, row);
-        await this.record(lease.manager, row);
-        await lease.commitTransaction();
+        if (events.length > 0) await this.projection.apply(lease.db, events, row);
+        await lease.recordAndCommit(row);
       } catch (error) {
-        await lease.rollbackTransaction().catch(() => undefined);
+        await lease.rollback().catch(() => undefined);
         throw error;
       }
     }
@@ -480,19 +484,6 @@ export class ProjectionRunner {
     return rows[0]
       ? { position: BigInt(rows[0].position), streamSeq: Number(rows[0].stream_seq) }
       : { position: 0n, streamSeq: 0 };
-  }
-
-  private async record(
-    tx: Db,
-    row: { projection: string; position: string; streamSeq: number },
-  ): Promise<void> {
-    await tx.query(
-      `INSERT INTO ${this.table} (projection, position, stream_seq, updated_at)
-       VALUES ($1, $2, $3, now())
-       ON CONFLICT (projection) DO UPDATE SET position = EXCLUDED.position,
-         stream_seq = EXCLUDED.stream_seq, updated_at = now()`,
-      [row.projection, row.position, row.streamSeq],
-    );
   }
 }
 
