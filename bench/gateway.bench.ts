@@ -7,7 +7,7 @@ import { IntegrationSubjects } from '#libs/contracts/src/index.js';
 import { BusClient, type Bus } from '#libs/messaging/src/index.js';
 import { CommandBus } from '../apps/api-gateway/src/bus/command-bus.js';
 import { autocannon, type AutocannonResult as Result } from './support/autocannon.js';
-import { cpuMs } from './support/proc.js';
+import { cpuByProcess, cpuMs, cpuSince } from './support/proc.js';
 import { SERVICES, serviceEnv, startService, stop, untilReady } from './support/services.js';
 import { percentileOfSorted, upperMedian as median } from './support/stats.js';
 import { withWorkspaceStore } from './support/workspaces.js';
@@ -297,8 +297,21 @@ try {
       ],
     });
   // One client alone: a command's own time through HTTP, bus, event store and projection.
+  const machineBefore = cpuByProcess();
   const alone = await runPairs(1);
   console.log(line('POST connect + disconnect, 1 conn', alone));
+  // Where a command's time goes: one command fans out to the projections and consumers of every
+  // service, so on a small machine one client alone keeps the cores busy.
+  const spent = cpuSince(machineBefore);
+  const perCommand = (ms: number) => (ms / alone.requests.total).toFixed(1);
+  console.log(
+    `  CPU per command across the machine: ${perCommand(spent.reduce((sum, [, ms]) => sum + ms, 0))} ms (` +
+      spent
+        .slice(0, 6)
+        .map(([name, ms]) => `${name} ${perCommand(ms)}`)
+        .join(', ') +
+      ')',
+  );
   const pairs = await runPairs(PAIR_CONNECTIONS);
   console.log(line('POST connect + disconnect (each)', pairs));
   console.log(
