@@ -8,9 +8,13 @@ import {
   IntegrationSubjects,
   ScannerSubjects,
   Streams,
+  type ScanJob,
 } from '#libs/contracts/src/index.js';
 import { waitFor } from '#libs/testing/src/index.js';
-import { SCAN_JOBS_CONSUMER } from '../../apps/scanner-service/src/scans/scan-jobs.js';
+import {
+  SCAN_JOBS_CONSUMER,
+  scanJobSubject,
+} from '../../apps/scanner-service/src/scans/scan-jobs.js';
 import { startScannerHarness, type ScannerHarness } from './scanner-harness.js';
 
 /**
@@ -137,22 +141,9 @@ describe('the scanner follows GitHub integrations', () => {
     const reply = await h.request(ScannerSubjects.scanOrg, workspaceId);
     expect(reply).toMatchObject({ ok: false, error: { code: 'github_not_connected' } });
   });
-  test('the discovery of an integration disconnected since its connect lists nothing, without retries', async () => {
-    // Given the job queue has nothing in flight
-    const jsm = await jetstreamManager(h.nc);
-    const jobs = () => jsm.consumers.info(Streams.scannerJobs.name, SCAN_JOBS_CONSUMER);
-    const idle = () =>
-      waitFor(
-        async () => {
-          const info = await jobs();
-          return info.num_pending + info.num_ack_pending === 0 ? info : undefined;
-        },
-        { what: 'the scan job queue to be idle' },
-      );
-    const before = await idle();
-    h.sim.resetStats();
 
-    // When an integration connects and disconnects before its discovery job runs
+  test('a discovery job that arrives after its integration disconnected lists nothing, at once', async () => {
+    // Given an integration connected, then disconnected, and the discovery its connect queued done
     const workspaceId = randomUUID();
     const integrationId = randomUUID();
     await publish(IntegrationEventTypes.connected, workspaceId, connected(integrationId));
@@ -163,12 +154,28 @@ describe('the scanner follows GitHub integrations', () => {
       disconnectedAt: new Date().toISOString(),
     });
     await caughtUp();
+    const jsm = await jetstreamManager(h.nc);
+    const idle = () =>
+      waitFor(
+        async () => {
+          const info = await jsm.consumers.info(Streams.scannerJobs.name, SCAN_JOBS_CONSUMER);
+          return info.num_pending + info.num_ack_pending === 0 ? info : undefined;
+        },
+        { what: 'the scan job queue to be idle' },
+      );
+    const before = await idle();
+    h.sim.resetStats();
+
+    // When its discovery job is delivered once more (late: redelivered, or queued again)
+    const job: ScanJob = { kind: 'discover', workspaceId, integrationId };
+    await jetstream(h.nc).publish(scanJobSubject(job.kind), JSON.stringify(job), {
+      msgID: randomUUID(),
+    });
     const after = await idle();
 
-    // Then its discovery job ran at most twice (once more if it arrived before the commit that
-    // recorded the connect; not until its deliveries run out, waiting for a connect that is over)
-    // and asked GitHub nothing
-    expect(after.delivered.consumer_seq - before.delivered.consumer_seq).toBeLessThanOrEqual(2);
+    // Then it is done in one delivery (not retried until its deliveries run out, waiting for a
+    // connect that is over), having asked GitHub nothing
+    expect(after.delivered.consumer_seq - before.delivered.consumer_seq).toBe(1);
     expect(h.sim.stats().requests).toBe(0);
   });
 });
