@@ -467,13 +467,9 @@ export class ProjectionRunner {
     }
     if (store) this.storedAt = Date.now();
     this.applied = checkpoint;
-    projectionBatchApplied(
-      this.projection.name,
-      events.length,
-      items.at(-1)?.msg.info.pending ?? 0,
-      events.at(-1)?.occurredAt,
-    );
-    await this.options.onApplied?.({ checkpoint, events });
+    const behind = items.at(-1)?.msg.info.pending ?? 0;
+    projectionBatchApplied(this.projection.name, events.length, behind, events.at(-1)?.occurredAt);
+    await this.options.onApplied?.({ checkpoint, events, behind });
   }
 
   private async readCheckpoint(): Promise<Checkpoint> {

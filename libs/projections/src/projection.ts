@@ -43,4 +43,9 @@ export interface CheckpointRow {
 }
 
 /** After each commit: where the projection stands and what it applied. */
-export type OnApplied = (applied: { checkpoint: Checkpoint; events: Event[] }) => unknown;
+export type OnApplied = (applied: {
+  checkpoint: Checkpoint;
+  events: Event[];
+  /** Messages of the stream waiting behind this batch when it arrived (unknown at start). */
+  behind?: number;
+}) => unknown;

@@ -100,7 +100,12 @@ export class InstallationDirectory {
     @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(Projections) private readonly projections: Projections,
   ) {
-    projections.run(installationsProjection);
+    // The lead replica knows at once: a batch with nothing behind it leaves the map current.
+    projections.run(installationsProjection, {
+      onApplied: ({ behind }) => {
+        if (behind === 0) this.caughtUp = true;
+      },
+    });
   }
 
   /** The workspace (and integration) that has this installation connected now, if any. */
@@ -118,7 +123,8 @@ export class InstallationDirectory {
 
   /**
    * False until the projection has once caught up with the integration events: an installation
-   * missing before then may just not be read yet. Asked at most once a second.
+   * missing before then may just not be read yet. A standby replica asks the bus, at most once a
+   * second.
    */
   async current(): Promise<boolean> {
     if (this.caughtUp || Date.now() - this.checkedAt < CURRENT_CHECK_MS) return this.caughtUp;
@@ -127,7 +133,8 @@ export class InstallationDirectory {
       .get(INSTALLATIONS_PROJECTION)
       ?.status()
       .catch(() => undefined);
-    this.caughtUp = status?.lag === 0 && status.state !== 'starting';
+    // Once current, always current (an apply may have said so while the bus was asked).
+    this.caughtUp ||= status?.lag === 0 && status.state !== 'starting';
     return this.caughtUp;
   }
 }
