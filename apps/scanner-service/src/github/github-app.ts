@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import Bottleneck from 'bottleneck';
 import { createAppAuth } from '@octokit/auth-app';
 import { retry } from '@octokit/plugin-retry';
 import { throttling, type ThrottlingOptions } from '@octokit/plugin-throttling';
@@ -7,6 +6,7 @@ import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
 import type { GithubConfig } from './github.config.js';
 import { measureGithubCalls } from './github-metrics.js';
+import { ConcurrencyGroup, RetryLimiter } from './throttle-limiters.js';
 
 /** Octokit with pagination (built into @octokit/rest), throttling and retry. */
 export const ScannerOctokit = Octokit.plugin(throttling, retry);
@@ -69,11 +69,13 @@ export class GithubApp {
       log: quietLog(log),
       throttle: {
         id: `installation-${installationId}`,
-        // Octokit accepts its own Bottleneck groups here, though its types do not say so.
-        // Octokit's defaults allow 10 reads at once and one GraphQL query per second (it treats
-        // GraphQL like writes); reads of 100 repositories at a time need neither brake.
-        global: new Bottleneck.Group({ maxConcurrent: this.config.GITHUB_CONCURRENCY }),
-        write: new Bottleneck.Group({ maxConcurrent: 2, minTime: 0 }),
+        // Octokit takes its limiters here, though its types do not say so (see
+        // throttle-limiters.ts). Its defaults allow 10 reads at once and one GraphQL query per
+        // second (it treats GraphQL like writes); reads of 100 repositories at a time need
+        // neither brake.
+        global: new ConcurrencyGroup(this.config.GITHUB_CONCURRENCY),
+        write: new ConcurrencyGroup(2),
+        retryLimiter: new RetryLimiter(),
         onRateLimit: (retryAfter: number) => {
           listener.onRateLimited?.(new Date(Date.now() + retryAfter * 1000));
           // Wait for the reset however long it is: a scan skips nothing.
@@ -88,7 +90,7 @@ export class GithubApp {
           listener.onSecondaryLimited?.(retryAfter);
           return count < 10;
         },
-      } as ThrottlingOptions,
+      } as unknown as ThrottlingOptions,
       retry: {
         retries: this.config.GITHUB_RETRIES,
         retryAfterBaseValue: this.config.GITHUB_RETRY_BASE_MS,
