@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { createAppAuth } from '@octokit/auth-app';
-import { retry } from '@octokit/plugin-retry';
 import { throttling, type ThrottlingOptions } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
@@ -8,8 +7,8 @@ import type { GithubConfig } from './github.config.js';
 import { measureGithubCalls } from './github-metrics.js';
 import { ConcurrencyGroup, RetryLimiter } from './throttle-limiters.js';
 
-/** Octokit with pagination (built into @octokit/rest), throttling and retry. */
-export const ScannerOctokit = Octokit.plugin(throttling, retry);
+/** Octokit with pagination (built into @octokit/rest) and throttling, which also retries. */
+export const ScannerOctokit = Octokit.plugin(throttling);
 export type ScannerOctokit = InstanceType<typeof ScannerOctokit>;
 
 export class GithubNotConfiguredError extends Error {
@@ -69,13 +68,9 @@ export class GithubApp {
       log: quietLog(log),
       throttle: {
         id: `installation-${installationId}`,
-        // Octokit takes its limiters here, though its types do not say so (see
-        // throttle-limiters.ts). Its defaults allow 10 reads at once and one GraphQL query per
-        // second (it treats GraphQL like writes); reads of 100 repositories at a time need
-        // neither brake.
-        global: new ConcurrencyGroup(this.config.GITHUB_CONCURRENCY),
-        write: new ConcurrencyGroup(2),
-        retryLimiter: new RetryLimiter(),
+        // Octokit's defaults allow 10 reads at once and one GraphQL query per second (it treats
+        // GraphQL like writes); reads of 100 repositories at a time need neither brake.
+        ...this.limits(this.config.GITHUB_CONCURRENCY, this.config.GITHUB_RETRIES),
         onRateLimit: (retryAfter: number) => {
           listener.onRateLimited?.(new Date(Date.now() + retryAfter * 1000));
           // Wait for the reset however long it is: a scan skips nothing.
@@ -90,11 +85,7 @@ export class GithubApp {
           listener.onSecondaryLimited?.(retryAfter);
           return count < 10;
         },
-      } as unknown as ThrottlingOptions,
-      retry: {
-        retries: this.config.GITHUB_RETRIES,
-        retryAfterBaseValue: this.config.GITHUB_RETRY_BASE_MS,
-      },
+      } as ThrottlingOptions,
     });
     measureGithubCalls(octokit, installationId);
     return octokit;
@@ -110,11 +101,23 @@ export class GithubApp {
       log: quietLog(this.logger),
       throttle: {
         id: 'app',
+        ...this.limits(10, 1),
         onRateLimit: () => false,
         onSecondaryRateLimit: () => false,
-      },
-      retry: { retries: 1, retryAfterBaseValue: this.config.GITHUB_RETRY_BASE_MS },
+      } as ThrottlingOptions,
     });
+  }
+
+  /**
+   * The throttling plugin's limiters and retries (see throttle-limiters.ts), which it takes in
+   * place of its Bottleneck ones though its types do not say so.
+   */
+  private limits(concurrency: number, retries: number): Partial<ThrottlingOptions> {
+    return {
+      global: new ConcurrencyGroup(concurrency),
+      write: new ConcurrencyGroup(2),
+      retryLimiter: new RetryLimiter({ retries, baseMs: this.config.GITHUB_RETRY_BASE_MS }),
+    } as unknown as Partial<ThrottlingOptions>;
   }
 }
 

@@ -61,9 +61,27 @@ describe('ConcurrencyGroup', () => {
   });
 });
 
+/** A failure as Octokit throws it: a status (500 for a network failure). */
+const failure = (status: number) => Object.assign(new Error(`status ${status}`), { status });
+
+/** A task that fails with these statuses in turn, then answers. */
+function failing(...statuses: number[]) {
+  let calls = 0;
+  return {
+    get calls() {
+      return calls;
+    },
+    task: async () => {
+      const status = statuses[calls++];
+      if (status !== undefined) throw failure(status);
+      return 'answer';
+    },
+  };
+}
+
 describe('RetryLimiter', () => {
   test('runs a task again after the wait its failed listener names, with the count so far', async () => {
-    const limiter = new RetryLimiter();
+    const limiter = new RetryLimiter({ retries: 0, baseMs: 1 });
     const told: FailedJob[] = [];
     limiter.on('failed', (_error, job) => {
       told.push({ ...job });
@@ -82,14 +100,53 @@ describe('RetryLimiter', () => {
     ]);
   });
 
-  test('lets the failure through when the listener names no wait, or when none listens', async () => {
-    const limiter = new RetryLimiter();
+  test('lets a failure without a status through when the listener names no wait', async () => {
+    const limiter = new RetryLimiter({ retries: 3, baseMs: 1 });
     limiter.on('failed', () => undefined);
     await expect(limiter.schedule(() => Promise.reject(new Error('refused')))).rejects.toThrow(
       'refused',
     );
-    await expect(
-      new RetryLimiter().schedule(() => Promise.reject(new Error('alone'))),
-    ).rejects.toThrow('alone');
+  });
+
+  test('asks again after server errors and network failures, up to its retries', async () => {
+    const limiter = new RetryLimiter({ retries: 3, baseMs: 1 });
+    const recovers = failing(502, 500, 503);
+    expect(await limiter.schedule(recovers.task)).toBe('answer');
+    expect(recovers.calls).toBe(4);
+
+    const keepsFailing = failing(502, 502, 502, 502, 502);
+    await expect(limiter.schedule(keepsFailing.task)).rejects.toMatchObject({ status: 502 });
+    expect(keepsFailing.calls).toBe(4);
+  });
+
+  test("never asks again what is the request's own fault", async () => {
+    const limiter = new RetryLimiter({ retries: 3, baseMs: 1 });
+    for (const status of [400, 401, 403, 404, 410, 422, 451]) {
+      const refused = failing(status);
+      await expect(limiter.schedule(refused.task)).rejects.toMatchObject({ status });
+      expect(refused.calls).toBe(1);
+    }
+  });
+
+  test('a listener that throws asks for nothing; the failure still gets its server retries', async () => {
+    const limiter = new RetryLimiter({ retries: 1, baseMs: 1 });
+    limiter.on('failed', () => {
+      throw new TypeError('no response headers');
+    });
+    const once = failing(500);
+    expect(await limiter.schedule(once.task)).toBe('answer');
+    expect(once.calls).toBe(2);
+  });
+
+  test("GitHub's transient GraphQL error, answered 200, is asked again", async () => {
+    const limiter = new RetryLimiter({ retries: 2, baseMs: 1 });
+    let calls = 0;
+    const answer = await limiter.schedule(async () =>
+      ++calls === 1
+        ? { data: { errors: [{ message: 'Something went wrong while executing your query.' }] } }
+        : { data: { viewer: { login: 'octocat' } } },
+    );
+    expect(answer).toEqual({ data: { viewer: { login: 'octocat' } } });
+    expect(calls).toBe(2);
   });
 });
