@@ -48,7 +48,7 @@ export class ResultWriter {
       /** The organization's facts each record is combined with. */
       context: Promise<OrgContext>;
       /** The checks the installation's permissions let run. */
-      runnable: ReadonlySet<ScanCheckKey>;
+      runnable: Promise<ReadonlySet<ScanCheckKey>>;
       findings: FindingStore;
       outbox: FindingOutbox;
       reporter: ProgressReporter;
@@ -89,10 +89,10 @@ export class ResultWriter {
     if (this.buffer.length === 0) return;
     // A failure to read the organization fails the run; the batch stays pending for a resume.
     const context = await this.deps.context;
+    const runnable = await this.deps.runnable;
     const batch = this.buffer.splice(0);
     if (batch.length === 0) return;
-    const { dataSource, inventory, scans, cache, baseline, runnable, findings, reporter } =
-      this.deps;
+    const { dataSource, inventory, scans, cache, baseline, findings, reporter } = this.deps;
     const workspaceId = this.scan.workspaceId;
     try {
       let cacheSaved = () => undefined as void;

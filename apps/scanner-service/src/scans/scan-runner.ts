@@ -118,14 +118,23 @@ export class ScanRunner {
       const reader = new GithubReader(octokit, cache);
       await reporter.publishResults(await scans.unpublished(scanId));
       await this.deps.outbox.publishPending(scan.workspaceId);
-      // Checks the installation may not feed are skipped (never passed): asked once per run.
-      const granted = await grantedPermissions(this.deps.github, scan.installationId);
-      const runnable = runnableChecks(granted, this.deps.baseline);
-      const skipped = skippedChecks(granted, this.deps.baseline);
+      // Checks the installation may not feed are skipped (never passed): asked once per run,
+      // while listing starts (only writing results needs them).
+      const checks = grantedPermissions(this.deps.github, scan.installationId).then((granted) => ({
+        runnable: runnableChecks(granted, this.deps.baseline),
+        skipped: skippedChecks(granted, this.deps.baseline),
+      }));
+      const runnable = checks.then((c) => c.runnable);
+      // Nothing may await them if something else fails first; allSettled below reports it.
+      for (const settles of [checks, runnable]) settles.catch(() => undefined);
       // Listing, org-wide facts and reading run together: reading starts with the first page.
-      const known = new Map<number, ListedRepo>(await this.deps.inventory.all(scan.workspaceId));
+      const [inventory, pending] = await Promise.all([
+        this.deps.inventory.all(scan.workspaceId),
+        scans.pending(scanId),
+      ]);
+      const known = new Map<number, ListedRepo>(inventory);
       const queue = new RepoQueue<{ githubId: number; fullName: string }>();
-      queue.push(await scans.pending(scanId));
+      queue.push(pending);
       const context = readOrgContext(reader, scan.accountLogin, log);
       const listing = this.list(scan, reader, reporter, signal, (repos) => {
         for (const repo of repos) known.set(repo.githubId, repo);
@@ -142,13 +151,14 @@ export class ScanRunner {
         known,
         signal,
       );
-      // Wait for all three even when one fails, so nothing of this run outlives it.
-      const settled = await Promise.allSettled([listing, reading, context]);
+      // Wait for all of them even when one fails, so nothing of this run outlives it.
+      const settled = await Promise.allSettled([listing, reading, context, checks]);
       const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failure) throw failure.reason;
       if (signal.aborted) return 'interrupted';
       await reporter.stop();
-      await this.complete(scan, await context, runnable, skipped);
+      const { skipped } = await checks;
+      await this.complete(scan, await context, await runnable, skipped);
       return 'finished';
     } catch (error) {
       if (isAuthFailure(error)) {
@@ -203,7 +213,7 @@ export class ScanRunner {
     cache: ConditionalCache,
     reporter: ProgressReporter,
     contextReady: Promise<OrgContext>,
-    runnable: ReadonlySet<ScanCheckKey>,
+    runnable: Promise<ReadonlySet<ScanCheckKey>>,
     queue: RepoQueue<{ githubId: number; fullName: string }>,
     known: Map<number, ListedRepo>,
     signal: AbortSignal,
