@@ -79,7 +79,9 @@ try {
   );
   const nc = await connect({ servers: nats.url });
   const events: Envelope<string, any>[] = [];
-  nc.subscribe(`${ScannerSubjects.events}.>`, {
+  // Only the completions: parsing each finding's event would slow the simulator, which shares
+  // this process.
+  nc.subscribe(eventSubject(ScannerSubjects.events, ScannerEventTypes.scanCompleted), {
     callback: (_e, msg) => {
       events.push(msg.json<Envelope<string, any>>());
     },
