@@ -24,6 +24,10 @@ export async function connectToBus(
     pingInterval: 5_000,
     maxPingOut: 2,
     timeout: 3_000,
+    // Otherwise each request (every JetStream publish too) captures a stack up front, in case it
+    // times out: a tenth of the scanner's CPU while it publishes findings (npm run bench:scan).
+    // A bus error's stack then ends in the client; the log line around it says who asked.
+    noAsyncTraces: true,
   });
   void (async () => {
     for await (const status of nc.status()) {
