@@ -5,10 +5,14 @@ import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
 import type { GithubConfig } from './github.config.js';
 import { measureGithubCalls } from './github-metrics.js';
+import { plainJson } from './plain-json.js';
 import { ConcurrencyGroup, RetryLimiter } from './throttle-limiters.js';
 
-/** Octokit with pagination (built into @octokit/rest) and throttling, which also retries. */
-export const ScannerOctokit = Octokit.plugin(throttling);
+/**
+ * Octokit with pagination (built into @octokit/rest), plain JSON parsing and throttling, which
+ * also retries.
+ */
+export const ScannerOctokit = Octokit.plugin(plainJson, throttling);
 export type ScannerOctokit = InstanceType<typeof ScannerOctokit>;
 
 export class GithubNotConfiguredError extends Error {
