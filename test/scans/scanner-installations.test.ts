@@ -74,6 +74,25 @@ describe('the scanner follows GitHub integrations', () => {
       { what: 'the scanner to apply every integration event' },
     );
 
+  /** A new workspace's integration, connected then disconnected, both applied. */
+  const connectedThenDisconnected = async () => {
+    const workspaceId = randomUUID();
+    const integrationId = randomUUID();
+    const connect = await publish(
+      IntegrationEventTypes.connected,
+      workspaceId,
+      connected(integrationId),
+    );
+    await publish(IntegrationEventTypes.disconnected, workspaceId, {
+      integrationId,
+      provider: 'github',
+      reason: 'test',
+      disconnectedAt: new Date().toISOString(),
+    });
+    await caughtUp();
+    return { workspaceId, integrationId, connect };
+  };
+
   beforeAll(async () => {
     h = await startScannerHarness({ repos: 3, seed: 5 });
   });
@@ -107,20 +126,7 @@ describe('the scanner follows GitHub integrations', () => {
 
   test('a Connected published again after the Disconnected that followed it changes nothing', async () => {
     // Given an integration connected, then disconnected
-    const workspaceId = randomUUID();
-    const integrationId = randomUUID();
-    const connect = await publish(
-      IntegrationEventTypes.connected,
-      workspaceId,
-      connected(integrationId),
-    );
-    await publish(IntegrationEventTypes.disconnected, workspaceId, {
-      integrationId,
-      provider: 'github',
-      reason: 'test',
-      disconnectedAt: new Date().toISOString(),
-    });
-    await caughtUp();
+    const { workspaceId, integrationId, connect } = await connectedThenDisconnected();
     expect(await rowsOf(workspaceId)).toEqual([
       { integration_id: integrationId, connected: false },
     ]);
@@ -144,16 +150,7 @@ describe('the scanner follows GitHub integrations', () => {
 
   test('a discovery job that arrives after its integration disconnected lists nothing, at once', async () => {
     // Given an integration connected, then disconnected, and the discovery its connect queued done
-    const workspaceId = randomUUID();
-    const integrationId = randomUUID();
-    await publish(IntegrationEventTypes.connected, workspaceId, connected(integrationId));
-    await publish(IntegrationEventTypes.disconnected, workspaceId, {
-      integrationId,
-      provider: 'github',
-      reason: 'test',
-      disconnectedAt: new Date().toISOString(),
-    });
-    await caughtUp();
+    const { workspaceId, integrationId } = await connectedThenDisconnected();
     const jsm = await jetstreamManager(h.nc);
     const idle = () =>
       waitFor(
