@@ -23,9 +23,9 @@ import { startCollector } from './support/collector.js';
  *     after the same from one connection alone (a command's own latency, without queueing);
  *     then the same commands straight over NATS at the same concurrency (the integration
  *     service's own share).
- *  3. the same list on a second gateway replica with rate limiting off (RATE_LIMITS_ENABLED=false),
- *     in LIMITER_PAIRS (default 10) pairs of short runs (LIMITER_DURATION s, default 3) against
- *     the measured gateway: the limiter's cost is the median of 1 - limited/unlimited.
+ *  3. the same list on two more gateway replicas, alike but for RATE_LIMITS_ENABLED, in
+ *     LIMITER_PAIRS (default 10) pairs of short runs (LIMITER_DURATION s, default 3): the
+ *     limiter's cost is the median of 1 - limited/unlimited.
  * The measured gateway counts every request against limits too high to refuse any
  * (LIMITS below), so the figure is the cost of counting, not of refusing.
  * Measurements alternate gateway and bare for ROUNDS rounds (default 3) and report medians.
@@ -90,12 +90,13 @@ const answers = (status: number) => status < 500;
 const children: ChildProcess[] = [];
 try {
   let gateway = '';
-  let gatewayPid = 0;
   for (const service of SERVICES) {
     const started = await startService(service, env, children, { ready: answers });
     gateway = started.url;
-    gatewayPid = started.child.pid!;
   }
+  // The limiter's comparison is between two replicas started alike, differing in the limiter
+  // only: the first gateway leads the projections and the publisher, which a replica does not.
+  const limitedService = await startService('api-gateway', env, children, { ready: answers });
   const unlimitedService = await startService(
     'api-gateway',
     { ...env, RATE_LIMITS_ENABLED: 'false' },
@@ -156,11 +157,13 @@ try {
     ...warm,
   });
   await autocannon({ url: `${bareUrl}/api/integrations`, ...warm });
-  await autocannon({
-    url: `${unlimited}/api/integrations`,
-    headers: { authorization: `Token ${main.token}` },
-    ...warm,
-  });
+  for (const replica of [limitedService.url, unlimited]) {
+    await autocannon({
+      url: `${replica}/api/integrations`,
+      headers: { authorization: `Token ${main.token}` },
+      ...warm,
+    });
+  }
 
   // Alternating rounds, so that load from elsewhere on a shared machine hits both sides alike.
   const gatewayRounds: Result[] = [];
@@ -218,7 +221,7 @@ try {
     };
   };
   for (let pair = 0; pair < LIMITER_PAIRS; pair++) {
-    const on = () => listOn(gateway, gatewayPid);
+    const on = () => listOn(limitedService.url, limitedService.child.pid!);
     const off = () => listOn(unlimited, unlimitedService.child.pid!);
     // ABBA: the order swaps every pair.
     const [limited, bare] =
