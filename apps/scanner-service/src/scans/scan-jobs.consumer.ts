@@ -5,6 +5,12 @@ import type { ScanJob } from '#libs/contracts/src/index.js';
 import { parkAndAck, withParentFrom, type Bus } from '#libs/messaging/src/index.js';
 import { SCAN_JOBS_CONSUMER, SCAN_JOBS_STREAM } from './scan-jobs.js';
 
+/**
+ * A job that cannot run yet, for a reason expected to pass (what it needs is not committed yet):
+ * tried again like any failure, but logged as news, not as an error.
+ */
+export class NotYet extends Error {}
+
 export type JobHandler = (job: ScanJob, signal: AbortSignal, msg: JsMsg) => Promise<void>;
 
 export interface ScanJobsConsumerOptions {
@@ -101,7 +107,11 @@ export class ScanJobsConsumer {
       if (this.abort.signal.aborted) msg.nak();
       else if (deliveries >= this.options.maxDeliveries) await this.park(msg, error);
       else {
-        this.logger.error({ err: error, deliveries }, 'scan job failed; it will be tried again');
+        if (error instanceof NotYet) {
+          this.logger.info({ deliveries, reason: error.message }, 'scan job waits; tried again');
+        } else {
+          this.logger.error({ err: error, deliveries }, 'scan job failed; it will be tried again');
+        }
         msg.nak(this.options.retryDelayMs);
       }
     } finally {

@@ -19,7 +19,7 @@ import { Projections } from '#libs/projections/src/index.js';
 import { InstallationNotConnected, InventoryService } from '../inventory/inventory.service.js';
 import { InventoryStore } from '../inventory/inventory.store.js';
 import type { ScanConfig } from './scan.config.js';
-import { ScanJobsConsumer } from './scan-jobs.consumer.js';
+import { NotYet, ScanJobsConsumer } from './scan-jobs.consumer.js';
 import { PermanentScanError, ScanRunner } from './scan-runner.js';
 import { ScanStore } from './scan.store.js';
 import { ScannerEvents } from './scanner-events.js';
@@ -81,8 +81,10 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
         try {
           await this.inventory.discover(job.workspaceId, signal, job.integrationId);
         } catch (error) {
-          if (lastTry && error instanceof InstallationNotConnected) {
-            // Disconnected again before its discovery ran: nothing to list.
+          if (error instanceof InstallationNotConnected) {
+            // Queued within the transaction that records the connect, so it may run before that
+            // commits; on its last try, the connect is over: nothing to list.
+            if (!lastTry) throw new NotYet(error.message);
             this.logger.info({ workspaceId: job.workspaceId }, 'discovery skipped: not connected');
             return;
           }
