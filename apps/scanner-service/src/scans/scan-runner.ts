@@ -233,7 +233,10 @@ export class ScanRunner {
     });
     // A failure to read the organization fails the run, not each repository, and stops reading.
     let contextFailure: { error: unknown } | undefined;
-    contextReady.catch((error: unknown) => void (contextFailure = { error }));
+    // So does a failure to learn which checks may run: nothing read could be written.
+    for (const needed of [contextReady, runnable]) {
+      needed.catch((error: unknown) => void (contextFailure ??= { error }));
+    }
     const stopIfContextFailed = () => {
       if (contextFailure) throw contextFailure.error;
     };
