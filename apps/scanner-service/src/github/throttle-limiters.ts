@@ -84,8 +84,9 @@ export class RetryLimiter {
       let failure: unknown;
       try {
         const result = await task(...args);
-        if (!transientGraphqlError(result)) return result;
-        failure = Object.assign(new Error(transientGraphqlError(result)), {
+        const transient = transientGraphqlError(result);
+        if (!transient) return result;
+        failure = Object.assign(new Error(transient), {
           status: 500,
           response: result,
         });
