@@ -169,24 +169,25 @@ export class NatsClusterFixture {
  * the server binds it (CI saw EADDRINUSE for a service started that way).
  */
 export async function freePort(): Promise<number> {
-  const [ephemeralLow] = ephemeralRange();
+  ephemeralLow ??= firstEphemeralPort();
   for (;;) {
     const port = 10_000 + Math.floor(Math.random() * (ephemeralLow - 10_000));
     if (await canListen(port)) return port;
   }
 }
 
-function ephemeralRange(): [number, number] {
+let ephemeralLow: number | undefined;
+
+function firstEphemeralPort(): number {
   try {
-    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
-      .trim()
-      .split(/\s+/)
-      .map(Number);
-    if (low! > 11_000) return [low!, high!];
+    const low = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+    );
+    if (low > 11_000) return low;
   } catch {
     // Not Linux: IANA's dynamic range.
   }
-  return [49_152, 65_535];
+  return 49_152;
 }
 
 function canListen(port: number): Promise<boolean> {
