@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { Streams, type Envelope } from '#libs/contracts/src/index.js';
-import type { Projection } from '#libs/projections/src/index.js';
+import type { CheckpointRow, Projection } from '#libs/projections/src/index.js';
 import {
   evolveIntegration,
   evolveRule,
@@ -16,12 +16,12 @@ export const INTEGRATION_EVENTS_PROJECTION = 'gateway-integration-events';
 
 type Event = Envelope<string, unknown>;
 
-async function fold<T extends IntegrationRow | RuleRow>(
+function fold<T extends IntegrationRow | RuleRow>(
   events: Event[],
   rows: Map<string, T>,
   idOf: (event: Event) => string | undefined,
   evolve: (row: T | undefined, event: Event) => RowChange<T>,
-): Promise<{ saved: T[]; deleted: string[] }> {
+): { saved: T[]; deleted: string[] } {
   const current = new Map<string, T | null>(rows);
   const dirty = new Set<string>();
   for (const event of events) {
@@ -52,7 +52,7 @@ async function fold<T extends IntegrationRow | RuleRow>(
 export async function writeIntegrationEvents(
   db: Pick<EntityManager, 'query'>,
   events: Event[],
-  checkpoint: { projection: string; position: string; streamSeq: number },
+  checkpoint: CheckpointRow,
 ): Promise<void> {
   const integrationIds = new Set<string>();
   const ruleIds = new Set<string>();
@@ -65,13 +65,13 @@ export async function writeIntegrationEvents(
     integrationIds.size + ruleIds.size > 0
       ? await loadBatchRows(db, [...integrationIds], [...ruleIds])
       : { integrations: new Map<string, IntegrationRow>(), rules: new Map<string, RuleRow>() };
-  const integrations = await fold(
+  const integrations = fold(
     events.filter((e) => e.type.startsWith('Integration')),
     loaded.integrations,
     integrationIdOf,
     evolveIntegration,
   );
-  const rules = await fold(
+  const rules = fold(
     events.filter((e) => e.type.startsWith('Rule')),
     loaded.rules,
     ruleIdOf,

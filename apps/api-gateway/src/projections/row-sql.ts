@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- pg rows are untyped; mapped field by field here */
 import type { EntityManager } from 'typeorm';
+import { withCheckpoint, type CheckpointRow } from '#libs/projections/src/index.js';
 import type { IntegrationRow, RuleRow } from './read-models.js';
 
 type Tx = Pick<EntityManager, 'query'>;
@@ -127,8 +128,8 @@ export async function loadBatchRows(
 }
 
 /**
- * Every row change of a batch and the projection's checkpoint in ONE statement (data-modifying
- * CTEs): atomic without an explicit transaction, one round trip to Postgres.
+ * Every row change of a batch and the projection's checkpoint in ONE statement (see
+ * `withCheckpoint`): atomic without an explicit transaction, one round trip to Postgres.
  */
 export async function writeBatchRows(
   db: Tx,
@@ -138,26 +139,25 @@ export async function writeBatchRows(
     rules: RuleRow[];
     deletedRules: string[];
   },
-  checkpoint: { projection: string; position: string; streamSeq: number },
+  checkpoint: CheckpointRow,
 ): Promise<void> {
-  await db.query(
-    `WITH
-       ui AS (${upsertSql('gateway.integrations', INTEGRATION_COLUMNS, '$1')} RETURNING 1),
-       di AS (DELETE FROM gateway.integrations WHERE id = ANY($2::uuid[]) RETURNING 1),
-       ur AS (${upsertSql('gateway.rules', RULE_COLUMNS, '$3')} RETURNING 1),
-       dr AS (DELETE FROM gateway.rules WHERE id = ANY($4::uuid[]) RETURNING 1)
-     INSERT INTO gateway.projection_checkpoints (projection, position, stream_seq, updated_at)
-     VALUES ($5, $6, $7, now())
-     ON CONFLICT (projection) DO UPDATE SET position = EXCLUDED.position,
-       stream_seq = EXCLUDED.stream_seq, updated_at = now()`,
-    [
-      JSON.stringify(changes.integrations.map(integrationToDb)),
-      changes.deletedIntegrations,
-      JSON.stringify(changes.rules.map(ruleToDb)),
-      changes.deletedRules,
-      checkpoint.projection,
-      checkpoint.position,
-      checkpoint.streamSeq,
-    ],
+  const statement = withCheckpoint(
+    'gateway',
+    {
+      ctes: [
+        `ui AS (${upsertSql('gateway.integrations', INTEGRATION_COLUMNS, '$1')} RETURNING 1)`,
+        `di AS (DELETE FROM gateway.integrations WHERE id = ANY($2::uuid[]) RETURNING 1)`,
+        `ur AS (${upsertSql('gateway.rules', RULE_COLUMNS, '$3')} RETURNING 1)`,
+        `dr AS (DELETE FROM gateway.rules WHERE id = ANY($4::uuid[]) RETURNING 1)`,
+      ],
+      values: [
+        JSON.stringify(changes.integrations.map(integrationToDb)),
+        changes.deletedIntegrations,
+        JSON.stringify(changes.rules.map(ruleToDb)),
+        changes.deletedRules,
+      ],
+    },
+    checkpoint,
   );
+  await db.query(statement.text, statement.values);
 }
