@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { IntegrationSubjects, Streams } from '#libs/contracts/src/index.js';
-import { Projections, type Db, type Projection } from '#libs/projections/src/index.js';
+import {
+  Projections,
+  withCheckpoint,
+  type BatchWrites,
+  type Db,
+  type Event,
+  type Projection,
+} from '#libs/projections/src/index.js';
 import { DATA_SOURCE } from '#libs/service-kit/src/index.js';
 import { installationChangeOf, type InstallationOwner } from './installations.projection.js';
 
@@ -10,64 +17,85 @@ export const INSTALLATIONS_PROJECTION = 'gateway-github-installations';
 /**
  * `gateway.github_installations`: which workspace (and integration) has each GitHub App
  * installation connected, folded from the integration events by the service's projection runner
- * (a batch at a time, checkpointed; an event it cannot apply is parked, never skipped).
+ * (a batch at a time: one read of the owners it names, then the rows and the checkpoint in one
+ * statement; an event it cannot apply is parked, never skipped).
  */
 export const installationsProjection: Projection = {
   name: INSTALLATIONS_PROJECTION,
   stream: Streams.integrationEvents.name,
   subject: `${IntegrationSubjects.events}.>`,
   canHandle: (event) => (event.data as { provider?: string } | null)?.provider === 'github',
-  async apply(tx, events) {
-    const integrationIds = events.flatMap((e) => {
-      const id = (e.data as { integrationId?: unknown }).integrationId;
-      return typeof id === 'string' ? [id] : [];
-    });
-    const byIntegration = new Map<string, number>();
-    const byInstallation = new Map<number, InstallationOwner>();
-    for (const row of await loadOwners(tx, integrationIds)) {
-      byIntegration.set(row.integrationId, row.installationId);
-      byInstallation.set(row.installationId, row);
-    }
-    const changed = new Map<number, InstallationOwner | null>();
-    const forget = (installationId: number) => {
-      const owner = byInstallation.get(installationId);
-      if (owner) byIntegration.delete(owner.integrationId);
-      byInstallation.delete(installationId);
-      changed.set(installationId, null);
-    };
-    for (const event of events) {
-      const change = installationChangeOf(event, (id) => byIntegration.get(id));
-      if (!change) continue;
-      forget(change.installationId);
-      if (change.owner === null) continue;
-      // An integration reconnected with another installation no longer owns its old one.
-      const previous = byIntegration.get(change.owner.integrationId);
-      if (previous !== undefined) forget(previous);
-      byIntegration.set(change.owner.integrationId, change.installationId);
-      byInstallation.set(change.installationId, change.owner);
-      changed.set(change.installationId, change.owner);
-    }
-    if (changed.size === 0) return;
-    await tx.query(
-      `INSERT INTO gateway.github_installations
-         (installation_id, workspace_id, integration_id, stream_seq, updated_at)
-       SELECT x.installation_id, x.workspace_id, x.integration_id, 0, now()
-       FROM jsonb_to_recordset($1::jsonb) AS x(installation_id bigint, workspace_id text, integration_id text)
-       ON CONFLICT (installation_id) DO UPDATE
-         SET workspace_id = EXCLUDED.workspace_id, integration_id = EXCLUDED.integration_id,
-             updated_at = now()`,
-      [
-        JSON.stringify(
-          [...changed].map(([installationId, owner]) => ({
-            installation_id: installationId,
-            workspace_id: owner?.workspaceId ?? null,
-            integration_id: owner?.integrationId ?? null,
-          })),
-        ),
-      ],
-    );
+  checkpointInApply: true,
+  async apply(db, events, checkpoint) {
+    const changed = await ownerChangesOf(db, events);
+    const writes: BatchWrites =
+      changed.size === 0
+        ? { ctes: [], values: [] }
+        : {
+            ctes: [
+              `owners AS (INSERT INTO gateway.github_installations
+                 (installation_id, workspace_id, integration_id, stream_seq, updated_at)
+               SELECT x.installation_id, x.workspace_id, x.integration_id, 0, now()
+               FROM jsonb_to_recordset($1::jsonb)
+                 AS x(installation_id bigint, workspace_id text, integration_id text)
+               ON CONFLICT (installation_id) DO UPDATE
+                 SET workspace_id = EXCLUDED.workspace_id,
+                     integration_id = EXCLUDED.integration_id, updated_at = now())`,
+            ],
+            values: [
+              JSON.stringify(
+                [...changed].map(([installationId, owner]) => ({
+                  installation_id: installationId,
+                  workspace_id: owner?.workspaceId ?? null,
+                  integration_id: owner?.integrationId ?? null,
+                })),
+              ),
+            ],
+          };
+    const statement = withCheckpoint('gateway', writes, checkpoint);
+    await db.query(statement.text, statement.values);
   },
 };
+
+/**
+ * What a batch changes, folded in order from the owners it names as they are now: each
+ * installation it touches, with its new owner or null once no workspace holds it.
+ */
+async function ownerChangesOf(
+  db: Db,
+  events: Event[],
+): Promise<Map<number, InstallationOwner | null>> {
+  const integrationIds = events.flatMap((e) => {
+    const id = (e.data as { integrationId?: unknown }).integrationId;
+    return typeof id === 'string' ? [id] : [];
+  });
+  const byIntegration = new Map<string, number>();
+  const byInstallation = new Map<number, InstallationOwner>();
+  for (const row of await loadOwners(db, integrationIds)) {
+    byIntegration.set(row.integrationId, row.installationId);
+    byInstallation.set(row.installationId, row);
+  }
+  const changed = new Map<number, InstallationOwner | null>();
+  const forget = (installationId: number) => {
+    const owner = byInstallation.get(installationId);
+    if (owner) byIntegration.delete(owner.integrationId);
+    byInstallation.delete(installationId);
+    changed.set(installationId, null);
+  };
+  for (const event of events) {
+    const change = installationChangeOf(event, (id) => byIntegration.get(id));
+    if (!change) continue;
+    forget(change.installationId);
+    if (change.owner === null) continue;
+    // An integration reconnected with another installation no longer owns its old one.
+    const previous = byIntegration.get(change.owner.integrationId);
+    if (previous !== undefined) forget(previous);
+    byIntegration.set(change.owner.integrationId, change.installationId);
+    byInstallation.set(change.installationId, change.owner);
+    changed.set(change.installationId, change.owner);
+  }
+  return changed;
+}
 
 async function loadOwners(
   db: Db,
