@@ -1,4 +1,5 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import type { BatchWrites } from '#libs/projections/src/index.js';
 
 export interface WorkspaceInstallation {
   workspaceId: string;
@@ -8,8 +9,6 @@ export interface WorkspaceInstallation {
   connected: boolean;
 }
 
-type Db = Pick<EntityManager, 'query'>;
-
 /**
  * Which GitHub installation each of a workspace's GitHub integrations connected, kept from the
  * integration events. A workspace may have several; scans use the one connected last.
@@ -17,31 +16,39 @@ type Db = Pick<EntityManager, 'query'>;
 export class InstallationStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  async connect(
-    installation: Omit<WorkspaceInstallation, 'connected'>,
-    db: Db = this.dataSource,
-  ): Promise<void> {
-    await db.query(
-      `INSERT INTO scanner.installations (workspace_id, integration_id, installation_id, account_login, connected, updated_at)
-       VALUES ($1, $2, $3, $4, true, now())
-       ON CONFLICT (integration_id) DO UPDATE SET workspace_id = EXCLUDED.workspace_id,
-         installation_id = EXCLUDED.installation_id, account_login = EXCLUDED.account_login,
-         connected = true, updated_at = now()`,
-      [
-        installation.workspaceId,
-        installation.integrationId,
-        installation.installationId,
-        installation.accountLogin,
+  /**
+   * A batch of the projection as one write (see `withCheckpoint`): `rows` (integrations the batch
+   * connected, as they stand at its end) upserted whole, and `disconnected` (integrations it only
+   * disconnected) marked so. The two never name the same integration.
+   */
+  static batchWrites(rows: WorkspaceInstallation[], disconnected: string[]): BatchWrites {
+    return {
+      ctes: [
+        `connected AS (INSERT INTO scanner.installations
+           (workspace_id, integration_id, installation_id, account_login, connected, updated_at)
+         SELECT x.workspace_id, x.integration_id, x.installation_id, x.account_login, x.connected,
+           now()
+         FROM jsonb_to_recordset($1::jsonb) AS x(workspace_id text, integration_id text,
+           installation_id text, account_login text, connected boolean)
+         ON CONFLICT (integration_id) DO UPDATE SET workspace_id = EXCLUDED.workspace_id,
+           installation_id = EXCLUDED.installation_id, account_login = EXCLUDED.account_login,
+           connected = EXCLUDED.connected, updated_at = now())`,
+        `disconnected AS (UPDATE scanner.installations SET connected = false, updated_at = now()
+         WHERE integration_id = ANY($2::text[]))`,
       ],
-    );
-  }
-
-  /** This integration no longer scans; the workspace's other GitHub integrations stay. */
-  async disconnect(integrationId: string, db: Db = this.dataSource): Promise<void> {
-    await db.query(
-      `UPDATE scanner.installations SET connected = false, updated_at = now() WHERE integration_id = $1`,
-      [integrationId],
-    );
+      values: [
+        JSON.stringify(
+          rows.map((row) => ({
+            workspace_id: row.workspaceId,
+            integration_id: row.integrationId,
+            installation_id: row.installationId,
+            account_login: row.accountLogin,
+            connected: row.connected,
+          })),
+        ),
+        disconnected,
+      ],
+    };
   }
 
   /** Whether one integration's installation is connected now; undefined while none is recorded. */

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
 import { IntegrationEventTypes, IntegrationSubjects, Streams } from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
-import type { Projection } from '#libs/projections/src/index.js';
+import { withCheckpoint, type Projection } from '#libs/projections/src/index.js';
 import { enqueueScanJob } from '../scans/scan-jobs.js';
-import type { InstallationStore } from './installation.store.js';
+import { InstallationStore, type WorkspaceInstallation } from './installation.store.js';
 
 /** Also the name of the durable consumer the scanner used before the projection runner. */
 export const INSTALLATIONS_PROJECTION = 'scanner-integrations';
@@ -19,23 +19,26 @@ interface GithubIntegrationData {
  * runner: an event at or below the checkpoint, such as a late republish of a `Connected`, is
  * skipped): a GitHub integration that connects gets its installation recorded and a discovery
  * job queued (not a full scan); a disconnect or delete stops scans through that integration.
+ * A batch is one write with its checkpoint.
  */
-export function installationsProjection(deps: {
-  installations: InstallationStore;
-  bus: Bus;
-  logger: Logger;
-}): Projection {
+export function installationsProjection(deps: { bus: Bus; logger: Logger }): Projection {
   return {
     name: INSTALLATIONS_PROJECTION,
     stream: Streams.integrationEvents.name,
     subject: `${IntegrationSubjects.events}.>`,
     canHandle: (event) =>
       (event.data as GithubIntegrationData | null)?.provider === 'github' && !!event.workspaceId,
-    async apply(tx, events) {
+    checkpointInApply: true,
+    async apply(db, events, checkpoint) {
+      // Integrations this batch connected (as they stand at its end), and those it only
+      // disconnected.
+      const rows = new Map<string, WorkspaceInstallation>();
+      const disconnected = new Set<string>();
       for (const event of events) {
         const data = event.data as GithubIntegrationData;
         const workspaceId = event.workspaceId!;
-        if (typeof data.integrationId !== 'string') continue;
+        const integrationId = data.integrationId;
+        if (typeof integrationId !== 'string') continue;
         switch (event.type) {
           case IntegrationEventTypes.connected:
           case IntegrationEventTypes.created: {
@@ -48,29 +51,37 @@ export function installationsProjection(deps: {
               );
               continue;
             }
-            await deps.installations.connect(
-              {
-                workspaceId,
-                integrationId: data.integrationId,
-                installationId: String(installationId),
-                accountLogin,
-              },
-              tx,
-            );
-            // Within the transaction: if it rolls back, the retry queues it again (same id).
+            disconnected.delete(integrationId);
+            rows.set(integrationId, {
+              workspaceId,
+              integrationId,
+              installationId: String(installationId),
+              accountLogin,
+              connected: true,
+            });
+            // Before the write: if it fails, the retry queues it again (same id, deduplicated).
             await enqueueScanJob(
               deps.bus,
-              { kind: 'discover', workspaceId, integrationId: data.integrationId },
+              { kind: 'discover', workspaceId, integrationId },
               `discover:${event.id}`,
             );
             continue;
           }
           case IntegrationEventTypes.disconnected:
-          case IntegrationEventTypes.deleted:
-            await deps.installations.disconnect(data.integrationId, tx);
+          case IntegrationEventTypes.deleted: {
+            const row = rows.get(integrationId);
+            if (row) row.connected = false;
+            else disconnected.add(integrationId);
             continue;
+          }
         }
       }
+      const statement = withCheckpoint(
+        'scanner',
+        InstallationStore.batchWrites([...rows.values()], [...disconnected]),
+        checkpoint,
+      );
+      await db.query(statement.text, statement.values);
     },
   };
 }

@@ -36,7 +36,6 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
     @Inject(SERVICE_CONFIG) private readonly config: ScanConfig,
     @Inject(ScanRunner) private readonly runner: ScanRunner,
     @Inject(InventoryService) private readonly inventory: InventoryService,
-    @Inject(InstallationStore) installations: InstallationStore,
     @Inject(Projections) projections: Projections,
   ) {
     this.jobs = new ScanJobsConsumer(
@@ -50,7 +49,7 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
       },
       (job, signal, msg) => this.handle(job, signal, msg),
     );
-    projections.run(installationsProjection({ installations, bus, logger }));
+    projections.run(installationsProjection({ bus, logger }));
   }
 
   async onApplicationBootstrap(): Promise<void> {
