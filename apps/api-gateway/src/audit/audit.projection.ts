@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { RuleEventTypes, Streams, type Envelope } from '#libs/contracts/src/index.js';
-import { Projections, type Db, type Projection } from '#libs/projections/src/index.js';
+import {
+  Projections,
+  withCheckpoint,
+  type BatchWrites,
+  type CheckpointRow,
+  type Db,
+  type Projection,
+} from '#libs/projections/src/index.js';
 import { DATA_SOURCE } from '#libs/service-kit/src/index.js';
 import { INTEGRATION_READ_MODEL, ProjectionWaiter } from '../projections/index.js';
 import {
@@ -18,102 +25,196 @@ export const AUDIT_PROJECTIONS = {
   scannerEvents: 'gateway-audit-scanner-events',
 } as const;
 
+type AuditEvent = Envelope<string, unknown>;
+/** Rule events after RuleCreated: only RuleCreated says whether the rule is a policy. */
+const LATER_RULE_EVENTS: ReadonlySet<string> = new Set([
+  RuleEventTypes.enabled,
+  RuleEventTypes.disabled,
+  RuleEventTypes.deleted,
+]);
+
 /**
- * Applies one event to the audit log: its entry (if it is a change a person would ask about) and
- * what it tells the actor directory. Idempotent: an event already recorded is left as it is.
+ * Applies a batch to the audit log: each event's entry (if it is a change a person would ask
+ * about) and what it tells the actor directory, in one statement with the checkpoint. What an
+ * entry takes from an earlier one (a rule's kind, a cause's actor label) comes from the batch
+ * itself, else from one read of the log. Idempotent: an event already recorded is left as it is.
  */
-export async function applyAuditEvent(tx: Db, event: Envelope<string, unknown>): Promise<void> {
-  const directory = directoryChangeOf(event);
-  if (directory?.kind === 'member') {
-    await tx.query(
-      `INSERT INTO gateway.audit_members (workspace_id, member_id, email) VALUES ($1, $2, $3)
-       ON CONFLICT (workspace_id, member_id) DO UPDATE SET email = EXCLUDED.email`,
-      [directory.workspaceId, directory.memberId, directory.email],
+export async function writeAuditBatch(
+  db: Db,
+  events: AuditEvent[],
+  checkpoint: CheckpointRow,
+): Promise<void> {
+  const earlier = await earlierEntries(db, events);
+  const entries: AuditEntry[] = [];
+  for (const event of events) {
+    const ws = event.workspaceId;
+    const entry = auditEntryOf(event, (ruleId) =>
+      LATER_RULE_EVENTS.has(event.type) ? (earlier.kinds.get(`${ws}:${ruleId}`) ?? 'rule') : 'rule',
     );
-  } else if (directory?.kind === 'key') {
-    await tx.query(
-      `INSERT INTO gateway.audit_api_keys (workspace_id, key_id, member_id, name, hint)
-       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workspace_id, key_id) DO NOTHING`,
-      [directory.workspaceId, directory.keyId, directory.memberId, directory.name, directory.hint],
-    );
+    if (!entry) continue;
+    if (entry.actorType === 'system' && entry.causeEventId) {
+      // A change a system actor caused by another (the rules an uninstall disabled) is described
+      // as the cause's actor is: "GitHub uninstall delivery", not just "GitHub webhook delivery".
+      const label = earlier.labels.get(`${ws}:${entry.causeEventId}:${entry.actor}`);
+      if (label) entry.actorLabel = label;
+    }
+    if (entry.resourceType === 'rule' || entry.resourceType === 'policy') {
+      const rule = `${ws}:${entry.resourceId}`;
+      if (!earlier.kinds.has(rule)) earlier.kinds.set(rule, entry.resourceType);
+    }
+    if (entry.actorLabel)
+      earlier.labels.set(`${ws}:${entry.eventId}:${entry.actor}`, entry.actorLabel);
+    entries.push(entry);
   }
-  const kind = await ruleKindFor(tx, event);
-  const entry = auditEntryOf(event, () => kind);
-  if (!entry) return;
-  if (entry.actorType === 'system' && entry.causeEventId) {
-    // A change a system actor caused by another (the rules an uninstall disabled) is described
-    // as the cause's actor is: "GitHub uninstall delivery", not just "GitHub webhook delivery".
-    const [cause] = await tx.query(
-      `SELECT actor_label FROM gateway.audit_log
-        WHERE workspace_id = $1 AND event_id = $2 AND actor = $3`,
-      [entry.workspaceId, entry.causeEventId, entry.actor],
-    );
-    if (cause?.actor_label) entry.actorLabel = cause.actor_label;
-  }
-  await insertEntries(tx, [entry]);
+  const statement = withCheckpoint('gateway', auditWrites(events, entries), checkpoint);
+  await db.query(statement.text, statement.values);
 }
 
-/** Only RuleCreated says whether a rule is a policy; later events find it in the log. */
-async function ruleKindFor(tx: Db, event: Envelope<string, unknown>): Promise<'rule' | 'policy'> {
-  const ruleId = (event.data as { ruleId?: unknown } | null)?.ruleId;
-  const later: string[] = [RuleEventTypes.enabled, RuleEventTypes.disabled, RuleEventTypes.deleted];
-  if (!later.includes(event.type)) return 'rule';
-  if (typeof ruleId !== 'string' || !event.workspaceId) return 'rule';
-  const rows: { resource_type: string }[] = await tx.query(
-    `SELECT resource_type FROM gateway.audit_log
-      WHERE workspace_id = $1 AND resource_type IN ('rule', 'policy') AND resource_id = $2 LIMIT 1`,
-    [event.workspaceId, ruleId],
+/**
+ * The rule kinds and cause labels a batch's entries need from entries of earlier batches, in one
+ * read (none when the batch needs none, as for connects and disconnects).
+ */
+async function earlierEntries(
+  db: Db,
+  events: AuditEvent[],
+): Promise<{ kinds: Map<string, 'rule' | 'policy'>; labels: Map<string, string> }> {
+  const rules: Array<[string, string]> = [];
+  const causes: Array<[string, string]> = [];
+  for (const event of events) {
+    const ruleId = (event.data as { ruleId?: unknown } | null)?.ruleId;
+    if (LATER_RULE_EVENTS.has(event.type) && typeof ruleId === 'string' && event.workspaceId) {
+      rules.push([event.workspaceId, ruleId]);
+    }
+    const entry = auditEntryOf(event);
+    if (entry?.actorType === 'system' && entry.causeEventId) {
+      causes.push([entry.workspaceId, entry.causeEventId]);
+    }
+  }
+  const kinds = new Map<string, 'rule' | 'policy'>();
+  const labels = new Map<string, string>();
+  if (rules.length + causes.length === 0) return { kinds, labels };
+  const rows: { what: string; key: string; value: string }[] = await db.query(
+    `SELECT 'kind' AS what, a.workspace_id || ':' || a.resource_id AS key,
+       min(a.resource_type) AS value
+     FROM gateway.audit_log a JOIN unnest($1::text[], $2::text[]) AS r(workspace_id, rule_id)
+       ON a.workspace_id = r.workspace_id AND a.resource_id = r.rule_id
+     WHERE a.resource_type IN ('rule', 'policy')
+     GROUP BY a.workspace_id, a.resource_id
+     UNION ALL
+     SELECT 'label', a.workspace_id || ':' || a.event_id || ':' || a.actor, a.actor_label
+     FROM gateway.audit_log a JOIN unnest($3::text[], $4::uuid[]) AS c(workspace_id, event_id)
+       ON a.workspace_id = c.workspace_id AND a.event_id = c.event_id
+     WHERE a.actor_label IS NOT NULL`,
+    [
+      rules.map(([workspaceId]) => workspaceId),
+      rules.map(([, ruleId]) => ruleId),
+      causes.map(([workspaceId]) => workspaceId),
+      causes.map(([, eventId]) => eventId),
+    ],
   );
-  return rows[0]?.resource_type === 'policy' ? 'policy' : 'rule';
+  for (const row of rows) {
+    if (row.what === 'kind') kinds.set(row.key, row.value === 'policy' ? 'policy' : 'rule');
+    else labels.set(row.key, row.value);
+  }
+  return { kinds, labels };
+}
+
+/** The batch's rows: the actor directory (members, keys) and the entries, as CTEs. */
+function auditWrites(events: AuditEvent[], entries: AuditEntry[]): BatchWrites {
+  const members = new Map<string, { workspace_id: string; member_id: string; email: string }>();
+  const keys = new Map<string, Record<string, string>>();
+  for (const event of events) {
+    const directory = directoryChangeOf(event);
+    if (directory?.kind === 'member') {
+      // The last email wins, as one upsert per event would leave it.
+      members.set(`${directory.workspaceId}:${directory.memberId}`, {
+        workspace_id: directory.workspaceId,
+        member_id: directory.memberId,
+        email: directory.email,
+      });
+    } else if (
+      directory?.kind === 'key' &&
+      !keys.has(`${directory.workspaceId}:${directory.keyId}`)
+    ) {
+      keys.set(`${directory.workspaceId}:${directory.keyId}`, {
+        workspace_id: directory.workspaceId,
+        key_id: directory.keyId,
+        member_id: directory.memberId,
+        name: directory.name,
+        hint: directory.hint,
+      });
+    }
+  }
+  const writes: BatchWrites = { ctes: [], values: [] };
+  const add = (cte: (param: string) => string, rows: unknown[]) => {
+    if (rows.length === 0) return;
+    writes.values.push(JSON.stringify(rows));
+    writes.ctes.push(cte(`$${writes.values.length}`));
+  };
+  add(
+    (rows) => `members AS (INSERT INTO gateway.audit_members (workspace_id, member_id, email)
+       SELECT x.workspace_id, x.member_id, x.email
+       FROM jsonb_to_recordset(${rows}::jsonb) AS x(workspace_id text, member_id text, email text)
+       ON CONFLICT (workspace_id, member_id) DO UPDATE SET email = EXCLUDED.email)`,
+    [...members.values()],
+  );
+  add(
+    (rows) => `keys AS (INSERT INTO gateway.audit_api_keys
+         (workspace_id, key_id, member_id, name, hint)
+       SELECT x.workspace_id, x.key_id, x.member_id, x.name, x.hint
+       FROM jsonb_to_recordset(${rows}::jsonb)
+         AS x(workspace_id text, key_id uuid, member_id text, name text, hint text)
+       ON CONFLICT (workspace_id, key_id) DO NOTHING)`,
+    [...keys.values()],
+  );
+  add((rows) => `entries AS (${insertEntriesSql(rows)})`, entries.map(entryRow));
+  return writes;
 }
 
 /** Inserts entries in one statement; an entry already there (same event) is kept. */
 export async function insertEntries(db: Db, entries: AuditEntry[]): Promise<void> {
-  await db.query(
-    `INSERT INTO gateway.audit_log (workspace_id, sort_key, event_id, occurred_at, resource_type,
+  await db.query(insertEntriesSql('$1'), [JSON.stringify(entries.map(entryRow))]);
+}
+
+const insertEntriesSql = (rows: string) =>
+  `INSERT INTO gateway.audit_log (workspace_id, sort_key, event_id, occurred_at, resource_type,
        resource_id, action, actor, actor_type, actor_key_id, actor_label, changes, cause_event_id,
        cause, correlation_id)
      SELECT x.workspace_id, x.sort_key, x.event_id, x.occurred_at, x.resource_type, x.resource_id,
        x.action, x.actor, x.actor_type, x.actor_key_id, x.actor_label, x.changes, x.cause_event_id,
        x.cause, x.correlation_id
-     FROM jsonb_to_recordset($1::jsonb) AS x(workspace_id text, sort_key text, event_id uuid,
+     FROM jsonb_to_recordset(${rows}::jsonb) AS x(workspace_id text, sort_key text, event_id uuid,
        occurred_at timestamptz, resource_type text, resource_id text, action text, actor text,
        actor_type text, actor_key_id uuid, actor_label text, changes jsonb, cause_event_id uuid,
        cause jsonb, correlation_id text)
-     ON CONFLICT DO NOTHING`,
-    [
-      JSON.stringify(
-        entries.map((e) => ({
-          workspace_id: e.workspaceId,
-          sort_key: e.sortKey,
-          event_id: e.eventId,
-          occurred_at: e.occurredAt,
-          resource_type: e.resourceType,
-          resource_id: e.resourceId,
-          action: e.action,
-          actor: e.actor,
-          actor_type: e.actorType,
-          actor_key_id: e.actorKeyId,
-          actor_label: e.actorLabel,
-          changes: e.changes,
-          cause_event_id: e.causeEventId,
-          cause: e.cause,
-          correlation_id: e.correlationId,
-        })),
-      ),
-    ],
-  );
-}
+     ON CONFLICT DO NOTHING`;
+
+const entryRow = (e: AuditEntry) => ({
+  workspace_id: e.workspaceId,
+  sort_key: e.sortKey,
+  event_id: e.eventId,
+  occurred_at: e.occurredAt,
+  resource_type: e.resourceType,
+  resource_id: e.resourceId,
+  action: e.action,
+  actor: e.actor,
+  actor_type: e.actorType,
+  actor_key_id: e.actorKeyId,
+  actor_label: e.actorLabel,
+  changes: e.changes,
+  cause_event_id: e.causeEventId,
+  cause: e.cause,
+  correlation_id: e.correlationId,
+});
 
 /** The audit log from one stream: every event that makes an entry (and names an actor). */
 function auditProjection(name: string, stream: string) {
   return {
     name,
     stream,
-    canHandle: (event: Envelope<string, unknown>) => AUDITED_EVENT_TYPES.has(event.type),
-    async apply(tx: Db, events: Envelope<string, unknown>[]) {
-      for (const event of events) await applyAuditEvent(tx, event);
-    },
+    canHandle: (event: AuditEvent) => AUDITED_EVENT_TYPES.has(event.type),
+    apply: writeAuditBatch,
+    checkpointInApply: true,
   } satisfies Projection;
 }
 
