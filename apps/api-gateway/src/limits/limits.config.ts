@@ -20,7 +20,10 @@ export const limitsEnv = {
   RATE_LIMIT_PER_KEY: count(1_200),
   /** Failed authentications per client address and window; past it, keys are not looked up. */
   RATE_LIMIT_FAILED_AUTH: count(100),
-  /** How many addresses and keys each limit remembers (least recently seen are forgotten). */
+  /**
+   * How many addresses and keys each limit remembers; past it, those whose window started
+   * longest ago are forgotten first.
+   */
   RATE_LIMIT_TRACKED_CLIENTS: count(10_000),
   /** Open server-sent event streams per API key. */
   SSE_STREAMS_PER_KEY: count(4),

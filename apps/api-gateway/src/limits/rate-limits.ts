@@ -1,60 +1,36 @@
-import { createRequire } from 'node:module';
 import { Inject, Injectable } from '@nestjs/common';
-import { normalizeIP, type FastifyRateLimitStore } from '@fastify/rate-limit';
+import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import type { AuthContext } from '../auth/roles.js';
 import { ApiError } from '../errors/api-error.js';
+import { FixedWindows, type Window } from './fixed-windows.js';
 import type { LimitsConfig } from './limits.config.js';
 
-interface Count {
-  current: number;
-  ttl: number;
-}
-type Store = FastifyRateLimitStore & {
-  read(key: string, callback: (error: Error | null, result: Count) => void, window: number): void;
-};
-type StoreCtor = new (
-  continueExceeding: boolean,
-  exponentialBackoff: boolean,
-  size: number,
-) => Store;
-
-/**
- * @fastify/rate-limit's in-memory store (a fixed window per key in an LRU map). Its callbacks run
- * synchronously; the plugin's own checkers wrap them in promises, which cost about a quarter of
- * the list route's throughput (`npm run bench:gateway`), so the gateway calls the store itself.
- */
-const LocalStore = createRequire(import.meta.url)(
-  '@fastify/rate-limit/store/LocalStore.js',
-) as StoreCtor;
-
-/** One limit: `max` per window for each key, counted in its own store. */
-class Limit {
-  private readonly store: Store;
+/** One limit: `max` per window for each key. */
+class Limit extends FixedWindows {
+  /** `max` as the header shows it, written once. */
+  readonly shownMax: string;
 
   constructor(
     readonly max: number,
-    readonly windowMs: number,
+    windowMs: number,
     tracked: number,
   ) {
-    this.store = new LocalStore(false, false, tracked);
-  }
-
-  take(key: string): Count {
-    let count: Count = { current: 0, ttl: this.windowMs };
-    this.store.incr(key, (_error, result) => (count = result!), this.windowMs, this.max);
-    return count;
-  }
-
-  peek(key: string): Count {
-    let count: Count = { current: 0, ttl: 0 };
-    this.store.read(key, (_error, result) => (count = result), this.windowMs);
-    return count;
+    super(windowMs, tracked);
+    this.shownMax = String(max);
   }
 }
 
-const REMAINING = 'ratelimit-remaining';
+declare module 'fastify' {
+  interface FastifyReply {
+    /**
+     * The remaining count of the tightest limit the reply shows so far (-1: none yet), a
+     * decoration (see `limitRequests`) so that no limit reads back and parses its headers.
+     */
+    rateLimitShown: number;
+  }
+}
 
 /**
  * The gateway's three rate limits:
@@ -88,26 +64,26 @@ export class RateLimits {
   /** Counts a request from its address; throws 429 past the limit. */
   takeAddress(request: FastifyRequest, reply: FastifyReply): void {
     if (!this.byAddress) return;
-    const count = this.byAddress.take(addressOf(request));
-    judge(reply, this.byAddress, count, 'rate_limited', 'too many requests from this address');
+    const window = this.byAddress.take(addressOf(request));
+    judge(reply, this.byAddress, window, 'rate_limited', 'too many requests from this address');
   }
 
   /** Counts a request of an authenticated key; throws 429 past the limit. */
   takeKey(reply: FastifyReply, auth: AuthContext): void {
     if (!this.byKey) return;
-    const count = this.byKey.take(auth.tokenId);
-    judge(reply, this.byKey, count, 'rate_limited', 'too many requests for this key');
+    const window = this.byKey.take(auth.tokenId);
+    judge(reply, this.byKey, window, 'rate_limited', 'too many requests for this key');
   }
 
   /** Before a key is looked up: throws 429 once the address spent its failed authentications. */
   refuseAfterFailures(request: FastifyRequest, reply: FastifyReply): void {
     if (!this.failedAuth) return;
-    const count = this.failedAuth.peek(addressOf(request));
-    if (count.current < this.failedAuth.max) return;
+    const window = this.failedAuth.peek(addressOf(request));
+    if (window === undefined || window.count < this.failedAuth.max) return;
     judge(
       reply,
       this.failedAuth,
-      { current: count.current + 1, ttl: count.ttl },
+      { count: window.count + 1, endsAt: window.endsAt },
       'too_many_failed_authentications',
       'too many failed authentications from this address',
     );
@@ -125,15 +101,22 @@ function addressOf(request: FastifyRequest): string {
   return ip.includes(':') ? normalizeIP(ip) : ip;
 }
 
-function judge(reply: FastifyReply, limit: Limit, count: Count, code: string, what: string): void {
-  const exceeded = count.current > limit.max;
-  const remaining = Math.max(0, limit.max - count.current);
-  const resetSeconds = Math.max(1, Math.ceil(count.ttl / 1000));
-  const shown = reply.getHeader(REMAINING);
-  if (exceeded || shown === undefined || remaining < Number(shown)) {
-    reply.header('ratelimit-limit', limit.max);
-    reply.header(REMAINING, remaining);
-    reply.header('ratelimit-reset', resetSeconds);
+function judge(
+  reply: FastifyReply,
+  limit: Limit,
+  window: Window,
+  code: string,
+  what: string,
+): void {
+  const exceeded = window.count > limit.max;
+  const remaining = Math.max(0, limit.max - window.count);
+  const resetSeconds = Math.max(1, Math.ceil((window.endsAt - Date.now()) / 1000));
+  const shown = reply.rateLimitShown;
+  if (exceeded || shown < 0 || remaining < shown) {
+    reply.rateLimitShown = remaining;
+    reply.header('ratelimit-limit', limit.shownMax);
+    reply.header('ratelimit-remaining', String(remaining));
+    reply.header('ratelimit-reset', String(resetSeconds));
   }
   if (!exceeded) return;
   const windowSeconds = Math.round(limit.windowMs / 1000);
