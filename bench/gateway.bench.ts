@@ -7,11 +7,12 @@ import { IntegrationSubjects } from '#libs/contracts/src/index.js';
 import { BusClient, type Bus } from '#libs/messaging/src/index.js';
 import { CommandBus } from '../apps/api-gateway/src/bus/command-bus.js';
 import { autocannon, type AutocannonResult as Result } from './support/autocannon.js';
-import { cpuByProcess, cpuMs, cpuSince } from './support/proc.js';
+import { cpuByProcess, cpuSince } from './support/proc.js';
 import { SERVICES, serviceEnv, startService, stop, untilReady } from './support/services.js';
 import { percentileOfSorted, upperMedian as median } from './support/stats.js';
 import { withWorkspaceStore } from './support/workspaces.js';
 import { startCollector } from './support/collector.js';
+import { compareReplicaPairs, percents, type ReplicaPairs } from './support/replica-pairs.js';
 
 /**
  * `npm run bench:gateway`, in one run, on loopback:
@@ -23,9 +24,10 @@ import { startCollector } from './support/collector.js';
  *     after the same from one connection alone (a command's own latency, without queueing);
  *     then the same commands straight over NATS at the same concurrency (the integration
  *     service's own share).
- *  3. the same list on two more gateway replicas, alike but for RATE_LIMITS_ENABLED, in
- *     LIMITER_PAIRS (default 10) pairs of short runs (LIMITER_DURATION s, default 3): the
- *     limiter's cost is the median of 1 - limited/unlimited.
+ *  3. the limiter's cost: LIMITER_PAIRS (default 8) pairs of fresh replicas, alike but for
+ *     RATE_LIMITS_ENABLED, loaded side by side for LIMITER_DURATION s (default 5) each; the
+ *     extra CPU per request of the limited one (see compareReplicaPairs), per pair, median and
+ *     pooled.
  * The measured gateway counts every request against limits too high to refuse any
  * (LIMITS below), so the figure is the cost of counting, not of refusing.
  * Measurements alternate gateway and bare for ROUNDS rounds (default 3) and report medians.
@@ -34,11 +36,9 @@ import { startCollector } from './support/collector.js';
  * PAIR_CONNECTIONS (default 20).
  *
  * With OBSERVABILITY=1, then:
- *  4. the list on three more gateway replicas on the same database and bus: metrics on (the
- *     default), METRICS_ENABLED=false, and metrics on with every request traced
- *     (OTEL_TRACES_SAMPLER=always_on) to a local OTLP collector in its own process, in
- *     alternating rounds: metrics on/off and traced/untraced throughput ratios, and the same
- *     ratios of each replica's own CPU time per request (steadier on a shared machine);
+ *  4. the same comparison for metrics (on, the default, against METRICS_ENABLED=false) and for
+ *     tracing (every request traced, OTEL_TRACES_SAMPLER=always_on, to a local OTLP collector
+ *     in its own process, against tracing off), LIMITER_PAIRS pairs each;
  *  5. connect + disconnect pairs untraced, then with the integration service restarted traced
  *     and through the traced gateway: p50 and p99 of each.
  */
@@ -46,9 +46,9 @@ const DURATION = Number(process.env.DURATION ?? 10);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 50);
 const PAIR_CONNECTIONS = Number(process.env.PAIR_CONNECTIONS ?? 20);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-/** The limiter's on/off comparison: LIMITER_PAIRS pairs of LIMITER_DURATION-second runs. */
-const LIMITER_PAIRS = Number(process.env.LIMITER_PAIRS ?? 10);
-const LIMITER_DURATION = Number(process.env.LIMITER_DURATION ?? 3);
+/** Each on/off comparison: LIMITER_PAIRS pairs of fresh replicas, LIMITER_DURATION s each. */
+const LIMITER_PAIRS = Number(process.env.LIMITER_PAIRS ?? 8);
+const LIMITER_DURATION = Number(process.env.LIMITER_DURATION ?? 5);
 /** Every limit counted, none reached: one client address sends every request of the bench. */
 const LIMITS = {
   RATE_LIMITS_ENABLED: 'true',
@@ -94,16 +94,6 @@ try {
     const started = await startService(service, env, children, { ready: answers });
     gateway = started.url;
   }
-  // The limiter's comparison is between two replicas started alike, differing in the limiter
-  // only: the first gateway leads the projections and the publisher, which a replica does not.
-  const limitedService = await startService('api-gateway', env, children, { ready: answers });
-  const unlimitedService = await startService(
-    'api-gateway',
-    { ...env, RATE_LIMITS_ENABLED: 'false' },
-    children,
-    { ready: answers },
-  );
-  const unlimited = unlimitedService.url;
 
   const pairTokens: string[] = [];
   const pairWorkspaces: string[] = [];
@@ -157,13 +147,6 @@ try {
     ...warm,
   });
   await autocannon({ url: `${bareUrl}/api/integrations`, ...warm });
-  for (const replica of [limitedService.url, unlimited]) {
-    await autocannon({
-      url: `${replica}/api/integrations`,
-      headers: { authorization: `Token ${main.token}` },
-      ...warm,
-    });
-  }
 
   // Alternating rounds, so that load from elsewhere on a shared machine hits both sides alike.
   const gatewayRounds: Result[] = [];
@@ -199,45 +182,21 @@ try {
       `(p50 ${median(bareRounds.map((r) => r.latency.p50))} ms, p99 ${median(bareRounds.map((r) => r.latency.p99))} ms), ` +
       `ratio ${median(ratios).toFixed(2)} (aim >= 0.5; gateway p99 aim < 20 ms)`,
   );
-  // The limiter's cost: short runs of the limited and the unlimited replica back to back, the
-  // order swapped every pair (ABBA), so that a burst of load from elsewhere hits both alike.
-  // Throughput on a shared machine swings with others' load, so the gateway's own CPU time per
-  // request (from /proc) is reported beside it: it moves much less with contention.
-  const costs: number[] = [];
-  const cpuCosts: number[] = [];
-  const limitedRuns: number[] = [];
-  const unlimitedRuns: number[] = [];
-  const listOn = async (url: string, pid: number) => {
-    const cpuBefore = cpuMs(pid);
-    const result = await autocannon({
-      url: `${url}/api/integrations`,
-      headers: { authorization: `Token ${main.token}` },
+  // The limiter's cost, on replicas that lead nothing (the first gateway leads the projections
+  // and the publisher).
+  const listCost = (variant: Record<string, string>, baseline = env) =>
+    compareReplicaPairs({
+      baseline,
+      variant,
+      pairs: LIMITER_PAIRS,
+      seconds: LIMITER_DURATION,
       connections: CONNECTIONS,
-      duration: LIMITER_DURATION,
+      path: '/api/integrations',
+      headers: { authorization: `Token ${main.token}` },
+      ready: answers,
     });
-    return {
-      rps: result.requests.average,
-      cpuPerRequest: (cpuMs(pid) - cpuBefore) / result.requests.total,
-    };
-  };
-  for (let pair = 0; pair < LIMITER_PAIRS; pair++) {
-    const on = () => listOn(limitedService.url, limitedService.child.pid!);
-    const off = () => listOn(unlimited, unlimitedService.child.pid!);
-    // ABBA: the order swaps every pair.
-    const [limited, bare] =
-      pair % 2 === 0 ? [await on(), await off()] : [await off(), await on()].reverse();
-    limitedRuns.push(limited!.rps);
-    unlimitedRuns.push(bare!.rps);
-    costs.push(1 - limited!.rps / bare!.rps);
-    cpuCosts.push(limited!.cpuPerRequest / bare!.cpuPerRequest - 1);
-  }
-  const percent = (values: number[]) => values.map((c) => `${(100 * c).toFixed(1)}%`).join(' ');
-  console.log(
-    `rate limiting on/off, ${LIMITER_PAIRS} pairs of ${LIMITER_DURATION} s: limited ${median(limitedRuns).toFixed(0)} req/s, ` +
-      `unlimited ${median(unlimitedRuns).toFixed(0)} req/s; throughput cost per pair ${percent(costs)}, ` +
-      `median ${(100 * median(costs)).toFixed(1)}%; gateway CPU per request, extra per pair ${percent(cpuCosts)}, ` +
-      `median ${(100 * median(cpuCosts)).toFixed(1)}% (aim <= 5%)`,
-  );
+  const limiter = await listCost(env, { ...env, RATE_LIMITS_ENABLED: 'false' });
+  console.log(costLine('rate limiting on against off', limiter, 'aim <= 5%'));
   if (process.env.EXTRA) {
     const checks = await autocannon({
       url: `${gateway}/api/integrations/github/checks`,
@@ -364,8 +323,8 @@ try {
       env,
       children,
       gateway,
-      listToken: main.token,
       dbUrl: db.url,
+      listCost,
       runPairs: (url, tokens, base) => runPairs(PAIR_CONNECTIONS, url, tokens, base),
     });
   }
@@ -375,16 +334,28 @@ try {
   await db.dispose();
 }
 
+/** One comparison of compareReplicaPairs, as the bench prints it. */
+function costLine(what: string, cost: ReplicaPairs, aim: string): string {
+  return (
+    `${what}, ${cost.extra.length} pairs of fresh replicas side by side: extra CPU per request ` +
+    `${percents(cost.extra)}; median ${percents([cost.median])}, pooled ${percents([cost.pooled])} ` +
+    `(${cost.baselineMicros.toFixed(0)} -> ${cost.variantMicros.toFixed(0)} µs/request; ${aim})`
+  );
+}
+
 /** Sections 4 and 5 of the header: the cost of /metrics' timing and of tracing at 100%. */
 async function observabilityCost(setup: {
   env: Record<string, string>;
   children: ChildProcess[];
   gateway: string;
-  listToken: string;
   dbUrl: string;
+  listCost: (
+    variant: Record<string, string>,
+    baseline?: Record<string, string>,
+  ) => Promise<ReplicaPairs>;
   runPairs: (url: string, tokens: string[], installationBase: number) => Promise<Result>;
 }): Promise<void> {
-  const { env, children, gateway, listToken } = setup;
+  const { env, children, gateway } = setup;
   const collector = await startCollector(children);
   const traced = {
     ...env,
@@ -392,62 +363,24 @@ async function observabilityCost(setup: {
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_TRACES_SAMPLER: 'always_on',
   };
-  // Three fresh replicas, alike but for the knob: none of them leads a projection or a
-  // publisher (the first gateway does), so each does only what its list requests ask.
-  const replica = async (replicaEnv: Record<string, string>) => {
-    const { url, child } = await startService('api-gateway', replicaEnv, children, {
-      ready: answers,
-    });
-    return { url, pid: child.pid! };
-  };
-  const metricsOn = await replica(env);
-  const noMetrics = await replica({ ...env, METRICS_ENABLED: 'false' });
-  const tracedGateway = await replica(traced);
-  /** A list run, with the replica's own CPU time per request (less noisy than throughput). */
-  const list = async ({ url, pid }: { url: string; pid: number }, duration = DURATION) => {
-    const cpuBefore = cpuMs(pid);
-    const result = await autocannon({
-      url: `${url}/api/integrations`,
-      headers: { authorization: `Token ${listToken}` },
-      connections: CONNECTIONS,
-      duration,
-    });
-    return { result, cpuPerRequest: (cpuMs(pid) - cpuBefore) / result.requests.total };
-  };
-  for (const target of [metricsOn, noMetrics, tracedGateway]) await list(target, 2);
-  type Run = Awaited<ReturnType<typeof list>>;
-  const rounds: Record<'on' | 'off' | 'traced', Run[]> = { on: [], off: [], traced: [] };
-  for (let round = 0; round < ROUNDS; round++) {
-    rounds.on.push(await list(metricsOn));
-    rounds.off.push(await list(noMetrics));
-    rounds.traced.push(await list(tracedGateway));
-    console.log(`cost round ${round + 1}`);
-    const cpu = (run: Run) => `   CPU ${(run.cpuPerRequest * 1000).toFixed(0)} µs/req`;
-    console.log(
-      line('  list, metrics on (default)', rounds.on[round]!.result) + cpu(rounds.on[round]!),
-    );
-    console.log(
-      line('  list, METRICS_ENABLED=false', rounds.off[round]!.result) + cpu(rounds.off[round]!),
-    );
-    console.log(
-      line('  list, metrics on + tracing 100%', rounds.traced[round]!.result) +
-        cpu(rounds.traced[round]!),
-    );
-  }
-  const ratio = (a: Run[], b: Run[]) =>
-    median(a.map((r, i) => r.result.requests.average / b[i]!.result.requests.average));
-  // The CPU a request costs without the feature over what it costs with it: the throughput
-  // ratio an otherwise idle core would see.
-  const cpuRatio = (without: Run[], withIt: Run[]) =>
-    median(without.map((r, i) => r.cpuPerRequest / withIt[i]!.cpuPerRequest));
+  // Throughput ratios (on/off) are 1 / (1 + extra CPU per request).
+  const metrics = await setup.listCost(env, { ...env, METRICS_ENABLED: 'false' });
   console.log(
-    `list throughput: metrics on/off ${ratio(rounds.on, rounds.off).toFixed(3)} (aim >= 0.97); ` +
-      `tracing 100% to a local collector/tracing off ${ratio(rounds.traced, rounds.on).toFixed(3)} (aim >= 0.85)`,
+    costLine(
+      'metrics on against off',
+      metrics,
+      `throughput on/off ${(1 / (1 + metrics.median)).toFixed(3)}, aim >= 0.97`,
+    ),
   );
+  const tracing = await setup.listCost(traced, env);
   console.log(
-    `list CPU per request, without/with: metrics ${cpuRatio(rounds.off, rounds.on).toFixed(3)}; ` +
-      `tracing 100% ${cpuRatio(rounds.on, rounds.traced).toFixed(3)}`,
+    costLine(
+      'tracing 100% against off',
+      tracing,
+      `throughput on/off ${(1 / (1 + tracing.median)).toFixed(3)}, aim >= 0.85`,
+    ),
   );
+  const tracedGateway = await startService('api-gateway', traced, children, { ready: answers });
 
   const [quietTokens, tracedTokens] = await withWorkspaceStore(
     setup.dbUrl,
