@@ -357,10 +357,11 @@ async function observabilityCost(setup: {
 }): Promise<void> {
   const { env, children, gateway } = setup;
   const collector = await startCollector(children);
+  // The SDK's default protocol (http/protobuf), as a deployment that sets only the endpoint
+  // exports; the collector counts its spans.
   const traced = {
     ...env,
     OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-    OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_TRACES_SAMPLER: 'always_on',
   };
   // Throughput ratios (on/off) are 1 / (1 + extra CPU per request).

@@ -12,7 +12,7 @@ process.on('SIGTERM', () => {
 `;
 
 /**
- * A local trace collector in its own process (the OTLP/HTTP JSON receiver of libs/testing), so
+ * A local trace collector in its own process (the OTLP/HTTP receiver of libs/testing, counting), so
  * decoding what a traced service exports costs the load generator nothing. `stop()` says how
  * many export requests and spans it took.
  */

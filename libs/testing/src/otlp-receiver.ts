@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 
 /** One span as an OTLP/HTTP JSON export carries it, with the service that sent it. */
@@ -55,11 +55,62 @@ const millisecondsOf = (nanos: string | undefined) =>
 const attributesOf = (list: KeyValue[] = []) =>
   Object.fromEntries(list.map(({ key, value }) => [key, valueOf(value)]));
 
+const unzipped = (headers: IncomingHttpHeaders, chunks: Buffer[]) => {
+  const body = Buffer.concat(chunks);
+  return headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body;
+};
+
+/**
+ * The spans in an OTLP protobuf ExportTraceServiceRequest: resource_spans (field 1), their
+ * scope_spans (field 2), their spans (field 2), read from the wire format's framing alone.
+ */
+function spansIn(request: Uint8Array): number {
+  let spans = 0;
+  fieldsOf(request, (field, resourceSpans) => {
+    if (field !== 1) return;
+    fieldsOf(resourceSpans, (field, scopeSpans) => {
+      if (field !== 2) return;
+      fieldsOf(scopeSpans, (field) => {
+        if (field === 2) spans++;
+      });
+    });
+  });
+  return spans;
+}
+
+/** Calls `onField` with each length-delimited field of one protobuf message; skips the rest. */
+function fieldsOf(message: Uint8Array, onField: (field: number, value: Uint8Array) => void): void {
+  let pos = 0;
+  const varint = () => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = message[pos++];
+      if (byte === undefined) throw new Error('truncated protobuf');
+      value += (byte & 0x7f) * 2 ** shift;
+      if ((byte & 0x80) === 0) return value;
+    }
+  };
+  while (pos < message.length) {
+    const key = varint();
+    const wireType = key % 8;
+    if (wireType === 0) varint();
+    else if (wireType === 1) pos += 8;
+    else if (wireType === 5) pos += 4;
+    else if (wireType === 2) {
+      const length = varint();
+      if (pos + length > message.length) throw new Error('truncated protobuf');
+      onField(Math.floor(key / 8), message.subarray(pos, pos + length));
+      pos += length;
+    } else throw new Error(`unexpected protobuf wire type ${wireType}`);
+  }
+}
+
 /**
  * A trace collector for tests and benches: a real HTTP server on loopback that takes what the
  * OpenTelemetry SDK exports with OTEL_EXPORTER_OTLP_PROTOCOL=http/json (POST /v1/traces, the OTLP
- * JSON encoding, gzip or not) and keeps the spans. Other content types get 415, as a collector
- * without that protocol would answer.
+ * JSON encoding, gzip or not) and keeps the spans. Started with `keep: false` it also takes the
+ * SDK's default, http/protobuf, and counts its spans without decoding them further. Other content
+ * types get 415, as a collector without that protocol would answer.
  */
 export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
@@ -79,14 +130,24 @@ export class OtlpReceiver {
           response.writeHead(404).end();
           return;
         }
-        if (!String(request.headers['content-type']).startsWith('application/json')) {
+        const type = String(request.headers['content-type']);
+        if (type.startsWith('application/x-protobuf') && !this.keep) {
+          try {
+            this.requests++;
+            this.received += spansIn(unzipped(request.headers, chunks));
+            response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+          } catch (error) {
+            response.writeHead(400).end((error as Error).message);
+          }
+          return;
+        }
+        if (!type.startsWith('application/json')) {
           response.writeHead(415, { 'content-type': 'application/json' });
           response.end('{"message":"send OTLP as JSON (OTEL_EXPORTER_OTLP_PROTOCOL=http/json)"}');
           return;
         }
         try {
-          let body = Buffer.concat(chunks);
-          if (request.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
+          const body = unzipped(request.headers, chunks);
           this.take(JSON.parse(body.toString('utf8')) as ExportRequest);
           response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
         } catch (error) {
