@@ -98,11 +98,13 @@ describe('rate limits, security headers and stream caps on the gateway', () => {
 
   test('given one address, when it passes its per-address limit, then 429 with Retry-After and RateLimit headers in each API shape', async () => {
     const call = from('127.0.0.2', stack.gateway.url);
+    // Answers that pass show the budget once half of it is spent.
     for (let i = 1; i <= PER_ADDRESS; i++) {
       const ok = await call('GET', '/api/docs-json');
       expect(ok.status).toBe(200);
-      expect(ok.headers['ratelimit-limit']).toBe(String(PER_ADDRESS));
-      expect(ok.headers['ratelimit-remaining']).toBe(String(PER_ADDRESS - i));
+      const shown = PER_ADDRESS - i <= PER_ADDRESS / 2;
+      expect(ok.headers['ratelimit-limit']).toBe(shown ? String(PER_ADDRESS) : undefined);
+      expect(ok.headers['ratelimit-remaining']).toBe(shown ? String(PER_ADDRESS - i) : undefined);
     }
     const refused = await call('GET', '/api/integrations', { token: team.viewer });
     expect(refused.status).toBe(429);
@@ -141,7 +143,8 @@ describe('rate limits, security headers and stream caps on the gateway', () => {
     for (let i = 1; i <= PER_KEY; i++) {
       const ok = await call('GET', '/api/integrations', { token: team.member });
       expect(ok.status).toBe(200);
-      expect(ok.headers['ratelimit-remaining']).toBe(String(PER_KEY - i));
+      const shown = PER_KEY - i <= Math.floor(PER_KEY / 2);
+      expect(ok.headers['ratelimit-remaining']).toBe(shown ? String(PER_KEY - i) : undefined);
     }
     const refused = await call('GET', '/api/integrations', { token: team.member });
     expect(refused.status).toBe(429);

@@ -16,7 +16,7 @@ const unlimited = (url: string) => url.startsWith('/health') || url.startsWith('
  */
 export function limitRequests(fastify: FastifyInstance, limits: RateLimits): void {
   if (!limits.enabled) return;
-  fastify.decorateReply('rateLimitShown', -1);
+  fastify.decorateReply('rateLimitShown', Number.POSITIVE_INFINITY);
   fastify.addHook('onRequest', (request, reply, done) => {
     if (unlimited(request.url)) return done();
     try {
