@@ -7,6 +7,7 @@ import { IntegrationSubjects } from '#libs/contracts/src/index.js';
 import { BusClient, type Bus } from '#libs/messaging/src/index.js';
 import { CommandBus } from '../apps/api-gateway/src/bus/command-bus.js';
 import { autocannon, type AutocannonResult as Result } from './support/autocannon.js';
+import { roundTripCounters } from './support/pg-round-trips.js';
 import { cpuByProcess, cpuSince } from './support/proc.js';
 import { SERVICES, serviceEnv, startService, stop, untilReady } from './support/services.js';
 import { percentileOfSorted, upperMedian as median } from './support/stats.js';
@@ -21,7 +22,8 @@ import { compareReplicaPairs, percents, type ReplicaPairs } from './support/repl
  *     auth and no I/O: requests per second, p50, p99, and the ratio gateway/bare;
  *  2. `POST .../github/connect` + `POST .../github/disconnect` pairs at 20 connections, each
  *     connection in its own workspace (bus round trip, event store, projection wait): p50, p99,
- *     after the same from one connection alone (a command's own latency, without queueing);
+ *     after the same from one connection alone (a command's own latency, without queueing,
+ *     with the CPU and the Postgres round trips each command costs every service);
  *     then the same commands straight over NATS at the same concurrency (the integration
  *     service's own share).
  *  3. the limiter's cost: LIMITER_PAIRS (default 8) pairs of fresh replicas, alike but for
@@ -90,8 +92,12 @@ const answers = (status: number) => status < 500;
 const children: ChildProcess[] = [];
 try {
   let gateway = '';
+  const roundTrips = roundTripCounters(db.url);
   for (const service of SERVICES) {
-    const started = await startService(service, env, children, { ready: answers });
+    const started = await startService(service, { ...env, ...roundTrips.env(service) }, children, {
+      ready: answers,
+      nodeArgs: roundTrips.nodeArgs,
+    });
     gateway = started.url;
   }
 
@@ -260,11 +266,15 @@ try {
     });
   // One client alone: a command's own time through HTTP, bus, event store and projection.
   const machineBefore = cpuByProcess();
+  const tripsBefore = SERVICES.map((service) => roundTrips.count(service));
   const alone = await runPairs(1);
   console.log(line('POST connect + disconnect, 1 conn', alone));
   // Where a command's time goes: one command fans out to the projections and consumers of every
   // service, so on a small machine one client alone keeps the cores busy.
   const spent = cpuSince(machineBefore);
+  // The counters are written four times a second.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const trips = SERVICES.map((service, i) => roundTrips.count(service) - tripsBefore[i]!);
   const perCommand = (ms: number) => (ms / alone.requests.total).toFixed(1);
   console.log(
     `  CPU per command across the machine: ${perCommand(spent.reduce((sum, [, ms]) => sum + ms, 0))} ms (` +
@@ -272,6 +282,11 @@ try {
         .slice(0, 6)
         .map(([name, ms]) => `${name} ${perCommand(ms)}`)
         .join(', ') +
+      ')',
+  );
+  console.log(
+    `  Postgres round trips per command: ${perCommand(trips.reduce((sum, n) => sum + n, 0))} (` +
+      SERVICES.map((service, i) => `${service} ${perCommand(trips[i]!)}`).join(', ') +
       ')',
   );
   const pairs = await runPairs(PAIR_CONNECTIONS);

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
 import { startGithubSimulator } from '../tools/github-simulator/src/index.js';
 import { startSlackSimulator } from '../tools/slack-simulator/src/index.js';
-import { roundTripArgs, roundTrips } from './support/pg-round-trips.js';
+import { roundTripCounters } from './support/pg-round-trips.js';
 import { cpuMs, peakRssMb, rssMb } from './support/proc.js';
 import { SERVICES, serviceEnv, startService, stop } from './support/services.js';
 import { percentile } from './support/stats.js';
@@ -142,21 +142,20 @@ function rulesOf(): Array<Record<string, unknown>> {
 
 try {
   let gateway = '';
-  const tripsFile = (service: string) => `${db.url.split('/').pop()}-${service}.pg-round-trips`;
-  const trips = (service: string) => roundTrips(`/tmp/${tripsFile(service)}`);
-  const counted = (service: string) => ({ PG_ROUND_TRIPS_FILE: `/tmp/${tripsFile(service)}` });
+  const roundTrips = roundTripCounters(db.url);
+  const trips = roundTrips.count;
   for (const service of SERVICES) {
     gateway = (
-      await startService(service, { ...env, ...counted(service) }, children, {
-        nodeArgs: roundTripArgs(),
+      await startService(service, { ...env, ...roundTrips.env(service) }, children, {
+        nodeArgs: roundTrips.nodeArgs,
       })
     ).url;
   }
   const engine = await startService(
     'rules-engine',
-    { ...env, ...counted('rules-engine'), RULES_PUBLIC_URL: gateway, LOG_LEVEL: 'warn' },
+    { ...env, ...roundTrips.env('rules-engine'), RULES_PUBLIC_URL: gateway, LOG_LEVEL: 'warn' },
     children,
-    { nodeArgs: roundTripArgs() },
+    { nodeArgs: roundTrips.nodeArgs },
   );
   const engineChild = engine.child;
 

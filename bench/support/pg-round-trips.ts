@@ -1,4 +1,5 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import pg from 'pg';
 
 /**
@@ -34,4 +35,18 @@ export function roundTrips(path: string): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * Round-trip counting for the services of one bench run (on the database `dbUrl` names): `env`
+ * and `nodeArgs` to start a service with, and `count` of what it has sent so far.
+ */
+export function roundTripCounters(dbUrl: string) {
+  const file = (service: string) =>
+    `${tmpdir()}/${dbUrl.split('/').pop()}-${service}.pg-round-trips`;
+  return {
+    env: (service: string) => ({ PG_ROUND_TRIPS_FILE: file(service) }),
+    nodeArgs: roundTripArgs(),
+    count: (service: string) => roundTrips(file(service)),
+  };
 }
