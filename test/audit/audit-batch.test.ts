@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import { createDataSource, migrate } from '#libs/database/src/index.js';
-import { PostgresFixture } from '#libs/testing/src/index.js';
 import { writeAuditBatch } from '../../apps/api-gateway/src/audit/audit.projection.js';
-import { apiGateway } from '../../apps/api-gateway/src/service.js';
+import { gatewaySchema } from '../support/gateway-schema.js';
 
 /**
  * The audit projection writes a batch in one statement. What an entry takes from an earlier
@@ -12,7 +10,7 @@ import { apiGateway } from '../../apps/api-gateway/src/service.js';
  * entry is in the same batch or was written by a batch before it.
  */
 describe('audit batches', () => {
-  let db: PostgresFixture;
+  let schema: Awaited<ReturnType<typeof gatewaySchema>>;
   let dataSource: DataSource;
   let position = 0;
   let seq = 0;
@@ -80,20 +78,12 @@ describe('audit batches', () => {
     );
 
   beforeAll(async () => {
-    db = await PostgresFixture.create('audit_batch');
-    dataSource = createDataSource({
-      url: db.url,
-      schema: 'gateway',
-      migrations: apiGateway.migrations,
-      applicationName: 'audit-batch-test',
-    });
-    await dataSource.initialize();
-    await migrate(dataSource, 'gateway');
+    schema = await gatewaySchema('audit_batch');
+    dataSource = schema.dataSource;
   });
 
   afterAll(async () => {
-    await dataSource?.destroy();
-    await db?.dispose();
+    await schema?.dispose();
   });
 
   test('in one batch or in three, a disabled policy is a policy and names the uninstall', async () => {

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import { createDataSource, migrate } from '#libs/database/src/index.js';
 import { loadConfig } from '#libs/config/src/index.js';
-import { PostgresFixture } from '#libs/testing/src/index.js';
 import {
   auditEntryOf,
   auditEnv,
@@ -11,7 +9,7 @@ import {
   insertEntries,
 } from '../../apps/api-gateway/src/audit/index.js';
 import { WorkspaceStore } from '../../apps/api-gateway/src/auth/index.js';
-import { apiGateway } from '../../apps/api-gateway/src/service.js';
+import { gatewaySchema } from '../support/gateway-schema.js';
 
 const DAY = 86_400_000;
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY).toISOString();
@@ -22,7 +20,7 @@ const daysAgo = (days: number) => new Date(Date.now() - days * DAY).toISOString(
  * on); the event logs themselves are never touched.
  */
 describe('audit log retention', () => {
-  let db: PostgresFixture;
+  let schema: Awaited<ReturnType<typeof gatewaySchema>>;
   let dataSource: DataSource;
   const workspaceId = randomUUID();
   const member = randomUUID();
@@ -58,20 +56,12 @@ describe('audit log retention', () => {
     );
 
   beforeAll(async () => {
-    db = await PostgresFixture.create('audit_retention');
-    dataSource = createDataSource({
-      url: db.url,
-      schema: 'gateway',
-      migrations: apiGateway.migrations,
-      applicationName: 'retention-test',
-    });
-    await dataSource.initialize();
-    await migrate(dataSource, 'gateway');
+    schema = await gatewaySchema('audit_retention');
+    dataSource = schema.dataSource;
   });
 
   afterAll(async () => {
-    await dataSource?.destroy();
-    await db?.dispose();
+    await schema?.dispose();
   });
 
   test('the default keeps at least a year, and a deployment can change it', () => {
