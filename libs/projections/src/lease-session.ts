@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { checkpointUpsert } from './checkpoint-sql.js';
 import type { CheckpointRow, Db } from './projection.js';
 
 /** The pg client under the leader's query runner, as far as the lease uses it. */
@@ -46,13 +47,8 @@ export class LeaseSession {
     const position = BigInt(row.position).toString();
     if (!Number.isSafeInteger(row.streamSeq))
       throw new Error(`bad stream sequence ${row.streamSeq}`);
-    await this.client.query(
-      `INSERT INTO ${this.checkpointTable} (projection, position, stream_seq, updated_at)
-       VALUES (${pg.escapeLiteral(row.projection)}, ${position}, ${row.streamSeq}, now())
-       ON CONFLICT (projection) DO UPDATE SET position = EXCLUDED.position,
-         stream_seq = EXCLUDED.stream_seq, updated_at = now();
-       COMMIT`,
-    );
+    const values = `${pg.escapeLiteral(row.projection)}, ${position}, ${row.streamSeq}`;
+    await this.client.query(`${checkpointUpsert(this.checkpointTable, values)}; COMMIT`);
   }
 
   rollback(): Promise<unknown> {

@@ -15,6 +15,7 @@ import {
   type Bus,
 } from '#libs/messaging/src/index.js';
 import { projectionBatchApplied } from '#libs/observability/src/metrics/projections.js';
+import { checkpointTable } from './checkpoint-sql.js';
 import { LeaseSession, type LeaseClient } from './lease-session.js';
 import type { Checkpoint, Event, OnApplied, Projection } from './projection.js';
 
@@ -111,7 +112,7 @@ export class ProjectionRunner {
     readonly projection: Projection,
     private readonly options: ProjectionRunnerOptions,
   ) {
-    this.table = `${options.schema}.projection_checkpoints`;
+    this.table = checkpointTable(options.schema);
     this.retryMs = options.retryMs ?? 1_000;
     this.maxAttempts = options.maxAttempts ?? 3;
     this.latest = {

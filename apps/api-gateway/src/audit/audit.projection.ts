@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { RuleEventTypes, Streams, type Envelope } from '#libs/contracts/src/index.js';
 import {
   Projections,
-  withCheckpoint,
+  writeWithCheckpoint,
   type BatchWrites,
   type CheckpointRow,
   type Db,
@@ -66,8 +66,7 @@ export async function writeAuditBatch(
       earlier.labels.set(`${ws}:${entry.eventId}:${entry.actor}`, entry.actorLabel);
     entries.push(entry);
   }
-  const statement = withCheckpoint('gateway', auditWrites(events, entries), checkpoint);
-  await db.query(statement.text, statement.values);
+  await writeWithCheckpoint(db, 'gateway', auditWrites(events, entries), checkpoint);
 }
 
 /**

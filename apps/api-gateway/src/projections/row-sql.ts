@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- pg rows are untyped; mapped field by field here */
 import type { EntityManager } from 'typeorm';
-import { withCheckpoint, type CheckpointRow } from '#libs/projections/src/index.js';
+import { writeWithCheckpoint, type CheckpointRow } from '#libs/projections/src/index.js';
 import type { IntegrationRow, RuleRow } from './read-models.js';
 
 type Tx = Pick<EntityManager, 'query'>;
@@ -129,7 +129,7 @@ export async function loadBatchRows(
 
 /**
  * Every row change of a batch and the projection's checkpoint in ONE statement (see
- * `withCheckpoint`): atomic without an explicit transaction, one round trip to Postgres.
+ * `writeWithCheckpoint`): atomic without an explicit transaction, one round trip to Postgres.
  */
 export async function writeBatchRows(
   db: Tx,
@@ -141,7 +141,8 @@ export async function writeBatchRows(
   },
   checkpoint: CheckpointRow,
 ): Promise<void> {
-  const statement = withCheckpoint(
+  await writeWithCheckpoint(
+    db,
     'gateway',
     {
       ctes: [
@@ -159,5 +160,4 @@ export async function writeBatchRows(
     },
     checkpoint,
   );
-  await db.query(statement.text, statement.values);
 }

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { IntegrationSubjects, Streams } from '#libs/contracts/src/index.js';
 import {
   Projections,
-  withCheckpoint,
+  writeWithCheckpoint,
   type BatchWrites,
   type Db,
   type Event,
@@ -52,8 +52,7 @@ export const installationsProjection: Projection = {
               ),
             ],
           };
-    const statement = withCheckpoint('gateway', writes, checkpoint);
-    await db.query(statement.text, statement.values);
+    await writeWithCheckpoint(db, 'gateway', writes, checkpoint);
   },
 };
 

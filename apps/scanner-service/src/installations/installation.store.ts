@@ -17,7 +17,7 @@ export class InstallationStore {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * A batch of the projection as one write (see `withCheckpoint`): `rows` (integrations the batch
+   * A batch of the projection as one write (see `writeWithCheckpoint`): `rows` (integrations the batch
    * connected, as they stand at its end) upserted whole, and `disconnected` (integrations it only
    * disconnected) marked so. The two never name the same integration.
    */

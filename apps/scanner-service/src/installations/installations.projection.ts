@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { IntegrationEventTypes, IntegrationSubjects, Streams } from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
-import { withCheckpoint, type Projection } from '#libs/projections/src/index.js';
+import { writeWithCheckpoint, type Projection } from '#libs/projections/src/index.js';
 import { enqueueScanJob } from '../scans/scan-jobs.js';
 import { InstallationStore, type WorkspaceInstallation } from './installation.store.js';
 
@@ -76,12 +76,12 @@ export function installationsProjection(deps: { bus: Bus; logger: Logger }): Pro
           }
         }
       }
-      const statement = withCheckpoint(
+      await writeWithCheckpoint(
+        db,
         'scanner',
         InstallationStore.batchWrites([...rows.values()], [...disconnected]),
         checkpoint,
       );
-      await db.query(statement.text, statement.values);
     },
   };
 }
