@@ -114,15 +114,14 @@ function judge(
 ): void {
   const exceeded = window.count > limit.max;
   const remaining = Math.max(0, limit.max - window.count);
-  const resetSeconds = Math.max(1, Math.ceil((window.endsAt - Date.now()) / 1000));
   // A client that has not spent half of a budget has nothing to act on yet: three headers on
   // every answer were most of the limiter's cost (`npm run bench:gateway`).
-  if (exceeded || (remaining <= limit.showFrom && remaining < reply.rateLimitShown)) {
-    reply.rateLimitShown = remaining;
-    reply.header('ratelimit-limit', limit.shownMax);
-    reply.header('ratelimit-remaining', String(remaining));
-    reply.header('ratelimit-reset', String(resetSeconds));
-  }
+  if (!exceeded && (remaining > limit.showFrom || remaining >= reply.rateLimitShown)) return;
+  const resetSeconds = Math.max(1, Math.ceil((window.endsAt - Date.now()) / 1000));
+  reply.rateLimitShown = remaining;
+  reply.header('ratelimit-limit', limit.shownMax);
+  reply.header('ratelimit-remaining', String(remaining));
+  reply.header('ratelimit-reset', String(resetSeconds));
   if (!exceeded) return;
   const windowSeconds = Math.round(limit.windowMs / 1000);
   throw new ApiError(
