@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { createEnvelope } from '#libs/contracts/src/index.js';
 import type { DataSource } from 'typeorm';
 import { writeAuditBatch } from '../../apps/api-gateway/src/audit/audit.projection.js';
 import { gatewaySchema } from '../support/gateway-schema.js';
@@ -20,21 +21,7 @@ describe('audit batches', () => {
     type: string,
     data: Record<string, unknown>,
     actor: string,
-  ) => {
-    const id = randomUUID();
-    return {
-      id,
-      type,
-      schemaVersion: 1,
-      occurredAt: new Date().toISOString(),
-      workspaceId,
-      correlationId: id,
-      causationId: null,
-      actor,
-      position: String(++position),
-      data,
-    };
-  };
+  ) => ({ ...createEnvelope({ type, data, workspaceId, actor }), position: String(++position) });
   const member = randomUUID();
   /** A policy created by a member, then the uninstall behind its disabling, then the disabling. */
   const story = (workspaceId: string) => {

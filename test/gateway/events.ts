@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import {
+  createEnvelope,
   eventSubject,
   IntegrationSubjects,
   RuleSubjects,
@@ -21,19 +21,11 @@ export class EventLog {
     this.position += 1n;
     const version = (this.versions.get(streamId) ?? 0) + 1;
     this.versions.set(streamId, version);
-    const id = randomUUID();
     return {
-      id,
-      type,
-      schemaVersion: 1,
-      occurredAt: new Date().toISOString(),
-      workspaceId,
-      correlationId: id,
-      causationId: null,
+      ...createEnvelope({ type, data, workspaceId }),
       position: this.position.toString(),
       streamId,
       streamVersion: version,
-      data,
     };
   }
 
