@@ -133,8 +133,9 @@ export class OtlpReceiver {
         const type = String(request.headers['content-type']);
         if (type.startsWith('application/x-protobuf') && !this.keep) {
           try {
+            const spans = spansIn(unzipped(request.headers, chunks));
             this.requests++;
-            this.received += spansIn(unzipped(request.headers, chunks));
+            this.received += spans;
             response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
           } catch (error) {
             response.writeHead(400).end((error as Error).message);
