@@ -188,8 +188,9 @@ try {
       `(p50 ${median(bareRounds.map((r) => r.latency.p50))} ms, p99 ${median(bareRounds.map((r) => r.latency.p99))} ms), ` +
       `ratio ${median(ratios).toFixed(2)} (aim >= 0.5; gateway p99 aim < 20 ms)`,
   );
-  // The limiter's cost, on replicas that lead nothing (the first gateway leads the projections
-  // and the publisher).
+  // What a setting costs a cached list (the limiter here; metrics and tracing with
+  // OBSERVABILITY=1), on fresh replicas that lead nothing: the first gateway leads the
+  // projections and the publisher.
   const listCost = (variant: Record<string, string>, baseline = env) =>
     compareReplicaPairs({
       baseline,
