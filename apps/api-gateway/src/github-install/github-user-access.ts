@@ -1,5 +1,9 @@
 import { exchangeWebFlowCode, getWebFlowAuthorizationUrl } from '@octokit/oauth-methods';
-import { Octokit } from '@octokit/rest';
+import { Octokit as RestOctokit } from '@octokit/rest';
+import { githubDefaults, plainJson } from '#libs/github/src/index.js';
+
+const Octokit = RestOctokit.plugin(plainJson).defaults(githubDefaults());
+type Octokit = InstanceType<typeof Octokit>;
 import type { GithubInstallConfig } from './github-install.config.js';
 
 /** GitHub refused the OAuth code (wrong, expired, used) or the App's client credentials. */

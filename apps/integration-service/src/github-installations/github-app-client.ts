@@ -1,4 +1,4 @@
-import { Octokit } from '@octokit/core';
+import { GithubOctokit } from '#libs/github/src/index.js';
 import { createAppAuth } from '@octokit/auth-app';
 
 /** What the GitHub App itself sees of an installation (`GET /app/installations/{id}`). */
@@ -18,7 +18,7 @@ export class GithubAppUnavailable extends Error {
  * configured base URL (api.github.com, an Enterprise host, or the simulator).
  */
 export class GithubAppClient {
-  private readonly octokit: Octokit | undefined;
+  private readonly octokit: GithubOctokit | undefined;
 
   constructor(config: {
     baseUrl: string;
@@ -29,7 +29,7 @@ export class GithubAppClient {
     this.timeoutMs = config.timeoutMs;
     this.octokit =
       config.appId && config.privateKey
-        ? new Octokit({
+        ? new GithubOctokit({
             baseUrl: config.baseUrl.replace(/\/+$/, ''),
             authStrategy: createAppAuth,
             auth: { appId: config.appId, privateKey: config.privateKey },

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Octokit } from '@octokit/core';
+import { GithubOctokit } from '#libs/github/src/index.js';
 import { createAppAuth } from '@octokit/auth-app';
 import {
   findProvider,
@@ -200,7 +200,7 @@ export class ProviderHealthChecker {
         'the GitHub App is not configured (GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_PATH)',
       );
     }
-    const octokit = new Octokit({
+    const octokit = new GithubOctokit({
       baseUrl: this.baseUrl('github'),
       authStrategy: createAppAuth,
       auth: {

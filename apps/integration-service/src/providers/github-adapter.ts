@@ -1,5 +1,5 @@
-import { Octokit } from '@octokit/core';
 import { createAppAuth } from '@octokit/auth-app';
+import { GithubOctokit } from '#libs/github/src/index.js';
 import type {
   CheckedPull,
   CheckValue,
@@ -59,7 +59,7 @@ const PULLS_QUERY = `query OpenPulls($owner: String!, $name: String!, $first: In
  * call is bounded by `timeoutMs`; a failure becomes a ProviderCallError with GitHub's status.
  */
 export class GithubAdapter {
-  private readonly clients = new Map<number, Octokit>();
+  private readonly clients = new Map<number, GithubOctokit>();
 
   constructor(private readonly config: GithubAdapterConfig) {}
 
@@ -276,7 +276,7 @@ export class GithubAdapter {
     }
     let octokit = this.clients.get(installationId);
     if (!octokit) {
-      octokit = new Octokit({
+      octokit = new GithubOctokit({
         baseUrl,
         authStrategy: createAppAuth,
         auth: { appId, privateKey, installationId },
@@ -288,13 +288,22 @@ export class GithubAdapter {
       calls: 0,
       async call<T = unknown>(route: string, params: Record<string, unknown>): Promise<T> {
         session.calls++;
+        // A timer cleared on the answer: AbortSignal.timeout would fire (and build its error)
+        // long after every call that answered in time.
+        const abort = new AbortController();
+        const timer = setTimeout(() => abort.abort(), timeoutMs);
         try {
           const response = await client.request(route, {
             ...params,
-            request: { signal: AbortSignal.timeout(timeoutMs) },
+            request: { signal: abort.signal },
           });
           return response.data as T;
         } catch (error) {
+          if (abort.signal.aborted) {
+            throw new ProviderCallError(`GitHub did not answer ${route} within ${timeoutMs} ms`, {
+              code: 'timeout',
+            });
+          }
           const status = (error as { status?: number }).status;
           throw new ProviderCallError(
             typeof status === 'number' && status > 0
@@ -302,6 +311,8 @@ export class GithubAdapter {
               : `GitHub did not answer ${route}: ${describeCause(error)}`,
             typeof status === 'number' && status > 0 ? { status } : { code: 'unreachable' },
           );
+        } finally {
+          clearTimeout(timer);
         }
       },
     };

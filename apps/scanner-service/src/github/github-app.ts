@@ -5,14 +5,14 @@ import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
 import type { GithubConfig } from './github.config.js';
 import { measureGithubCalls } from './github-metrics.js';
-import { plainJson } from './plain-json.js';
+import { githubDefaults, plainJson } from '#libs/github/src/index.js';
 import { ConcurrencyGroup, RetryLimiter } from './throttle-limiters.js';
 
 /**
- * Octokit with pagination (built into @octokit/rest), plain JSON parsing and throttling, which
- * also retries.
+ * Octokit with pagination (built into @octokit/rest), plain JSON parsing and calls over node:http
+ * (libs/github), and throttling, which also retries.
  */
-export const ScannerOctokit = Octokit.plugin(plainJson, throttling);
+export const ScannerOctokit = Octokit.plugin(plainJson, throttling).defaults(githubDefaults());
 export type ScannerOctokit = InstanceType<typeof ScannerOctokit>;
 
 export class GithubNotConfiguredError extends Error {

@@ -1,0 +1,3 @@
+export * from './node-http-fetch.js';
+export * from './plain-json.js';
+export * from './github-octokit.js';
