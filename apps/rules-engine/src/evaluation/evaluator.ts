@@ -11,11 +11,12 @@ import type {
   RuleRunView,
   RunOutcome,
 } from '#libs/contracts/src/index.js';
-import { isOpen } from '../policies/breaker.js';
+import { isOpen, type BreakerCommand, type BreakerState } from '../policies/breaker.js';
 import type { BreakerStore } from '../policies/breaker-store.js';
 import { policySlug, policyStatus, type PolicyVerdict } from '../policies/policy-status.js';
 import type { EngineRule } from '../rules/rule-catalog.js';
 import type { EngineStore } from '../runs/engine-store.js';
+import { RunFinishedElsewhere, RunJournal } from '../runs/run-journal.js';
 import { runIdFor, targetOf, type Trigger } from '../triggers/trigger.js';
 import { conditionSummary, evaluateConditions } from './conditions.js';
 import { applyOperator } from './operators.js';
@@ -65,8 +66,9 @@ interface RunContext {
   trigger: Trigger;
   runId: string;
   target: ProviderTarget;
-  /** Test runs evaluate live and perform nothing. */
+  /** Test runs evaluate live and perform nothing (and have no journal). */
   dry: boolean;
+  journal?: RunJournal;
 }
 
 /**
@@ -88,9 +90,11 @@ export class Evaluator {
 
   async run(rule: EngineRule, trigger: Trigger): Promise<RuleRunView> {
     const runId = runIdFor(trigger.key, rule.id);
-    const { state } = await this.store.decide(
+    const journal = await RunJournal.open(
+      this.store,
       runId,
       rule.workspaceId,
+      trigger.correlationId,
       {
         kind: 'start',
         ruleId: rule.id,
@@ -98,29 +102,33 @@ export class Evaluator {
         trigger: trigger.run,
         now: new Date().toISOString(),
       },
-      trigger.correlationId,
     );
-    if (state.view?.finishedAt) return state.view;
+    const found = journal.state.view;
+    if (found?.finishedAt) return found;
     this.evaluations++;
-    const result = await this.evaluate({
-      rule,
-      trigger,
-      runId,
-      target: targetOf(trigger.data),
-      dry: false,
-    });
-    const finished = await this.store.decide(
-      runId,
-      rule.workspaceId,
-      { kind: 'finish', ...result, now: new Date().toISOString() },
-      trigger.correlationId,
-      state,
-    );
-    rulesMetrics.runFinished(result.outcome);
-    if (result.outcome === 'failed') {
-      this.logger.warn({ ruleId: rule.id, runId, reason: result.reason }, 'rule run failed');
+    try {
+      const result = await this.evaluate({
+        rule,
+        trigger,
+        runId,
+        target: targetOf(trigger.data),
+        dry: false,
+        journal,
+      });
+      const finished = await journal.finish({
+        kind: 'finish',
+        ...result,
+        now: new Date().toISOString(),
+      });
+      rulesMetrics.runFinished(result.outcome);
+      if (result.outcome === 'failed') {
+        this.logger.warn({ ruleId: rule.id, runId, reason: result.reason }, 'rule run failed');
+      }
+      return finished;
+    } catch (error) {
+      if (error instanceof RunFinishedElsewhere) return error.view;
+      throw error;
     }
-    return finished.state.view!;
   }
 
   /** `POST /api/rules/:id/test`: the run that would be, evaluated live, nothing performed or kept. */
@@ -340,12 +348,8 @@ export class Evaluator {
     if (ctx.dry) return { ...base, outcome: 'not_performed' };
     const { workspaceId } = ctx.rule;
     const { correlationId } = ctx.trigger;
-    const claim = await this.store.claimAction(
-      key,
-      workspaceId,
-      { runId: ctx.runId, provider, method },
-      correlationId,
-    );
+    const journal = ctx.journal!;
+    const claim = await journal.claimAction(key, { runId: ctx.runId, provider, method });
     if (claim.kind === 'earlier') return { ...base, ...claim.result };
     const reply = await this.providers.act(workspaceId, correlationId, {
       provider,
@@ -357,9 +361,25 @@ export class Evaluator {
     const result: Pick<ActionResult, 'outcome' | 'ref' | 'error'> = reply.ok
       ? { outcome: 'done', ref: reply.value.ref }
       : { outcome: 'failed', error: reply.error.message };
-    await this.store.finishAction(key, workspaceId, result, correlationId);
+    journal.actionFinished(key, result);
     rulesMetrics.actionPerformed(provider, result.outcome);
     return { ...base, ...result };
+  }
+
+  /**
+   * Counts a policy's evaluation with the run's next write, on the state its check read; when
+   * another run counted first, or the count opens the breaker, with the breaker's own write.
+   */
+  private async countEvaluation(
+    ctx: RunContext,
+    checked: BreakerState,
+    count: BreakerCommand,
+  ): Promise<void> {
+    const { id, workspaceId } = ctx.rule;
+    const recount = async () => void (await this.breakers.decide(id, workspaceId, count));
+    const write = this.breakers.countWrite(id, checked, count);
+    if (write) ctx.journal!.guard(write, recount);
+    else await recount();
   }
 
   private async evaluatePolicy(ctx: RunContext): Promise<Evaluated> {
@@ -398,8 +418,8 @@ export class Evaluator {
         evaluated.error !== null
           ? { kind: 'error', error: evaluated.error }
           : { kind: 'evaluated', violated: evaluated.matched, results: evaluated.results };
-      if (!ctx.dry && !notConnected) {
-        await this.breakers.decide(rule.id, rule.workspaceId, {
+      if (breaker && !notConnected) {
+        await this.countEvaluation(ctx, breaker, {
           kind: 'count',
           now,
           errored: verdict.kind === 'error',

@@ -2,7 +2,7 @@ import { rulesMetrics } from '#libs/observability/src/metrics/rules.js';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { withHeldClient } from '#libs/database/src/index.js';
-import type { EventStore } from '#libs/event-store/src/index.js';
+import { sql, type EventStore, type Sql } from '#libs/event-store/src/index.js';
 import {
   closedBreaker,
   decideBreaker,
@@ -27,6 +27,24 @@ export class BreakerStore {
     private readonly events: EventStore,
     private readonly policy: BreakerPolicy = DEFAULT_BREAKER,
   ) {}
+
+  /**
+   * Counting an evaluation on the state `checked` as a statement to run with another write (the
+   * run's finish): it writes only if the state is still `checked`, returning a row when it did.
+   * Null when the count opens the breaker (that takes the row's lock: `decide`).
+   */
+  countWrite(policyId: string, checked: BreakerState, command: BreakerCommand): Sql | null {
+    const decided = decideBreaker(checked, command, this.policy);
+    if (decided.length === 0 || decided.some((e) => e.type !== 'PolicyEvaluationCounted')) {
+      return null;
+    }
+    const next = decided.reduce((s, e) => evolveBreaker(s, e, this.policy), checked);
+    return sql`INSERT INTO rules.breakers AS b (policy_id, state)
+      VALUES (${policyId}, ${JSON.stringify(next)}::jsonb)
+      ON CONFLICT (policy_id) DO UPDATE SET state = EXCLUDED.state
+        WHERE b.state = ${JSON.stringify(checked)}::jsonb
+      RETURNING 1`;
+  }
 
   /**
    * Checks a policy's breaker, or counts an evaluation. A count that neither opens nor closes the
