@@ -135,6 +135,29 @@ describe('RunJournal', () => {
     expect(claim).toEqual({ kind: 'earlier', result: { outcome: 'done', ref: { id: 7 } } });
   });
 
+  test('given a policy whose breaker counted evaluations, when its run opens, then one statement reads both', async () => {
+    const policyId = randomUUID();
+    const state = { buckets: { '1': [3, 1] }, openUntil: null, version: 0 };
+    await pool.query('INSERT INTO rules.breakers (policy_id, state) VALUES ($1, $2)', [
+      policyId,
+      JSON.stringify(state),
+    ]);
+    const before = statements;
+
+    const journal = await RunJournal.open(
+      store,
+      randomUUID(),
+      workspaceId,
+      'corr-1',
+      start(policyId),
+      policyId,
+    );
+
+    expect(statements - before).toBe(1);
+    expect(journal.breaker).toEqual(state);
+    expect(journal.state.view).toMatchObject({ ruleId: policyId, finishedAt: null });
+  });
+
   test('given a guard, when the write it joins returns no row from it, then its fallback runs', async () => {
     const runId = randomUUID();
     const journal = await open(runId);

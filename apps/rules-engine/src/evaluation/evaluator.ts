@@ -11,7 +11,12 @@ import type {
   RuleRunView,
   RunOutcome,
 } from '#libs/contracts/src/index.js';
-import { isOpen, type BreakerCommand, type BreakerState } from '../policies/breaker.js';
+import {
+  closedBreaker,
+  isOpen,
+  type BreakerCommand,
+  type BreakerState,
+} from '../policies/breaker.js';
 import type { BreakerStore } from '../policies/breaker-store.js';
 import { policySlug, policyStatus, type PolicyVerdict } from '../policies/policy-status.js';
 import type { EngineRule } from '../rules/rule-catalog.js';
@@ -102,6 +107,7 @@ export class Evaluator {
         trigger: trigger.run,
         now: new Date().toISOString(),
       },
+      rule.kind === 'policy' ? rule.id : null,
     );
     const found = journal.state.view;
     if (found?.finishedAt) return found;
@@ -400,7 +406,12 @@ export class Evaluator {
     let notConnected = false;
     const breaker = ctx.dry
       ? undefined
-      : await this.breakers.decide(rule.id, rule.workspaceId, { kind: 'check', now });
+      : await this.breakers.decide(
+          rule.id,
+          rule.workspaceId,
+          { kind: 'check', now },
+          ctx.journal?.breaker ?? closedBreaker(),
+        );
     if (breaker && isOpen(breaker, now)) {
       verdict = { kind: 'breaker_open', openUntil: breaker.openUntil! };
     } else {

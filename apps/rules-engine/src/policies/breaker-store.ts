@@ -56,13 +56,19 @@ export class BreakerStore {
     policyId: string,
     workspaceId: string,
     command: BreakerCommand,
+    /** The state as the caller just read it (a run reads it with itself), for the first try. */
+    read?: BreakerState,
   ): Promise<BreakerState> {
     for (let attempt = 0; attempt < (command.kind === 'count' ? 3 : 1); attempt++) {
-      const { rows } = await this.pool.query<{ state: BreakerState }>(
-        'SELECT state FROM rules.breakers WHERE policy_id = $1',
-        [policyId],
-      );
-      const state = rows[0]?.state ?? closedBreaker();
+      const state =
+        attempt === 0 && read
+          ? read
+          : ((
+              await this.pool.query<{ state: BreakerState }>(
+                'SELECT state FROM rules.breakers WHERE policy_id = $1',
+                [policyId],
+              )
+            ).rows[0]?.state ?? closedBreaker());
       const decided = decideBreaker(state, command, this.policy);
       if (decided.length === 0) return state;
       if (decided.some((e) => e.type !== 'PolicyEvaluationCounted')) break;

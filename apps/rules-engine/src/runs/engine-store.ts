@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { RuleRunView } from '#libs/contracts/src/index.js';
 import { EventStore, type Queryable } from '#libs/event-store/src/index.js';
+import type { BreakerState } from '../policies/breaker.js';
 import { initialRun, type RunState } from './run.decider.js';
 
 export const ENGINE_STORE = Symbol('ENGINE_STORE');
@@ -20,13 +21,33 @@ export class EngineStore {
   }
 
   async loadRun(runId: string, on: Queryable = this.pool): Promise<RunState> {
-    const { rows } = await on.query<{ view: RuleRunView; version: number }>(
-      'SELECT view, version FROM rules.runs WHERE id = $1',
-      [runId],
+    return (await this.loadRunAndBreaker(runId, null, on)).run;
+  }
+
+  /**
+   * A run and, for a policy, its breaker's state (`null`: never counted), in one statement: a
+   * policy's run reads both before it evaluates.
+   */
+  async loadRunAndBreaker(
+    runId: string,
+    policyId: string | null,
+    on: Queryable = this.pool,
+  ): Promise<{ run: RunState; breaker: BreakerState | null }> {
+    const { rows } = await on.query<{
+      view: RuleRunView | null;
+      version: number | null;
+      breaker: BreakerState | null;
+    }>(
+      `SELECT r.view, r.version,
+         (SELECT state FROM rules.breakers WHERE policy_id = $2::uuid) AS breaker
+       FROM (SELECT 1) one LEFT JOIN rules.runs r ON r.id = $1`,
+      [runId, policyId],
     );
-    return rows[0]
-      ? { id: runId, version: rows[0].version, view: rows[0].view }
-      : initialRun(runId);
+    const row = rows[0]!;
+    return {
+      run: row.view ? { id: runId, version: row.version!, view: row.view } : initialRun(runId),
+      breaker: row.breaker,
+    };
   }
 
   async listRuns(workspaceId: string, ruleId: string, page: number, perPage: number) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ActionResult, RuleRunView } from '#libs/contracts/src/index.js';
 import { sql, VersionConflictError, type NewEvent, type Sql } from '#libs/event-store/src/index.js';
+import type { BreakerState } from '../policies/breaker.js';
 import type { EngineStore } from './engine-store.js';
 import {
   decideRun,
@@ -58,17 +59,24 @@ export class RunJournal {
     private readonly correlationId: string,
     /** The run as the log has it. */
     private logged: RunState,
+    /** A policy's breaker as read with the run (null: never counted, or not a policy). */
+    readonly breaker: BreakerState | null,
   ) {}
 
-  /** Reads the run and decides its start; the start is written with the run's first write. */
+  /**
+   * Reads the run (and a policy's breaker, `policyId`) and decides its start; the start is
+   * written with the run's first write.
+   */
   static async open(
     store: EngineStore,
     runId: string,
     workspaceId: string,
     correlationId: string,
     start: Extract<RunCommand, { kind: 'start' }>,
+    policyId: string | null = null,
   ): Promise<RunJournal> {
-    const journal = new RunJournal(store, workspaceId, correlationId, await store.loadRun(runId));
+    const read = await store.loadRunAndBreaker(runId, policyId);
+    const journal = new RunJournal(store, workspaceId, correlationId, read.run, read.breaker);
     journal.pendingRun = decideRun(journal.logged, start);
     return journal;
   }
