@@ -4,6 +4,7 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
+import type { JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { Streams, type GithubWebhookEnvelope } from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
@@ -26,6 +27,7 @@ export const WEBHOOK_TRIGGERS_CONSUMER = 'rules-engine-github-webhooks';
 @Injectable()
 export class WebhookTriggersConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private consumer: DurableConsumer | undefined;
+  private readonly read = new WeakMap<JsMsg, GithubWebhookEnvelope>();
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
@@ -46,7 +48,7 @@ export class WebhookTriggersConsumer implements OnApplicationBootstrap, OnModule
         maxDeliver: 10,
         keyOf: (msg) => {
           try {
-            const envelope = msg.json<GithubWebhookEnvelope>();
+            const envelope = this.envelopeOf(msg);
             const target = targetOf(envelope.data.payload ?? {});
             return target.repo && target.number
               ? `${envelope.workspaceId}:${target.repo}#${target.number}`
@@ -56,10 +58,20 @@ export class WebhookTriggersConsumer implements OnApplicationBootstrap, OnModule
           }
         },
       },
-      (msg) => this.handle(msg.json<GithubWebhookEnvelope>()),
+      (msg) => this.handle(this.envelopeOf(msg)),
       this.logger,
     );
     await this.consumer.start();
+  }
+
+  /** A delivery read once: for its ordering key, then again when it runs. */
+  private envelopeOf(msg: JsMsg): GithubWebhookEnvelope {
+    let envelope = this.read.get(msg);
+    if (!envelope) {
+      envelope = msg.json<GithubWebhookEnvelope>();
+      this.read.set(msg, envelope);
+    }
+    return envelope;
   }
 
   async onModuleDestroy(): Promise<void> {
