@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+import { SubjectServerNats } from './subject-server-nats.js';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { z } from 'zod';
 import { Streams, type StreamDefinition } from '#libs/contracts/src/index.js';
@@ -224,8 +225,7 @@ export async function startService<TShape extends z.ZodRawShape>(
 
   app.connectMicroservice<MicroserviceOptions>(
     {
-      transport: Transport.NATS,
-      options: {
+      strategy: new SubjectServerNats({
         servers: natsServers(config.NATS_URL),
         ...busCredentials(config),
         queue: spec.name,
@@ -233,7 +233,7 @@ export async function startService<TShape extends z.ZodRawShape>(
         reconnect: true,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
-      },
+      }),
     },
     { inheritAppConfig: true },
   );
