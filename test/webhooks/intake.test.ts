@@ -241,6 +241,12 @@ describe('POST /api/webhooks/github (intake)', () => {
     });
     expect(counters.get('unknown_installation', 'repository')).toBe(counted + 1);
     expect(await storedCount()).toBe(before);
+    // Nor is its body remembered against replays: only owned deliveries are.
+    expect(
+      await db.query('SELECT 1 FROM gateway.github_webhook_bodies WHERE delivery_id = $1', [
+        delivery.deliveryId,
+      ]),
+    ).toEqual([]);
   });
 
   test('after the workspace disconnects GitHub, its installation is unknown again', async () => {

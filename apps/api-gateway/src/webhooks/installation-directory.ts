@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DataSource } from 'typeorm';
 import { IntegrationSubjects, Streams } from '#libs/contracts/src/index.js';
 import {
   Projections,
@@ -9,7 +8,7 @@ import {
   type Event,
   type Projection,
 } from '#libs/projections/src/index.js';
-import { DATA_SOURCE } from '#libs/service-kit/src/index.js';
+import { sql, type Sql } from '#libs/event-store/src/index.js';
 import { installationChangeOf, type InstallationOwner } from './installations.projection.js';
 
 export const INSTALLATIONS_PROJECTION = 'gateway-github-installations';
@@ -123,10 +122,7 @@ export class InstallationDirectory {
   private caughtUp = false;
   private checkedAt = 0;
 
-  constructor(
-    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
-    @Inject(Projections) private readonly projections: Projections,
-  ) {
+  constructor(@Inject(Projections) private readonly projections: Projections) {
     // The lead replica knows at once: a batch with nothing behind it leaves the map current.
     projections.run(installationsProjection, {
       onApplied: ({ behind }) => {
@@ -135,17 +131,13 @@ export class InstallationDirectory {
     });
   }
 
-  /** The workspace (and integration) that has this installation connected now, if any. */
-  async ownerOf(installationId: number): Promise<InstallationOwner | undefined> {
-    const rows: Array<{ workspace_id: string; integration_id: string }> =
-      await this.dataSource.query(
-        `SELECT workspace_id, integration_id FROM gateway.github_installations
-         WHERE installation_id = $1 AND workspace_id IS NOT NULL`,
-        [installationId],
-      );
-    return rows[0]
-      ? { workspaceId: rows[0].workspace_id, integrationId: rows[0].integration_id }
-      : undefined;
+  /**
+   * The workspace (and integration) that has this installation connected now, if any, as a query
+   * of `workspace_id, integration_id` that intake runs with its other lookups (DeliveryAdmission).
+   */
+  ownerQuery(installationId: number): Sql {
+    return sql`SELECT workspace_id, integration_id FROM gateway.github_installations
+      WHERE installation_id = ${installationId} AND workspace_id IS NOT NULL`;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
+import { join, sql, type Sql } from '#libs/event-store/src/index.js';
 import { DATA_SOURCE, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import type { WebhookConfig } from './webhook.config.js';
 
@@ -21,21 +22,24 @@ export class ReplayGuard implements OnModuleInit, OnModuleDestroy {
     @Inject(SERVICE_CONFIG) private readonly config: WebhookConfig,
   ) {}
 
-  /** True when this body was accepted before under another delivery id, within the window. */
-  async isReplay(rawBody: Buffer, deliveryId: string): Promise<boolean> {
+  /**
+   * Remembers this body under `deliveryId` unless it was accepted within the window under
+   * another id, as a query of `delivery_id` (the id it was first accepted under) that intake runs
+   * with its other lookups (DeliveryAdmission); it writes only when `when` (SQL) holds.
+   */
+  rememberQuery(rawBody: Buffer, deliveryId: string, when: string): Sql {
     const hash = createHash('sha256').update(rawBody).digest();
-    const rows: { delivery_id: string }[] = await this.dataSource.query(
-      `INSERT INTO gateway.github_webhook_bodies AS b (body_sha256, delivery_id, accepted_at)
-       VALUES ($1, $2, now())
+    const hours = this.config.GITHUB_WEBHOOK_REPLAY_WINDOW_HOURS;
+    const head = sql`INSERT INTO gateway.github_webhook_bodies AS b (body_sha256, delivery_id, accepted_at)
+       SELECT ${hash}::bytea, ${deliveryId}, now() WHERE `;
+    const tail = sql`
        ON CONFLICT (body_sha256) DO UPDATE
-         SET delivery_id = CASE WHEN b.accepted_at < now() - make_interval(hours => $3)
+         SET delivery_id = CASE WHEN b.accepted_at < now() - make_interval(hours => ${hours}::int)
                                 THEN EXCLUDED.delivery_id ELSE b.delivery_id END,
-             accepted_at = CASE WHEN b.accepted_at < now() - make_interval(hours => $3)
+             accepted_at = CASE WHEN b.accepted_at < now() - make_interval(hours => ${hours}::int)
                                 THEN now() ELSE b.accepted_at END
-       RETURNING delivery_id`,
-      [hash, deliveryId, this.config.GITHUB_WEBHOOK_REPLAY_WINDOW_HOURS],
-    );
-    return rows[0]!.delivery_id !== deliveryId;
+       RETURNING delivery_id`;
+    return join([head, tail], ([h, t]) => `${h}(${when})${t}`);
   }
 
   onModuleInit(): void {

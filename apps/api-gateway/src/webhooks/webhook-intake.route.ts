@@ -8,7 +8,7 @@ import { BusUnavailable, DeliveryPublisher, DeliveryTooLargeForBus } from './del
 import { InstallationDirectory } from './installation-directory.js';
 import { IntakeCounters } from './intake-counters.js';
 import { readDelivery } from './read-delivery.js';
-import { ReplayGuard } from './replay-guard.js';
+import { DeliveryAdmission } from './delivery-admission.js';
 import { SignatureVerifier } from './signature.js';
 import { InFlight } from '../limits/in-flight.js';
 import type { LimitsConfig } from '../limits/limits.config.js';
@@ -44,7 +44,7 @@ export class WebhookIntakeRoute implements OnModuleInit {
     private readonly publisher: DeliveryPublisher,
     private readonly installations: InstallationDirectory,
     private readonly counters: IntakeCounters,
-    private readonly replays: ReplayGuard,
+    private readonly admission: DeliveryAdmission,
     @Inject(SERVICE_CONFIG) private readonly config: WebhookConfig & LimitsConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -134,10 +134,10 @@ export class WebhookIntakeRoute implements OnModuleInit {
       return sendError(reply, read.status, read.code, read.message);
     }
     const { delivery } = read;
-    const owner =
+    const { owner, replay } =
       delivery.installationId === null
-        ? undefined
-        : await this.installations.ownerOf(delivery.installationId);
+        ? { owner: undefined, replay: false }
+        : await this.admission.admit(delivery.installationId, rawBody, delivery.deliveryId);
     if (owner === undefined && !(await this.installations.current())) {
       this.counters.count('map_not_current');
       return sendError(
@@ -165,7 +165,7 @@ export class WebhookIntakeRoute implements OnModuleInit {
         reason: 'unknown_installation',
       });
     }
-    if (await this.replays.isReplay(rawBody, delivery.deliveryId)) {
+    if (replay) {
       this.counters.count('duplicate', delivery.event);
       return reply.status(202).send({
         deliveryId: delivery.deliveryId,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DeliveryAdmission } from './delivery-admission.js';
 import { DeliveryPublisher } from './delivery-publisher.js';
 import { InstallationDirectory } from './installation-directory.js';
 import { IntakeCounters } from './intake-counters.js';
@@ -12,6 +13,7 @@ import { WebhookIntakeRoute } from './webhook-intake.route.js';
     IntakeCounters,
     DeliveryPublisher,
     ReplayGuard,
+    DeliveryAdmission,
     WebhookIntakeRoute,
   ],
   exports: [InstallationDirectory, IntakeCounters],
