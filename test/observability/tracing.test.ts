@@ -10,6 +10,10 @@ import {
   waitFor,
   type ReceivedSpan,
 } from '#libs/testing/src/index.js';
+import {
+  startGithubSimulator,
+  type GithubSimulator,
+} from '../../tools/github-simulator/src/index.js';
 import { client, createTeam, type Team } from '../gateway/support.js';
 import { spawnService, type ServiceName, type ServiceProcess } from '../support/service-process.js';
 
@@ -25,6 +29,7 @@ describe('traces across HTTP, the bus and the database', () => {
   let nats: NatsServerFixture;
   let db: PostgresFixture;
   let collector: OtlpReceiver;
+  let github: GithubSimulator;
   let gatewayDs: DataSource;
   const processes: Partial<Record<ServiceName, ServiceProcess>> = {};
   let gatewayUrl: string;
@@ -34,6 +39,7 @@ describe('traces across HTTP, the bus and the database', () => {
     nats = await NatsServerFixture.start();
     db = await PostgresFixture.create('tracing');
     collector = await OtlpReceiver.start();
+    github = await startGithubSimulator({ repos: 3, seed: 5, extraInstallations: 1 });
     const env = {
       NATS_URL: nats.url,
       DATABASE_URL: db.url,
@@ -41,6 +47,9 @@ describe('traces across HTTP, the bus and the database', () => {
       GATEWAY_SIGNING_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'debug',
       GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false',
+      GITHUB_API_URL: github.url,
+      GITHUB_APP_ID: String(github.appId),
+      GITHUB_APP_PRIVATE_KEY_PATH: github.privateKeyPath,
       OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_TRACES_SAMPLER: 'always_on',
@@ -84,15 +93,19 @@ describe('traces across HTTP, the bus and the database', () => {
     }
     await gatewayDs?.destroy();
     await collector?.close();
+    await github?.close();
     await nats?.dispose();
     await db?.dispose();
   });
 
-  test('given a traced stack, when one connect is sent, then it is one trace from the gateway through NATS into the integration service and Postgres, and its logs carry the trace', async () => {
-    const connected = await client(gatewayUrl)('POST', '/api/integrations/github/connect', {
-      token: team.owner,
-      body: { installationId: '777', accountLogin: 'traced-org' },
+  const connectGithub = (token: string, installationId: number) =>
+    client(gatewayUrl)('POST', '/api/integrations/github/connect', {
+      token,
+      body: { installationId: String(installationId), accountLogin: github.org.login },
     });
+
+  test('given a traced stack, when one connect is sent, then it is one trace from the gateway through NATS into the integration service and Postgres, and its logs carry the trace', async () => {
+    const connected = await connectGithub(team.owner, github.installationId);
     expect(connected.status).toBe(201);
 
     const root = await waitFor(
@@ -141,6 +154,21 @@ describe('traces across HTTP, the bus and the database', () => {
         ),
       ),
     ).toBe(true);
+    // GitHub calls are spans: the integration service asked GitHub about the installation.
+    const asked = await waitFor(
+      () =>
+        trace().find(
+          (s) =>
+            s.service === 'integration-service' &&
+            s.kind === CLIENT &&
+            String(s.attributes['url.full']).startsWith(`${github.url}/app/installations/`),
+        ),
+      { timeoutMs: 20_000, what: "the integration service's GitHub call span" },
+    );
+    expect(asked.attributes).toMatchObject({
+      'http.request.method': 'GET',
+      'http.response.status_code': 200,
+    });
     expect(new Set(trace().map((s) => s.service))).toEqual(
       new Set(['api-gateway', 'integration-service']),
     );
@@ -153,6 +181,30 @@ describe('traces across HTTP, the bus and the database', () => {
       .find((line) => line.msg === 'bus message handled' && line.trace_id === root.traceId);
     expect(logged?.span_id).toBe(handler.spanId);
   }, 60_000);
+
+  test('given GitHub connected, when the scanner discovers the installation, then its GitHub calls are client spans', async () => {
+    const installationId = github.installationId + 1;
+    const scanned = await createTeam(gatewayDs, 'scanned');
+    const connected = await connectGithub(scanned.owner, installationId);
+    expect(connected.status).toBe(201);
+
+    // Discovery acts as the installation: its token is the scanner's first call to GitHub.
+    const call = await waitFor(
+      () =>
+        collector.spans.find(
+          (s) =>
+            s.service === 'scanner-service' &&
+            s.kind === CLIENT &&
+            s.attributes['url.full'] ===
+              `${github.url}/app/installations/${installationId}/access_tokens`,
+        ),
+      { timeoutMs: 30_000, what: "the scanner's GitHub call spans" },
+    );
+    expect(call.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'http.response.status_code': 201,
+    });
+  });
 
   test("given a caller's traceparent, when it calls the gateway, then the gateway's span continues that trace with the route and status; probes are not traced", async () => {
     const traceId = randomBytes(16).toString('hex');

@@ -1,5 +1,12 @@
-import http from 'node:http';
-import https from 'node:https';
+import type httpModule from 'node:http';
+import type httpsModule from 'node:https';
+import { createRequire } from 'node:module';
+
+// Loaded through require: OpenTelemetry's HTTP instrumentation (libs/observability's register)
+// patches http and https as CommonJS loads them, and so the calls made here are spans.
+const require = createRequire(import.meta.url);
+const http = require('node:http') as typeof httpModule;
+const https = require('node:https') as typeof httpsModule;
 
 /** What Octokit passes to its `fetch` (`@octokit/request`'s fetch wrapper). */
 export interface OctokitFetchInit {
