@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { DataSource, type MigrationInterface } from 'typeorm';
+import { PreparingClient } from './preparing-client.js';
 
 export type MigrationClass = new () => MigrationInterface;
 
@@ -30,6 +31,7 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     logging: false,
     applicationName: options.applicationName,
     extra: {
+      Client: PreparingClient,
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 3_000,
       // A query stuck on a dead server must not hold a request forever.

@@ -1,3 +1,4 @@
 export * from './data-source.js';
 export * from './unavailable.js';
 export * from './held-client.js';
+export * from './preparing-client.js';

@@ -15,6 +15,7 @@ import {
   type StoredEvent,
 } from '#libs/event-store/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
+import { PreparingClient } from '#libs/database/src/index.js';
 import { BUS, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import { CredentialVault, DATA_KEYS_TABLE } from '../credentials/credential-vault.js';
 import { MasterKeyring } from '../credentials/master-keyring.js';
@@ -42,6 +43,7 @@ export function subjectFor(event: Pick<StoredEvent, 'type'>): string {
       inject: [SERVICE_CONFIG, LOGGER],
       useFactory: (config: IntegrationServiceConfig, logger: Logger) => {
         const pool = new pg.Pool({
+          Client: PreparingClient,
           connectionString: config.DATABASE_URL,
           max: config.DATABASE_POOL_SIZE,
           application_name: 'integration-service',
