@@ -11,6 +11,7 @@ import {
   evolveBreaker,
   isOpen,
   type BreakerCommand,
+  type BreakerEvent,
   type BreakerState,
 } from './breaker.js';
 
@@ -35,15 +36,26 @@ export class BreakerStore {
    */
   countWrite(policyId: string, checked: BreakerState, command: BreakerCommand): Sql | null {
     const decided = decideBreaker(checked, command, this.policy);
-    if (decided.length === 0 || decided.some((e) => e.type !== 'PolicyEvaluationCounted')) {
-      return null;
-    }
-    const next = decided.reduce((s, e) => evolveBreaker(s, e, this.policy), checked);
-    return sql`INSERT INTO rules.breakers AS b (policy_id, state)
+    return decided.length === 0 ? null : (this.counted(policyId, checked, decided)?.write ?? null);
+  }
+
+  /**
+   * What `decided` (on `state`) writes when it only counts: the next state, and the statement
+   * that writes it if the row is still `state` (a row back when it did). Null for a transition.
+   */
+  private counted(
+    policyId: string,
+    state: BreakerState,
+    decided: BreakerEvent[],
+  ): { next: BreakerState; write: Sql } | null {
+    if (decided.some((e) => e.type !== 'PolicyEvaluationCounted')) return null;
+    const next = decided.reduce((s, e) => evolveBreaker(s, e, this.policy), state);
+    const write = sql`INSERT INTO rules.breakers AS b (policy_id, state)
       VALUES (${policyId}, ${JSON.stringify(next)}::jsonb)
       ON CONFLICT (policy_id) DO UPDATE SET state = EXCLUDED.state
-        WHERE b.state = ${JSON.stringify(checked)}::jsonb
+        WHERE b.state = ${JSON.stringify(state)}::jsonb
       RETURNING 1`;
+    return { next, write };
   }
 
   /**
@@ -71,14 +83,10 @@ export class BreakerStore {
             ).rows[0]?.state ?? closedBreaker());
       const decided = decideBreaker(state, command, this.policy);
       if (decided.length === 0) return state;
-      if (decided.some((e) => e.type !== 'PolicyEvaluationCounted')) break;
-      const next = decided.reduce((s, e) => evolveBreaker(s, e, this.policy), state);
-      const { rowCount } = await this.pool.query(
-        `INSERT INTO rules.breakers AS b (policy_id, state) VALUES ($1, $2)
-         ON CONFLICT (policy_id) DO UPDATE SET state = EXCLUDED.state WHERE b.state = $3::jsonb`,
-        [policyId, JSON.stringify(next), JSON.stringify(state)],
-      );
-      if (rowCount === 1) return next;
+      const counted = this.counted(policyId, state, decided);
+      if (!counted) break;
+      const { rowCount } = await this.pool.query(counted.write.text, counted.write.values);
+      if (rowCount === 1) return counted.next;
     }
     // The breaker's row is locked while it opens or closes: a transaction on a held connection.
     return withHeldClient(this.pool, async (client) => {
