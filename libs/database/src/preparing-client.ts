@@ -8,7 +8,8 @@ export const MAX_PREPARED_PER_CONNECTION = 100;
  * the same twice, and its parse tree would stay in the session.
  */
 export const MAX_PREPARED_TEXT = 8_192;
-const names = new Map<string, string>();
+/** Each text's statement name, or null for a text that runs unprepared (STAR), decided once. */
+const names = new Map<string, string | null>();
 /**
  * Columns by `*`: a migration that adds a column while this replica runs would change such a
  * statement's result type, which a prepared plan refuses ("cached plan must not change result
@@ -18,12 +19,12 @@ const STAR = /\bselect\s+(?:distinct\s+)?(?:\w+\.)?\*|\breturning\s+(?:\w+\.)?\*
 /** Postgres' refusal of a prepared plan whose result type changed (a column's type, say). */
 const RESULT_TYPE_CHANGED = 'cached plan must not change result type';
 
-function nameOf(text: string): string {
+function nameOf(text: string): string | null {
   let name = names.get(text);
   if (name === undefined) {
     // Texts with parameters are few (the code's statements); a flood of new ones starts afresh.
     if (names.size >= 10_000) names.clear();
-    name = `p${createHash('sha1').update(text).digest('base64url')}`;
+    name = STAR.test(text) ? null : `p${createHash('sha1').update(text).digest('base64url')}`;
     names.set(text, name);
   }
   return name;
@@ -52,11 +53,11 @@ export class PreparingClient extends pg.Client {
       typeof config === 'string' &&
       config.length <= MAX_PREPARED_TEXT &&
       Array.isArray(values) &&
-      values.length > 0 &&
-      !STAR.test(config)
+      values.length > 0
     ) {
       const name = nameOf(config);
       if (
+        name !== null &&
         !this.refused.has(name) &&
         (this.prepared.has(name) || this.prepared.size < MAX_PREPARED_PER_CONNECTION)
       ) {
