@@ -62,3 +62,32 @@ export class RateBudget {
     };
   }
 }
+
+/** The two budgets of one installation. */
+export interface Budgets {
+  core: RateBudget;
+  graphql: RateBudget;
+}
+
+/**
+ * Every installation's own budgets, made on its first call: GitHub counts an App's primary
+ * rate limit per installation, so one busy organization never spends another's.
+ */
+export class InstallationBudgets {
+  private readonly byInstallation = new Map<number, Budgets>();
+
+  constructor(private readonly limits: { core: number; graphql: number; windowMs: number }) {}
+
+  of(installationId: number): Budgets {
+    let budgets = this.byInstallation.get(installationId);
+    if (!budgets) {
+      const { core, graphql, windowMs } = this.limits;
+      budgets = {
+        core: new RateBudget('core', core, windowMs),
+        graphql: new RateBudget('graphql', graphql, windowMs),
+      };
+      this.byInstallation.set(installationId, budgets);
+    }
+    return budgets;
+  }
+}

@@ -8,7 +8,7 @@ import { governanceRoutes } from './governance.js';
 import { loadGithubSchema, runGraphql } from './graphql.js';
 import { parseOauthBody, UserAuthorizations } from './oauth.js';
 import { generateOrg, seededRandom, type SimOrg, type SimRepo } from './org.js';
-import { RateBudget } from './rate-limit.js';
+import { InstallationBudgets, type Budgets } from './rate-limit.js';
 import { deliverWebhook, PullStore, type SimPull } from './pulls.js';
 import {
   collaborator,
@@ -56,7 +56,10 @@ export interface GithubSimulatorOptions {
   failRate?: number;
   /** Repositories whose every REST call answers 502 (a repo that keeps failing). */
   failingRepos?: string[];
-  /** Primary limit per window for REST (`core`) and GraphQL points; GitHub's rule by default. */
+  /**
+   * Primary limit per window for REST (`core`) and GraphQL points, each installation its own;
+   * GitHub's rule by default.
+   */
   rateLimit?: number;
   graphqlRateLimit?: number;
   rateLimitWindowMs?: number;
@@ -114,7 +117,7 @@ export interface GithubSimulator {
   stats(): SimulatorStats;
   resetStats(): void;
   setPermissions(permissions: AppPermissions): void;
-  /** Uses up the REST budget now; it refills `resetInMs` from now. */
+  /** Uses up the REST budget of the installation it was started with; it refills `resetInMs` from now. */
   exhaustRateLimit(resetInMs: number): void;
   /** Answers this fraction of API requests with 502; only those of `methods` when given. */
   setFailRate(rate: number, methods?: string[]): void;
@@ -194,12 +197,11 @@ export async function startGithubSimulator(
     12_500,
     5_000 + 50 * Math.max(0, org.repos.length - 20) + 50 * Math.max(0, org.members.length - 20),
   );
-  const core = new RateBudget('core', options.rateLimit ?? installationLimit, windowMs);
-  const graphqlBudget = new RateBudget(
-    'graphql',
-    options.graphqlRateLimit ?? installationLimit,
+  const budgets = new InstallationBudgets({
+    core: options.rateLimit ?? installationLimit,
+    graphql: options.graphqlRateLimit ?? installationLimit,
     windowMs,
-  );
+  });
   const tokens = new TokenIssuer(options.tokenTtlMs ?? 3_600_000);
   const users = new UserAuthorizations(options);
   const appSlug = options.appSlug ?? 'integrations-platform-sim';
@@ -280,7 +282,6 @@ export async function startGithubSimulator(
 
   /** Routes for calls made with an installation token. */
   const installationRoutes: Array<[RegExp, (m: RegExpExecArray, url: URL) => Answer]> = [
-    [/^\/rate_limit$/, () => ({ body: rateLimitOverview() })],
     [
       /^\/installation\/repositories$/,
       (_m, url) => {
@@ -646,11 +647,11 @@ export async function startGithubSimulator(
     return undefined;
   }
 
-  function rateLimitOverview(): RateLimitOverview {
+  function rateLimitOverview({ core, graphql }: Budgets): RateLimitOverview {
     return {
       resources: {
         core: core.snapshot(),
-        graphql: graphqlBudget.snapshot(),
+        graphql: graphql.snapshot(),
         search: { limit: 30, remaining: 30, used: 0, reset: core.snapshot().reset },
       },
       rate: core.snapshot(),
@@ -666,6 +667,8 @@ export async function startGithubSimulator(
 
     stats.requests++;
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
+    // The caller's installation's budgets, once its token is known.
+    let caller: Budgets | undefined;
     try {
       const web = webFlow(method, path, url, req);
       if (web) return await web(res);
@@ -708,8 +711,14 @@ export async function startGithubSimulator(
         throw notFound();
       }
 
-      tokens.authenticate(req.headers.authorization);
-      if (path === '/graphql' && method === 'POST') return await graphqlCall(req, res);
+      const calling = tokens.authenticate(req.headers.authorization).installationId;
+      caller = budgets.of(calling);
+      const { core } = caller;
+      if (path === '/graphql' && method === 'POST') return await graphqlCall(req, res, caller);
+      // Free, as on GitHub.
+      if (path === '/rate_limit' && method === 'GET') {
+        return send(res, 200, rateLimitOverview(caller), core.headers());
+      }
       let requestBody: Record<string, unknown> = {};
       if (method !== 'GET') {
         try {
@@ -738,8 +747,25 @@ export async function startGithubSimulator(
       const routeKey = `${activity ? `${method} ` : ''}${route[0].source}`;
       stats.byRoute[routeKey] = (stats.byRoute[routeKey] ?? 0) + 1;
       const repoMatch = /^\/repos\/[^/]+\/([^/]+)/.exec(path);
-      const free = path === '/rate_limit';
-      if (!free) gate(repoMatch?.[1], method);
+      gate(repoMatch?.[1], method);
+      const spend = () => {
+        if (!core.trySpend(1)) {
+          stats.rateLimited++;
+          throw new HttpError(
+            403,
+            {
+              message: `API rate limit exceeded for installation ID ${calling}.`,
+              documentation_url:
+                'https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting',
+            },
+            core.headers(),
+          );
+        }
+        stats.budgetSpent++;
+        stats.restBudgetSpent++;
+      };
+      // A refused write changes nothing; a read is priced after its answer, which may be a free 304.
+      if (method !== 'GET') spend();
       const answer = route[1](route[0].exec(path)!, url);
       let body = answer.body;
       const headers: Record<string, string> = { ...(answer.headers ?? {}) };
@@ -750,29 +776,14 @@ export async function startGithubSimulator(
       }
       const json = JSON.stringify(body);
       const etag = `W/"${createHash('sha1').update(json).digest('hex')}"`;
-      if (!free && method === 'GET' && req.headers['if-none-match'] === etag) {
+      if (method === 'GET' && req.headers['if-none-match'] === etag) {
         // A conditional request answered 304 costs no rate limit.
         stats.notModified++;
         res.writeHead(304, { etag, ...core.headers(), ...headers });
         res.end();
         return;
       }
-      if (!free) {
-        if (!core.trySpend(1)) {
-          stats.rateLimited++;
-          throw new HttpError(
-            403,
-            {
-              message: `API rate limit exceeded for installation ID ${installationId}.`,
-              documentation_url:
-                'https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting',
-            },
-            core.headers(),
-          );
-        }
-        stats.budgetSpent++;
-        stats.restBudgetSpent++;
-      }
+      if (method === 'GET') spend();
       return sendRaw(res, answer.status ?? 200, json, {
         ...(method === 'GET' ? { etag } : {}),
         ...core.headers(),
@@ -787,7 +798,10 @@ export async function startGithubSimulator(
         });
       }
       if (error instanceof HttpError) {
-        return send(res, error.status, error.body, { ...core.headers(), ...error.headers });
+        return send(res, error.status, error.body, {
+          ...caller?.core.headers(),
+          ...error.headers,
+        });
       }
       return send(res, 500, { message: `simulator error: ${(error as Error).message}` });
     }
@@ -822,7 +836,11 @@ export async function startGithubSimulator(
     }
   }
 
-  async function graphqlCall(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function graphqlCall(
+    req: IncomingMessage,
+    res: ServerResponse,
+    { graphql: graphqlBudget }: Budgets,
+  ): Promise<void> {
     stats.graphqlRequests++;
     gate(undefined);
     const raw = await readBody(req);
@@ -942,7 +960,7 @@ export async function startGithubSimulator(
       return send(res, 204, null);
     }
     if (path === '/_simulator/rate-limit/exhaust' && method === 'POST') {
-      core.exhaust(Number(body.resetInMs ?? 2_000));
+      budgets.of(installationId).core.exhaust(Number(body.resetInMs ?? 2_000));
       return send(res, 204, null);
     }
     return send(res, 404, { message: 'Not Found' });
@@ -981,7 +999,7 @@ export async function startGithubSimulator(
     stats: () => structuredClone(stats),
     resetStats: () => void (stats = emptyStats()),
     setPermissions: (next) => void (permissions = { ...next }),
-    exhaustRateLimit: (resetInMs) => core.exhaust(resetInMs),
+    exhaustRateLimit: (resetInMs) => budgets.of(installationId).core.exhaust(resetInMs),
     setFailRate: (rate, methods) => {
       failRate = rate;
       failMethods = methods ? new Set(methods) : undefined;

@@ -5,11 +5,15 @@ import { generateAppKeys } from '../src/auth.js';
 import { generateOrg } from '../src/org.js';
 import { startGithubSimulator, type GithubSimulator } from '../src/server.js';
 
-async function installationToken(sim: GithubSimulator, privateKey = sim.privateKeyPem) {
+async function installationToken(
+  sim: GithubSimulator,
+  privateKey = sim.privateKeyPem,
+  installationId = sim.installationId,
+) {
   const auth = createAppAuth({
     appId: sim.appId,
     privateKey,
-    installationId: sim.installationId,
+    installationId,
     request: (await import('@octokit/request')).request.defaults({ baseUrl: sim.url }),
   });
   return (await auth({ type: 'installation' })).token;
@@ -141,6 +145,38 @@ describe('the GitHub simulator', () => {
       const reset = Number(limited.headers.get('x-ratelimit-reset')) * 1000;
       await new Promise((r) => setTimeout(r, Math.max(0, reset - Date.now()) + 50));
       expect((await call(tiny, '/orgs/acme/repos?page=2', t)).status).toBe(200);
+    } finally {
+      await tiny.close();
+    }
+  });
+
+  test('given two installations, each spends its own budget, and a refused write changes nothing', async () => {
+    const tiny = await startGithubSimulator({ repos: 3, rateLimit: 1, extraInstallations: 1 });
+    try {
+      const first = await installationToken(tiny);
+      const second = await installationToken(tiny, tiny.privateKeyPem, tiny.installationId + 1);
+      const statuses = `/repos/acme/${tiny.org.repos[0]!.name}/statuses/${'b'.repeat(40)}`;
+      const post = (state: string) =>
+        call(tiny, statuses, first, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ state, context: `ci/${state}` }),
+        });
+      expect((await post('success')).status).toBe(201);
+      const refused = await post('failure');
+      expect(refused.status).toBe(403);
+      expect(((await refused.json()) as any).message).toBe(
+        `API rate limit exceeded for installation ID ${tiny.installationId}.`,
+      );
+      const listed = await call(
+        tiny,
+        `/repos/acme/${tiny.org.repos[0]!.name}/commits/${'b'.repeat(40)}/statuses`,
+        second,
+      );
+      expect(listed.status).toBe(200);
+      expect(listed.headers.get('x-ratelimit-remaining')).toBe('0');
+      expect(((await listed.json()) as any[]).map((s) => s.context)).toEqual(['ci/success']);
+      expect(tiny.stats().rateLimited).toBe(1);
     } finally {
       await tiny.close();
     }
