@@ -25,7 +25,8 @@ import { withWorkspaceStore } from './support/workspaces.js';
  *  - from the 202 to the commit status created in the simulator: p50, p99, max;
  *  - evaluations per second (policy runs finished during the load);
  *  - provider calls per evaluation (REST and GraphQL requests the simulators served; and
- *    installation tokens minted);
+ *    installation tokens minted); what the statuses said (evaluated, failing open, breaker
+ *    open) and the calls GitHub refused, which would make the figures those of the failure path;
  *  - Postgres round trips (statements sent) per evaluation by the engine, the integration
  *    service and the gateway (per delivery for the gateway);
  *  - the engine's RSS (now and peak) and each process's CPU time;
@@ -60,9 +61,15 @@ const org = github.org.login;
 
 /** When the simulator created a status, by commit sha. */
 const statusAt = new Map<string, number>();
+/** What the statuses said: a run that could not evaluate fails open or finds its breaker open. */
+const verdicts = { evaluated: 0, failedOpen: 0, breakerOpen: 0 };
 const addStatus = github.pulls.addStatus.bind(github.pulls);
 github.pulls.addStatus = (repo, sha, input) => {
   if (!statusAt.has(sha)) statusAt.set(sha, performance.now());
+  const description = String(input.description ?? '');
+  if (description.includes('failing open')) verdicts.failedOpen++;
+  else if (description.includes('circuit breaker open')) verdicts.breakerOpen++;
+  else verdicts.evaluated++;
   return addStatus(repo, sha, input);
 };
 
@@ -354,6 +361,11 @@ try {
   );
   console.log(
     `provider calls per evaluation: ${(stats.restRequests / evaluations).toFixed(2)} GitHub REST (${stats.restRequests}), ${(stats.graphqlRequests / evaluations).toFixed(2)} GraphQL; installation tokens minted ${stats.tokensIssued - tokensBefore}; REST by route ${JSON.stringify(stats.byRoute)}`,
+  );
+  // A figure measured while GitHub refused calls measures the failure path, not the rules.
+  console.log(
+    `statuses: ${verdicts.evaluated} evaluated, ${verdicts.failedOpen} failing open, ${verdicts.breakerOpen} with the breaker open; ` +
+      `GitHub refused ${stats.rateLimited} calls for the rate limit, ${stats.secondaryLimited} for secondary limits, failed ${stats.injectedFailures}`,
   );
   console.log(
     `Postgres round trips per evaluation: rules-engine ${(tripsDuring('rules-engine') / evaluations).toFixed(1)}, integration-service ${(tripsDuring('integration-service') / evaluations).toFixed(1)}; per delivery sent: api-gateway ${(tripsDuring('api-gateway') / total).toFixed(1)}`,
