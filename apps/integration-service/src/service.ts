@@ -12,6 +12,7 @@ import { WriteSide1764100000000 } from './migrations/1764100000000-write-side.js
 import { IntegrationSnapshots1764100001000 } from './migrations/1764100001000-integration-snapshots.js';
 import { RuleSnapshots1764100002500 } from './migrations/1764100002500-rule-snapshots.js';
 import { DataKeyIds1764100004700 } from './migrations/1764100004700-data-key-ids.js';
+import { IntegrationChanges1764100005000 } from './migrations/1764100005000-integration-changes.js';
 import { MasterKeyring } from './credentials/master-keyring.js';
 
 export type { IntegrationServiceConfig } from './config.js';
@@ -37,6 +38,7 @@ export const integrationService: ServiceSpec<typeof integrationServiceEnv> = {
     GithubInstallationHolds1764100002000,
     RuleSnapshots1764100002500,
     DataKeyIds1764100004700,
+    IntegrationChanges1764100005000,
   ],
   streams: [Streams.integrationEvents],
   healthSubject: IntegrationSubjects.health,

@@ -23,6 +23,7 @@ import { CommandHandler, EventStore } from '#libs/event-store/src/index.js';
 import type pg from 'pg';
 import { CredentialVault } from '../credentials/credential-vault.js';
 import { PG_POOL } from '../write-side/write-side.module.js';
+import { ConnectedIntegrations } from './connected-integrations.js';
 import { GithubAdapter } from './github-adapter.js';
 import { ProviderCallError, ProviderTargetError } from './provider-error.js';
 import { SlackAdapter } from './slack-adapter.js';
@@ -83,6 +84,7 @@ export class ProviderCallsHandlers {
     private readonly store: EventStore,
     private readonly vault: CredentialVault,
     @Inject(PG_POOL) private readonly pool: pg.Pool,
+    private readonly connected: ConnectedIntegrations,
     @Inject(GITHUB_ADAPTER) private readonly github: GithubAdapter,
     @Inject(SLACK_ADAPTER) private readonly slack: SlackAdapter,
   ) {}
@@ -102,7 +104,7 @@ export class ProviderCallsHandlers {
           `unknown check ${unknown.join(', ')} for ${provider}`,
         );
       }
-      return this.withIntegration(envelope, provider, async (integration) => {
+      return this.withIntegration(envelope, provider, 'remembered', async (integration) => {
         if (provider === 'github') {
           const r = await this.github.check(installationOf(integration), checks, at);
           return ok({ provider, values: r.values, providerCalls: r.calls });
@@ -122,7 +124,7 @@ export class ProviderCallsHandlers {
       const input = parse(PullsCommand, envelope.data);
       if (!input.ok) return input;
       const { repo, checks, cursor, perPage } = input.value;
-      return this.withIntegration(envelope, 'github', async (integration) =>
+      return this.withIntegration(envelope, 'github', 'remembered', async (integration) =>
         ok(
           await this.github.checkPulls(installationOf(integration), repo, checks, cursor, perPage),
         ),
@@ -151,7 +153,7 @@ export class ProviderCallsHandlers {
         );
       }
       const values = params.data as Record<string, unknown>;
-      return this.withIntegration(envelope, provider, async (integration) => {
+      return this.withIntegration(envelope, provider, 'fresh', async (integration) => {
         if (provider === 'github') {
           const r = await this.github.act(installationOf(integration), method, values, at);
           return ok({ provider, method, ref: r.ref, providerCalls: r.calls });
@@ -165,13 +167,22 @@ export class ProviderCallsHandlers {
     });
   }
 
-  /** Runs `work` with the workspace's connected integration; provider failures become replies. */
+  /**
+   * Runs `work` with the workspace's connected integration; provider failures become replies.
+   * Reads may take it `remembered` (see ConnectedIntegrations); writes read it `fresh`, so that
+   * an action never runs after its provider was disconnected.
+   */
   private async withIntegration<T>(
     envelope: Envelope,
     provider: string,
+    read: 'remembered' | 'fresh',
     work: (integration: IntegrationView) => Promise<Reply<T>>,
   ): Promise<Reply<T>> {
-    const integration = await connectedIntegrationOf(this.pool, envelope.workspaceId!, provider);
+    const workspaceId = envelope.workspaceId!;
+    const integration =
+      read === 'remembered'
+        ? await this.connected.lookup(workspaceId, provider)
+        : await connectedIntegrationOf(this.pool, workspaceId, provider);
     if (!integration) {
       return fail('conflict', 'not_connected', `${provider} is not connected`, { provider });
     }
