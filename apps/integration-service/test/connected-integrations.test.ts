@@ -51,6 +51,17 @@ async function connectedWorkspace(): Promise<string> {
   return workspaceId;
 }
 
+/** Notifications arrive after the commit, not with it: lookups see a change soon after. */
+async function untilLookupFinds(workspaceId: string, expected: 'one' | 'none', what: string) {
+  await waitFor(
+    async () => {
+      const found = (await connected.lookup(workspaceId, 'github')) !== undefined;
+      return found === (expected === 'one') ? true : undefined;
+    },
+    { timeoutMs: 5_000, what },
+  );
+}
+
 describe('the connected integration a check reads', () => {
   test('given a connected integration, a second lookup is answered from memory', async () => {
     const workspaceId = await connectedWorkspace();
@@ -75,22 +86,14 @@ describe('the connected integration a check reads', () => {
       `UPDATE integration.integrations SET status = 'disconnected' WHERE workspace_id = $1`,
       [workspaceId],
     );
-    await waitFor(
-      async () =>
-        (await connected.lookup(workspaceId, 'github')) === undefined ? true : undefined,
-      { timeoutMs: 5_000, what: 'the change to be notified' },
-    );
+    await untilLookupFinds(workspaceId, 'none', 'the change to be notified');
   });
 
   test('when the service disconnects it, the next lookups find none', async () => {
     const workspaceId = await connectedWorkspace();
     expect(await connected.lookup(workspaceId, 'github')).toBeDefined();
     value(await h.send(I.disconnect, { provider: 'github' }, { workspaceId }));
-    await waitFor(
-      async () =>
-        (await connected.lookup(workspaceId, 'github')) === undefined ? true : undefined,
-      { timeoutMs: 5_000, what: 'the disconnect to be notified' },
-    );
+    await untilLookupFinds(workspaceId, 'none', 'the disconnect to be notified');
   });
 
   test('while its session is not listening, every lookup asks Postgres, and a change made meanwhile is seen', async () => {
@@ -120,9 +123,6 @@ describe('the connected integration a check reads', () => {
       `UPDATE integration.integrations SET status = 'connected' WHERE workspace_id = $1`,
       [workspaceId],
     );
-    await waitFor(
-      async () => ((await connected.lookup(workspaceId, 'github')) ? true : undefined),
-      { timeoutMs: 5_000, what: 'the reconnect to be seen' },
-    );
+    await untilLookupFinds(workspaceId, 'one', 'the reconnect to be seen');
   });
 });
