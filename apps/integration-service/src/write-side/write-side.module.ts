@@ -15,7 +15,7 @@ import {
   type StoredEvent,
 } from '#libs/event-store/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
-import { PreparingClient } from '#libs/database/src/index.js';
+import { createPgPool } from '#libs/database/src/index.js';
 import { BUS, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import { CredentialVault, DATA_KEYS_TABLE } from '../credentials/credential-vault.js';
 import { MasterKeyring } from '../credentials/master-keyring.js';
@@ -41,23 +41,13 @@ export function subjectFor(event: Pick<StoredEvent, 'type'>): string {
     {
       provide: PG_POOL,
       inject: [SERVICE_CONFIG, LOGGER],
-      useFactory: (config: IntegrationServiceConfig, logger: Logger) => {
-        const pool = new pg.Pool({
-          Client: PreparingClient,
-          connectionString: config.DATABASE_URL,
+      useFactory: (config: IntegrationServiceConfig, logger: Logger) =>
+        createPgPool({
+          url: config.DATABASE_URL,
+          applicationName: 'integration-service',
           max: config.DATABASE_POOL_SIZE,
-          application_name: 'integration-service',
-          connectionTimeoutMillis: 3_000,
-          // A query stuck on a dead server must not hold a command forever.
-          query_timeout: 10_000,
-        });
-        // An idle connection that Postgres ends (a restart, an admin's terminate) is reported on
-        // the pool; without a listener that error would end the process. The pool reconnects.
-        pool.on('error', (error) =>
-          logger.warn({ err: error }, 'an idle Postgres connection was closed by the server'),
-        );
-        return pool;
-      },
+          logger,
+        }),
     },
     {
       provide: EventStore,
