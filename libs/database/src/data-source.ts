@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { DataSource, type MigrationInterface } from 'typeorm';
-import { PreparingClient } from './preparing-client.js';
+import { pgPoolSettings } from './pg-pool.js';
 
 export type MigrationClass = new () => MigrationInterface;
 
@@ -31,11 +31,7 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     logging: false,
     applicationName: options.applicationName,
     extra: {
-      Client: PreparingClient,
-      max: options.poolSize ?? 10,
-      connectionTimeoutMillis: 3_000,
-      // A query stuck on a dead server must not hold a request forever.
-      query_timeout: 10_000,
+      ...pgPoolSettings(options.poolSize),
       ...(options.asyncCommit ? { options: '-c synchronous_commit=off' } : {}),
     },
   });

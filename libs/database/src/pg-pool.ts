@@ -1,6 +1,17 @@
 import pg from 'pg';
 import { PreparingClient } from './preparing-client.js';
 
+/** What every pool of the services shares, TypeORM's (`createDataSource`) and `createPgPool`'s. */
+export function pgPoolSettings(max = 10) {
+  return {
+    Client: PreparingClient,
+    max,
+    connectionTimeoutMillis: 3_000,
+    // A query stuck on a dead server must not hold a request or a command forever.
+    query_timeout: 10_000,
+  };
+}
+
 export interface PgPoolOptions {
   url: string;
   applicationName: string;
@@ -16,13 +27,9 @@ export interface PgPoolOptions {
  */
 export function createPgPool(options: PgPoolOptions): pg.Pool {
   const pool = new pg.Pool({
-    Client: PreparingClient,
+    ...pgPoolSettings(options.max),
     connectionString: options.url,
-    max: options.max ?? 10,
     application_name: options.applicationName,
-    connectionTimeoutMillis: 3_000,
-    // A query stuck on a dead server must not hold a command forever.
-    query_timeout: 10_000,
   });
   // An idle connection that Postgres ends (a restart, an admin's terminate) is reported on the
   // pool; without a listener that error would end the process. The pool reconnects.
