@@ -45,6 +45,7 @@ export class CommandHandler {
         const earlier = await this.remembered<T>(envelope, key, command, hash);
         if (earlier) return earlier;
       }
+      let retriedLostConnection = false;
       for (let attempt = 1; ; attempt++) {
         const client = await this.pool.connect();
         // A held connection that the server drops (Postgres dying or restarting) emits 'error'
@@ -55,6 +56,8 @@ export class CommandHandler {
         client.on('error', onError);
         const uow = new UnitOfWork(client, this.store, envelope, this.seal);
         let committed: Reply<T> | undefined;
+        // From here a lost connection leaves it unknown whether the work committed.
+        let mayHaveCommitted = false;
         try {
           if (key) {
             // Duplicates of one keyed request arriving together run one after the other; the
@@ -73,6 +76,8 @@ export class CommandHandler {
             if (uow.begun) await client.query('ROLLBACK');
             return reply;
           }
+          // Outside a transaction the write commits on its own.
+          mayHaveCommitted = !uow.begun;
           const refused = await uow.flush();
           if (refused) {
             await client.query('ROLLBACK');
@@ -91,12 +96,23 @@ export class CommandHandler {
               return (await this.remembered<T>(envelope, key, command, hash))!;
             }
           }
+          mayHaveCommitted = true;
           if (uow.begun) await client.query('COMMIT');
           committed = answer;
           if (uow.appended.length > 0) this.afterCommit();
           return committed;
         } catch (error) {
           if (!committed && uow.begun) await client.query('ROLLBACK').catch(() => undefined);
+          const broken = lost !== undefined || connectionLost(error);
+          // Never back to the pool: the next command would find it dead too.
+          if (broken) lost ??= error as Error;
+          // A pooled connection whose end Postgres had sent but the pool had not read yet (a
+          // restart, an admin's terminate): nothing committed, so the work runs once more on a
+          // fresh connection.
+          if (broken && !mayHaveCommitted && !retriedLostConnection) {
+            retriedLostConnection = true;
+            continue;
+          }
           if (isRetryable(error) && attempt < MAX_ATTEMPTS) {
             if (error instanceof VersionConflictError) {
               this.versionConflictsRetried++;
@@ -184,6 +200,19 @@ function checkEnvelope(message: unknown): Reply<never> | undefined {
     ]);
   }
   return undefined;
+}
+
+/**
+ * The connection itself broke: Postgres ended the session (57P01..57P03, shutting down or
+ * terminated), or node-postgres found it cut.
+ */
+function connectionLost(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && ['57P01', '57P02', '57P03'].includes(code)) return true;
+  return (
+    typeof message === 'string' &&
+    (message.includes('Connection terminated') || message.includes('not queryable'))
+  );
 }
 
 /** Another writer won (stream version), or Postgres chose this transaction to give way. */
