@@ -4,12 +4,10 @@ import { GatewaySubjects, Streams } from '#libs/contracts/src/index.js';
 import { port } from '#libs/config/src/index.js';
 import type { ServiceSpec } from '#libs/service-kit/src/index.js';
 import { downstreamReadinessChecks } from './health/downstream-checks.js';
-import { AuthModule } from './auth/index.js';
-import { BusModule } from './bus/index.js';
 import { ErrorsModule } from './errors/index.js';
 import { configureHttp } from './http/configure-http.js';
 import { addSecurityHeaders } from './http/security-headers.js';
-import { limitRequests, limitsEnv, LimitsModule, RateLimits } from './limits/index.js';
+import { limitRequests, limitsEnv, RateLimits } from './limits/index.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { gatewayMigrations } from './migrations/index.js';
 import { WorkspaceModule } from './workspace/workspace.module.js';
@@ -19,7 +17,6 @@ import {
   RestModule,
   Rest1764000002000,
 } from './rest/index.js';
-import { ProjectionsModule } from './projections/index.js';
 import { GatewayIntegrationsModule, serveIntegrationListFast } from './integrations/index.js';
 import { GatewayRulesModule } from './rules/rules.module.js';
 import {
@@ -49,11 +46,7 @@ const env = {
 @Module({
   imports: [
     ErrorsModule,
-    LimitsModule,
-    AuthModule,
-    BusModule,
     WorkspaceModule,
-    ProjectionsModule,
     GatewayIntegrationsModule,
     GatewayRulesModule,
     // one line per feature module below

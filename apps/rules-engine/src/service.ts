@@ -1,8 +1,7 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { RulesEngineSubjects, Streams } from '#libs/contracts/src/index.js';
-import type { Infrastructure, ServiceSpec } from '#libs/service-kit/src/index.js';
-import { engineEnv, type EngineConfig } from './engine.config.js';
-import { EngineModule } from './engine.module.js';
+import type { ServiceSpec } from '#libs/service-kit/src/index.js';
+import { engineEnv } from './engine.config.js';
 import { RulesEngine1764200000000 } from './migrations/1764200000000-rules-engine.js';
 import { EngineRulesModule } from './rules/rules.module.js';
 import { RunsModule } from './runs/runs.module.js';
@@ -10,22 +9,9 @@ import { SchedulesModule } from './schedules/schedules.module.js';
 import { RuleActivity1764200001000 } from './migrations/1764200001000-rule-activity.js';
 import { TriggersModule } from './triggers/triggers.module.js';
 
-@Module({})
-class RulesEngineModule {
-  static forRoot(infra: Infrastructure<EngineConfig>): DynamicModule {
-    return {
-      module: RulesEngineModule,
-      // Feature modules: one line each.
-      imports: [
-        EngineModule.forRoot(infra),
-        EngineRulesModule,
-        TriggersModule,
-        SchedulesModule,
-        RunsModule,
-      ],
-    };
-  }
-}
+/** Feature modules: one line each. */
+@Module({ imports: [EngineRulesModule, TriggersModule, SchedulesModule, RunsModule] })
+class RulesEngineModule {}
 
 /**
  * Runs rules and policies: triggers in (GitHub deliveries, schedules, polls), conditions checked
@@ -43,5 +29,5 @@ export const rulesEngine: ServiceSpec<typeof engineEnv> = {
   ],
   healthSubject: RulesEngineSubjects.health,
   env: engineEnv,
-  rootModule: (infra) => RulesEngineModule.forRoot(infra as Infrastructure<EngineConfig>),
+  rootModule: () => RulesEngineModule,
 };

@@ -1,9 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { RateLimits } from './rate-limits.js';
 import { StreamSlots } from './stream-slots.js';
 
-/** Rate limits and caps on long-lived answers; global so the auth guard and any route use them. */
-@Global()
+/** Rate limits and caps on long-lived answers, for the auth guard and the routes that stream. */
 @Module({
   providers: [RateLimits, StreamSlots],
   exports: [RateLimits, StreamSlots],

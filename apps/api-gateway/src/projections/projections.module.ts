@@ -1,10 +1,4 @@
-import {
-  Global,
-  Inject,
-  Module,
-  type OnApplicationBootstrap,
-  type OnModuleDestroy,
-} from '@nestjs/common';
+import { Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Subscription } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
@@ -27,7 +21,10 @@ export const READ_MODELS_CHANGED_SUBJECT = 'gateway.read-models.changed';
 /** How long a commit's notice may hold up local waiters when the bus is slow or away. */
 const FLUSH_BOUND_MS = 100;
 
-@Global()
+/**
+ * The integrations and rules read model's projection, led by one replica, and the waiter that
+ * commands answered through it (read-your-writes) and the list caches use.
+ */
 @Module({
   providers: [
     {

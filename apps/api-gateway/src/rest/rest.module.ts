@@ -11,6 +11,9 @@ import { RestIntegrationSettingsController } from './rest-integration-settings.c
 import { RestIntegrationsController } from './rest-integrations.controller.js';
 import { RestIntegrationEventsController } from './rest-integration-events.controller.js';
 import { AuditModule } from '../audit/index.js';
+import { AuthModule } from '../auth/auth.module.js';
+import { BusModule } from '../bus/bus.module.js';
+import { ProjectionsModule } from '../projections/projections.module.js';
 import { RestIntegrationsStore } from './rest-integrations.store.js';
 import { RestListCache } from './rest-list-cache.js';
 import { RestQueryGuard } from './rest-query.guard.js';
@@ -19,11 +22,10 @@ import type { RestConfig } from './rest.config.js';
 import { CURSOR_SECRET } from './tokens.js';
 
 /**
- * The Snyk REST API (versioned, JSON:API) under `/rest`. Needs the gateway's auth, bus and
- * projections modules (global) and the `Rest` migration.
+ * The Snyk REST API (versioned, JSON:API) under `/rest`. Needs the `Rest` migration.
  */
 @Module({
-  imports: [AuditModule],
+  imports: [AuthModule, BusModule, ProjectionsModule, AuditModule],
   controllers: [
     RestIntegrationsController,
     RestIntegrationSettingsController,

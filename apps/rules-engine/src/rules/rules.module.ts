@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { EngineModule } from '../engine.module.js';
 import { RuleEventsConsumer } from './rule-events.consumer.js';
 
-@Module({ providers: [RuleEventsConsumer] })
+@Module({ imports: [EngineModule], providers: [RuleEventsConsumer] })
 export class EngineRulesModule {}

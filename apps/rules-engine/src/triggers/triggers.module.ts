@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { EngineModule } from '../engine.module.js';
 import { WebhookTriggersConsumer } from './webhook-triggers.consumer.js';
 
-@Module({ providers: [WebhookTriggersConsumer] })
+@Module({ imports: [EngineModule], providers: [WebhookTriggersConsumer] })
 export class TriggersModule {}
