@@ -4,10 +4,10 @@
  * - `gateway.integrations` and `gateway.rules` come from INTEGRATION_EVENTS (projection
  *   `gateway-integration-events`); rows are scoped by `workspace_id`, deleted on
  *   IntegrationDeleted / RuleDeleted. `evolveIntegration` / `evolveRule` are the pure rules.
- * - `ProjectionRunner` is reusable for another stream (e.g. SCANNER_EVENTS): give it a name, a
- *   stream and an `apply(tx, event)` (or `applyBatch(tx, events)`); it checkpoints the log position and stream sequence in the
- *   same transaction, skips what it already applied, leads on one replica (advisory lock) and
- *   resumes from the checkpoint after downtime.
+ * - Each is a `Projection` of `libs/projections` (a name, a stream, `canHandle` and `apply(tx,
+ *   events, checkpoint)`), run by its `ProjectionRunner`: the rows and the checkpoint are written
+ *   together, what was applied is skipped, one replica leads (advisory lock) and it resumes from
+ *   the checkpoint after downtime.
  * - Read-your-writes: inject `INTEGRATION_READ_MODEL` (a `ProjectionWaiter`) and
  *   `await waiter.waitFor(reply.position, READ_YOUR_WRITES_MS)` before answering a command, or
  *   send it through `commandThenCatchUp`.
