@@ -14,7 +14,8 @@
  * - `@Auth() auth: AuthContext` in a handler, or `authOf(request)`, reads the caller.
  * - Lookups are cached per replica for 5 s (hits skip Postgres); a revoke or member removal
  *   forgets at once here and on every other replica (`gateway.auth.invalidated` on core NATS).
- * - `AuthModule` is global; the gateway's root module imports it once.
+ * - Import `AuthModule` in each feature module whose controllers use the guard; it re-exports
+ *   `LimitsModule`, which the guard counts failed keys with.
  */
 export * from './roles.js';
 export * from './token-secret.js';

@@ -9,7 +9,8 @@
  *   `BusUnavailableError` (an `ApiError` of kind `unavailable`): 503 with `Retry-After`.
  * - `commandContextOf(request, auth)` builds the context from a Fastify request and `@Auth()`;
  *   it validates `Idempotency-Key` (1..255 visible ASCII, else 400).
- * - `BusModule` is global; handlers on the other side are plain `@MessagePattern(subject)`.
+ * - Import `BusModule` in each feature module that sends commands; handlers on the other side
+ *   are plain `@MessagePattern(subject)`.
  */
 export * from './command-context.js';
 export * from './command-bus.js';

@@ -1,7 +1,7 @@
 /**
  * The repository inventory's API for the rest of the scanner, notably the webhooks processor
- * (apps/scanner-service/src/webhooks/, issue 6). Inject `InventoryService` (exported by
- * `ScannerScansModule`, global) and call:
+ * (apps/scanner-service/src/webhooks/). Inject `InventoryService` (exported by
+ * `ScannerScansModule`, which a feature module imports) and call:
  *
  * - `upsertRepo(workspaceId, repo)`: a repository created, edited, publicized/privatized,
  *   archived/unarchived or transferred in: stores the basic facts, publishes `ReposUpdated`, and
