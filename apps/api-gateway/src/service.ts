@@ -1,19 +1,17 @@
 import { Module } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import { GatewaySubjects, Streams } from '#libs/contracts/src/index.js';
-import { port } from '#libs/config/src/index.js';
 import type { ServiceSpec } from '#libs/service-kit/src/index.js';
 import { downstreamReadinessChecks } from './health/downstream-checks.js';
 import { ErrorsModule } from './errors/index.js';
 import { configureHttp } from './http/configure-http.js';
 import { addSecurityHeaders } from './http/security-headers.js';
-import { limitRequests, limitsEnv, RateLimits } from './limits/index.js';
+import { limitRequests, RateLimits } from './limits/index.js';
 import { setupOpenApi } from './openapi/openapi.js';
 import { gatewayMigrations } from './migrations/index.js';
 import { WorkspaceModule } from './workspace/workspace.module.js';
 import {
   DropStoredCursorSecret1764000019500,
-  restEnv,
   RestModule,
   Rest1764000002000,
 } from './rest/index.js';
@@ -23,24 +21,15 @@ import {
   GithubInstallations1764000006000,
   GithubWebhookBodies1764000013700,
   WebhooksModule,
-  webhookEnv,
 } from './webhooks/index.js';
 import {
   GatewayScansModule,
   GithubFindingLifecycle1764000019000,
   GithubScans1764000009000,
 } from './scans/index.js';
-import { githubInstallEnv, GithubInstallModule } from './github-install/index.js';
-import { AuditLog1764000018000, auditEnv, AuditModule } from './audit/index.js';
-
-const env = {
-  PORT: port(3000),
-  ...webhookEnv,
-  ...restEnv,
-  ...githubInstallEnv,
-  ...auditEnv,
-  ...limitsEnv,
-};
+import { GithubInstallModule } from './github-install/index.js';
+import { AuditLog1764000018000, AuditModule } from './audit/index.js';
+import { apiGatewayEnv } from './config.js';
 
 /** Feature modules: add yours here, one line each. */
 @Module({
@@ -60,7 +49,7 @@ const env = {
 class ApiGatewayModule {}
 
 /** The only HTTP surface: auth, validation, versioning; owns schema `gateway` and the read models. */
-export const apiGateway: ServiceSpec<typeof env> = {
+export const apiGateway: ServiceSpec<typeof apiGatewayEnv> = {
   name: 'api-gateway',
   schema: 'gateway',
   // Gateway migrations in timestamp order; add yours to the array (the admin CLI runs these too).
@@ -81,7 +70,7 @@ export const apiGateway: ServiceSpec<typeof env> = {
     Streams.workspaceEvents,
   ],
   healthSubject: GatewaySubjects.health,
-  env,
+  env: apiGatewayEnv,
   rootModule: () => ApiGatewayModule,
   extraReadinessChecks: ({ bus }) => downstreamReadinessChecks(bus),
   configureApp: async (app) => {

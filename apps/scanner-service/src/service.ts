@@ -1,14 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ScannerSubjects, Streams } from '#libs/contracts/src/index.js';
-import { port } from '#libs/config/src/index.js';
 import type { ServiceSpec } from '#libs/service-kit/src/index.js';
 import { scannerMigrations } from './migrations/index.js';
-import { scanEnv } from './scans/scan.config.js';
+import { scannerServiceEnv } from './config.js';
 import { ScannerScansModule } from './scans/scans.module.js';
 import { InventoryService } from './inventory/inventory.service.js';
 import { WebhookProcessing1764100006000, WebhookProcessingModule } from './webhooks/index.js';
-
-const env = { PORT: port(3002), ...scanEnv };
 
 /** Feature modules: one line each. */
 @Module({
@@ -21,7 +18,7 @@ const env = { PORT: port(3002), ...scanEnv };
 class ScannerServiceModule {}
 
 /** Scans GitHub organizations; owns schema `scanner`. */
-export const scannerService: ServiceSpec<typeof env> = {
+export const scannerService: ServiceSpec<typeof scannerServiceEnv> = {
   name: 'scanner-service',
   schema: 'scanner',
   // Scanner migrations in timestamp order; add yours to the array.
@@ -34,6 +31,6 @@ export const scannerService: ServiceSpec<typeof env> = {
     Streams.deadLetters,
   ],
   healthSubject: ScannerSubjects.health,
-  env,
+  env: scannerServiceEnv,
   rootModule: () => ScannerServiceModule,
 };
