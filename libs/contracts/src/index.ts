@@ -12,5 +12,6 @@ export * from './webhooks.js';
 export * from './scanner.js';
 export * from './scanner-checks.js';
 export * from './workspace.js';
+export * from './gateway-notices.js';
 export * from './dead-letters.js';
 export * from './limits.js';

@@ -61,6 +61,10 @@ export const DeadLetterSubjects = {
 
 export const GatewaySubjects = {
   health: 'gateway.q.health',
+  /** Core NATS between gateway replicas: forget these cached keys (`AuthInvalidated`). */
+  authInvalidated: 'gateway.auth.invalidated',
+  /** Core NATS from the leading projector to the other replicas (`ReadModelsChanged`). */
+  readModelsChanged: 'gateway.read-models.changed',
 } as const;
 
 /** Workspaces, members and API keys: events of the gateway's own log. */

@@ -1,19 +1,15 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
+import { GatewaySubjects, type AuthInvalidated } from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
 import { BUS, LOGGER } from '#libs/service-kit/src/index.js';
 import { TokenCache } from './token-cache.js';
 
-/** Core NATS (not JetStream): a lost message only means the cache TTL does the job instead. */
-export const AUTH_INVALIDATED_SUBJECT = 'gateway.auth.invalidated';
-
-interface Invalidation {
-  tokenIds?: string[];
-  memberIds?: string[];
-}
-
-/** Tells every gateway replica to forget cached keys after a revoke or a member change. */
+/**
+ * Tells every gateway replica to forget cached keys after a revoke or a member change. On core
+ * NATS, not JetStream: a lost notice only means the cache's TTL does the job instead.
+ */
 @Injectable()
 export class AuthInvalidation implements OnModuleInit, OnModuleDestroy {
   private subscription: Subscription | undefined;
@@ -25,11 +21,11 @@ export class AuthInvalidation implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.subscription = this.bus.nc.subscribe(AUTH_INVALIDATED_SUBJECT, {
+    this.subscription = this.bus.nc.subscribe(GatewaySubjects.authInvalidated, {
       callback: (error, msg) => {
         if (error) return;
         try {
-          this.apply(msg.json<Invalidation>());
+          this.apply(msg.json<AuthInvalidated>());
         } catch {
           this.logger.warn('ignoring a malformed auth invalidation');
         }
@@ -42,16 +38,16 @@ export class AuthInvalidation implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Forgets locally at once, then tells the other replicas. */
-  announce(invalidation: Invalidation): void {
+  announce(invalidation: AuthInvalidated): void {
     this.apply(invalidation);
     try {
-      this.bus.nc.publish(AUTH_INVALIDATED_SUBJECT, JSON.stringify(invalidation));
+      this.bus.nc.publish(GatewaySubjects.authInvalidated, JSON.stringify(invalidation));
     } catch (error) {
       this.logger.warn({ err: error }, 'could not announce an auth invalidation; TTL applies');
     }
   }
 
-  private apply({ tokenIds = [], memberIds = [] }: Invalidation): void {
+  private apply({ tokenIds = [], memberIds = [] }: AuthInvalidated): void {
     this.cache.forgetTokens(tokenIds);
     this.cache.forgetMembers(memberIds);
     this.cache.forgetUnknown();

@@ -2,6 +2,7 @@ import { Inject, Module, type OnApplicationBootstrap, type OnModuleDestroy } fro
 import { randomUUID } from 'node:crypto';
 import type { Subscription } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
+import { GatewaySubjects, type ReadModelsChanged } from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
 import { Projections } from '#libs/projections/src/index.js';
 import { BUS, DATA_SOURCE } from '#libs/service-kit/src/index.js';
@@ -14,9 +15,6 @@ import { ReadModelChanges } from './read-model-changes.js';
 
 /** Injection token of the waiter for the integrations and rules read models. */
 export const INTEGRATION_READ_MODEL = Symbol('INTEGRATION_READ_MODEL');
-
-/** Core NATS: the leading projector tells the other replicas what changed (caches, waiters). */
-export const READ_MODELS_CHANGED_SUBJECT = 'gateway.read-models.changed';
 
 /** How long a commit's notice may hold up local waiters when the bus is slow or away. */
 const FLUSH_BOUND_MS = 100;
@@ -65,11 +63,11 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnModuleDestro
   }
 
   onApplicationBootstrap(): void {
-    this.subscription = this.bus.nc.subscribe(READ_MODELS_CHANGED_SUBJECT, {
+    this.subscription = this.bus.nc.subscribe(GatewaySubjects.readModelsChanged, {
       callback: (error, msg) => {
         if (error) return;
         try {
-          const change = msg.json<{ replica: string; position: string; workspaceIds: string[] }>();
+          const change = msg.json<ReadModelsChanged>();
           if (change.replica === this.replicaId) return;
           this.changes.emit({
             position: BigInt(change.position),
@@ -89,8 +87,12 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnModuleDestro
   private async broadcast(position: bigint, workspaceIds: string[]): Promise<void> {
     try {
       this.bus.nc.publish(
-        READ_MODELS_CHANGED_SUBJECT,
-        JSON.stringify({ replica: this.replicaId, position: position.toString(), workspaceIds }),
+        GatewaySubjects.readModelsChanged,
+        JSON.stringify({
+          replica: this.replicaId,
+          position: position.toString(),
+          workspaceIds,
+        } satisfies ReadModelsChanged),
       );
       await Promise.race([
         this.bus.nc.flush(),

@@ -17,6 +17,7 @@ import { ruleRunSchemas as rr, ruleRunViewSchema } from './rule-runs.schemas.js'
 import { MESSAGE_PARKED } from '../dead-letters.js';
 import { empty, serviceHealthReplySchema } from './common.schemas.js';
 import {
+  gatewayNoticeSchemas,
   githubWebhookDeliverySchema,
   parkedMessageSchema,
   workspaceEventSchemas,
@@ -54,6 +55,20 @@ export interface StreamMessages {
   publishedBy: Service[];
   /** Subject of each message type; `*` where the subject ends in a name the publisher picks. */
   messages: { type: string; subject: string; data: z.ZodType }[];
+}
+
+/**
+ * A notice on core NATS (no stream, no reply) between replicas of one service: lost when nobody
+ * listens, so it only ever shortens a wait that a TTL or a poll bounds anyway.
+ */
+export interface NoticeSubject {
+  subject: string;
+  summary: string;
+  publishedBy: Service;
+  receivedBy: Service[];
+  /** JSON unless `contentType` says otherwise; not wrapped in the envelope. */
+  payload: z.ZodType;
+  contentType?: 'text/plain';
 }
 
 const command = (
@@ -376,5 +391,31 @@ export const streamMessages: StreamMessages[] = [
     stream: Streams.workspaceEvents,
     publishedBy: ['api-gateway'],
     messages: events(WorkspaceSubjects.events, workspaceEventSchemas),
+  },
+];
+
+/** Every core NATS notice. */
+export const noticeSubjects: NoticeSubject[] = [
+  {
+    subject: GatewaySubjects.authInvalidated,
+    summary: 'A key was revoked or a member removed: every replica forgets the cached lookups.',
+    publishedBy: 'api-gateway',
+    receivedBy: gateway,
+    payload: gatewayNoticeSchemas.authInvalidated,
+  },
+  {
+    subject: GatewaySubjects.readModelsChanged,
+    summary: "The leading projector applied events: the other replicas' caches and waiters wake.",
+    publishedBy: 'api-gateway',
+    receivedBy: gateway,
+    payload: gatewayNoticeSchemas.readModelsChanged,
+  },
+  {
+    subject: RulesEngineSubjects.rulesChanged,
+    summary: "A workspace's rules changed: every engine replica drops them from memory.",
+    publishedBy: 'rules-engine',
+    receivedBy: ['rules-engine'],
+    payload: z.string().describe('the workspace id'),
+    contentType: 'text/plain',
   },
 ];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ParkedMessage } from '../dead-letters.js';
+import type { AuthInvalidated, ReadModelsChanged } from '../gateway-notices.js';
 import type { GithubWebhookDelivery } from '../webhooks.js';
 import type {
   ApiKeyIssuedData,
@@ -76,3 +77,19 @@ export const parkedMessageSchema = describes<ParkedMessage>()(
     body: z.string(),
   }),
 );
+
+export const gatewayNoticeSchemas = {
+  authInvalidated: describes<AuthInvalidated>()(
+    z.object({
+      tokenIds: z.array(z.string()).optional(),
+      memberIds: z.array(z.string()).optional(),
+    }),
+  ),
+  readModelsChanged: describes<ReadModelsChanged>()(
+    z.object({
+      replica: z.string(),
+      position: z.string().regex(/^\d+$/),
+      workspaceIds: z.array(z.string()),
+    }),
+  ),
+};
