@@ -80,6 +80,9 @@ export function enabledChecks(baseline: Baseline): ScanCheckKey[] {
 }
 
 /** `SCAN_BASELINE` as JSON text -> a baseline; throws naming the bad field. */
+/** Injection token of the baseline the service runs with (SCAN_BASELINE, parsed once). */
+export const DRIFT_BASELINE = Symbol('DRIFT_BASELINE');
+
 export function parseBaseline(raw: string | undefined): Baseline {
   if (!raw) return defaultBaseline;
   return baselineSchema.parse(JSON.parse(raw));

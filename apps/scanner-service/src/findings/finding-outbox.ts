@@ -1,5 +1,7 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DATA_SOURCE } from '#libs/service-kit/src/index.js';
 import type { DataSource } from 'typeorm';
-import type { ScannerEvents } from '../scans/scanner-events.js';
+import { ScannerEvents } from '../scans/scanner-events.js';
 
 const BATCH = 500;
 
@@ -8,12 +10,13 @@ const BATCH = 500;
  * own id as `Nats-Msg-Id` (a second publisher's copy is dropped by JetStream). Calls within one
  * process run one after another; whatever a crash leaves unpublished goes with the next call.
  */
+@Injectable()
 export class FindingOutbox {
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly events: ScannerEvents,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(ScannerEvents) private readonly events: ScannerEvents,
   ) {}
 
   publishPending(workspaceId: string): Promise<void> {

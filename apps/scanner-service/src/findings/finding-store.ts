@@ -1,3 +1,4 @@
+import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
@@ -36,6 +37,7 @@ interface Row {
  * is deleted. Every change is written to the outbox `scanner.finding_events` in the caller's
  * transaction, and `FindingOutbox` publishes it after commit.
  */
+@Injectable()
 export class FindingStore {
   async record(db: Queryable, workspaceId: string, judged: Judged[], cause: Cause): Promise<void> {
     if (judged.length === 0) return;

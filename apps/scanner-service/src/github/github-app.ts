@@ -1,8 +1,10 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { createAppAuth } from '@octokit/auth-app';
 import { throttling, type ThrottlingOptions } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import type { Logger } from 'pino';
+import { LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import type { GithubConfig } from './github.config.js';
 import { measureGithubCalls } from './github-metrics.js';
 import { githubDefaults, plainJson } from '#libs/github/src/index.js';
@@ -35,12 +37,13 @@ export interface LimitListener {
  * The GitHub App: an app JWT (RS256 from the private key) buys installation tokens, which
  * `@octokit/auth-app` caches and renews; every call then carries `Authorization: token ...`.
  */
+@Injectable()
 export class GithubApp {
   private readonly privateKey: string | undefined;
 
   constructor(
-    private readonly config: GithubConfig,
-    private readonly logger: Logger,
+    @Inject(SERVICE_CONFIG) private readonly config: GithubConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.privateKey = config.GITHUB_APP_PRIVATE_KEY
       ? config.GITHUB_APP_PRIVATE_KEY.replace(/\\n/g, '\n')

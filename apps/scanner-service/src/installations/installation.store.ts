@@ -1,3 +1,5 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DATA_SOURCE } from '#libs/service-kit/src/index.js';
 import type { DataSource } from 'typeorm';
 import type { BatchWrites } from '#libs/projections/src/index.js';
 
@@ -13,8 +15,9 @@ export interface WorkspaceInstallation {
  * Which GitHub installation each of a workspace's GitHub integrations connected, kept from the
  * integration events. A workspace may have several; scans use the one connected last.
  */
+@Injectable()
 export class InstallationStore {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   /**
    * A batch of the projection as one write (see `writeWithCheckpoint`): `rows` (integrations the batch

@@ -16,6 +16,7 @@
  *
  * Every method is idempotent; the gateway's `github/repos` and findings follow the events.
  */
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import {
@@ -25,37 +26,37 @@ import {
   type ScanOrgResult,
 } from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
-import type { Baseline } from '../drift/baseline.js';
+import { BUS, DATA_SOURCE, LOGGER } from '#libs/service-kit/src/index.js';
+import { DRIFT_BASELINE, type Baseline } from '../drift/baseline.js';
 import { evaluateDrift } from '../drift/evaluate.js';
-import type { FindingOutbox } from '../findings/finding-outbox.js';
-import type { FindingStore } from '../findings/finding-store.js';
+import { FindingOutbox } from '../findings/finding-outbox.js';
+import { FindingStore } from '../findings/finding-store.js';
 import { ConditionalCache } from '../github/conditional-cache.js';
-import type { GithubApp } from '../github/github-app.js';
+import { GithubApp } from '../github/github-app.js';
 import { GithubReader, type ListedRepo } from '../github/github-reader.js';
-import type { InstallationStore } from '../installations/installation.store.js';
+import { InstallationStore } from '../installations/installation.store.js';
 import { readRepoContext } from '../scans/org-context.js';
 import { readRepository } from '../scans/read-repository.js';
 import { grantedPermissions, runnableChecks } from '../scans/required-permissions.js';
-import type { ScannerEvents } from '../scans/scanner-events.js';
+import { ScannerEvents } from '../scans/scanner-events.js';
 import { enqueueScanJob } from '../scans/scan-jobs.js';
-import type { ScanStore } from '../scans/scan.store.js';
-import type { InventoryStore } from './inventory.store.js';
+import { ScanStore } from '../scans/scan.store.js';
+import { InventoryStore } from './inventory.store.js';
 
+@Injectable()
 export class InventoryService {
   constructor(
-    private readonly deps: {
-      dataSource: DataSource;
-      bus: Bus;
-      github: GithubApp;
-      installations: InstallationStore;
-      inventory: InventoryStore;
-      scans: ScanStore;
-      events: ScannerEvents;
-      baseline: Baseline;
-      findings: FindingStore;
-      outbox: FindingOutbox;
-      logger: Logger;
-    },
+    @Inject(DRIFT_BASELINE) private readonly baseline: Baseline,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(BUS) private readonly bus: Bus,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(GithubApp) private readonly github: GithubApp,
+    @Inject(InstallationStore) private readonly installations: InstallationStore,
+    @Inject(InventoryStore) private readonly inventory: InventoryStore,
+    @Inject(ScanStore) private readonly scans: ScanStore,
+    @Inject(ScannerEvents) private readonly events: ScannerEvents,
+    @Inject(FindingStore) private readonly findings: FindingStore,
+    @Inject(FindingOutbox) private readonly outbox: FindingOutbox,
   ) {}
 
   async upsertRepo(
@@ -63,20 +64,20 @@ export class InventoryService {
     repo: ListedRepo,
     options: { rescan?: boolean } = {},
   ): Promise<void> {
-    await this.deps.inventory.upsertListed(workspaceId, [repo], null);
+    await this.inventory.upsertListed(workspaceId, [repo], null);
     await this.publishRepos(workspaceId, [repo.githubId]);
     if (options.rescan ?? true) await this.rescanRepo(workspaceId, repo.fullName);
   }
 
   async removeRepo(workspaceId: string, githubId: number): Promise<boolean> {
-    const existing = await this.deps.inventory.get(workspaceId, githubId);
-    const removed = await this.deps.dataSource.transaction(async (tx) => {
-      await this.deps.findings.resolveAll(tx, workspaceId, [githubId], { cause: 'webhook' });
-      return this.deps.inventory.remove(workspaceId, githubId, tx);
+    const existing = await this.inventory.get(workspaceId, githubId);
+    const removed = await this.dataSource.transaction(async (tx) => {
+      await this.findings.resolveAll(tx, workspaceId, [githubId], { cause: 'webhook' });
+      return this.inventory.remove(workspaceId, githubId, tx);
     });
-    await this.deps.outbox.publishPending(workspaceId);
+    await this.outbox.publishPending(workspaceId);
     if (existing) {
-      await this.deps.events.publish(ScannerEventTypes.repoRemoved, workspaceId, {
+      await this.events.publish(ScannerEventTypes.repoRemoved, workspaceId, {
         githubId,
         fullName: existing.fullName,
       });
@@ -85,61 +86,61 @@ export class InventoryService {
   }
 
   async renameRepo(workspaceId: string, githubId: number, fullName: string): Promise<boolean> {
-    const renamed = await this.deps.inventory.rename(workspaceId, githubId, fullName);
+    const renamed = await this.inventory.rename(workspaceId, githubId, fullName);
     if (renamed) await this.publishRepos(workspaceId, [githubId]);
     return renamed;
   }
 
   /** Reads one repository afresh and publishes it with its findings; undefined if it is gone. */
   async rescanRepo(workspaceId: string, fullName: string): Promise<RepoRecord | undefined> {
-    const installation = await this.deps.installations.get(workspaceId);
+    const installation = await this.installations.get(workspaceId);
     if (!installation?.connected) return undefined;
-    const octokit = this.deps.github.forInstallation(installation.installationId);
-    const cache = await ConditionalCache.load(this.deps.dataSource, workspaceId);
+    const octokit = this.github.forInstallation(installation.installationId);
+    const cache = await ConditionalCache.load(this.dataSource, workspaceId);
     const reader = new GithubReader(octokit, cache);
     const listed = await reader.repository(fullName);
     if (!listed) {
-      const known = await this.deps.inventory.findByName(workspaceId, fullName);
+      const known = await this.inventory.findByName(workspaceId, fullName);
       if (known) await this.removeRepo(workspaceId, known.githubId);
       return undefined;
     }
     // This repository changed: its cached answers are stale whatever their ETag says.
-    await this.deps.dataSource.query(
+    await this.dataSource.query(
       `DELETE FROM scanner.http_cache WHERE workspace_id = $1 AND url LIKE $2`,
       [workspaceId, `/repos/${listed.fullName}%`],
     );
     const fresh = new GithubReader(
       octokit,
-      await ConditionalCache.load(this.deps.dataSource, workspaceId),
+      await ConditionalCache.load(this.dataSource, workspaceId),
     );
     const [context, granted] = await Promise.all([
       readRepoContext(fresh, installation.accountLogin, listed.fullName),
-      grantedPermissions(this.deps.github, installation.installationId),
+      grantedPermissions(this.github, installation.installationId),
     ]);
     const record = await readRepository(fresh, listed, context);
-    const runnable = runnableChecks(granted, this.deps.baseline);
+    const runnable = runnableChecks(granted, this.baseline);
     let cacheSaved = () => undefined as void;
-    await this.deps.dataSource.transaction(async (tx) => {
+    await this.dataSource.transaction(async (tx) => {
       cacheSaved = await fresh.flushCache(tx);
-      await this.deps.inventory.upsertListed(workspaceId, [listed], null, tx);
-      await this.deps.inventory.saveScanned(workspaceId, [record], tx);
-      await this.deps.findings.record(
+      await this.inventory.upsertListed(workspaceId, [listed], null, tx);
+      await this.inventory.saveScanned(workspaceId, [record], tx);
+      await this.findings.record(
         tx,
         workspaceId,
-        [{ githubId: record.githubId, ...evaluateDrift(record, this.deps.baseline, runnable) }],
+        [{ githubId: record.githubId, ...evaluateDrift(record, this.baseline, runnable) }],
         { cause: 'webhook' },
       );
     });
     cacheSaved();
-    await this.deps.outbox.publishPending(workspaceId);
+    await this.outbox.publishPending(workspaceId);
     await this.publishRepos(workspaceId, [record.githubId]);
     return record;
   }
 
   async recomputePermissions(workspaceId: string): Promise<ScanOrgResult | undefined> {
-    const installation = await this.deps.installations.get(workspaceId);
+    const installation = await this.installations.get(workspaceId);
     if (!installation?.connected) return undefined;
-    const { scan, created } = await this.deps.scans.createOrJoin({
+    const { scan, created } = await this.scans.createOrJoin({
       workspaceId,
       installationId: installation.installationId,
       accountLogin: installation.accountLogin,
@@ -147,7 +148,7 @@ export class InventoryService {
     });
     if (created) {
       await enqueueScanJob(
-        this.deps.bus,
+        this.bus,
         { kind: 'scan', workspaceId, scanId: scan.id },
         `scan:${scan.id}`,
       );
@@ -174,23 +175,23 @@ export class InventoryService {
     integrationId?: string,
   ): Promise<number> {
     if (integrationId) {
-      const connected = await this.deps.installations.isConnected(integrationId);
+      const connected = await this.installations.isConnected(integrationId);
       if (connected === undefined) throw new InstallationNotConnected(workspaceId);
       if (!connected) return 0;
     }
-    const installation = await this.deps.installations.get(workspaceId);
+    const installation = await this.installations.get(workspaceId);
     if (!installation?.connected) throw new InstallationNotConnected(workspaceId);
-    const octokit = this.deps.github.forInstallation(installation.installationId);
+    const octokit = this.github.forInstallation(installation.installationId);
     const reader = new GithubReader(
       octokit,
-      await ConditionalCache.load(this.deps.dataSource, workspaceId),
+      await ConditionalCache.load(this.dataSource, workspaceId),
     );
     let cursor: string | null = null;
     let count = 0;
     for (;;) {
       if (signal?.aborted) break;
       const page = await reader.repositoriesPage(installation.accountLogin, cursor);
-      await this.deps.inventory.upsertListed(workspaceId, page.repos, null);
+      await this.inventory.upsertListed(workspaceId, page.repos, null);
       await this.publishRepos(
         workspaceId,
         page.repos.map((r) => r.githubId),
@@ -199,15 +200,15 @@ export class InventoryService {
       if (!page.hasNextPage) break;
       cursor = page.endCursor;
     }
-    this.deps.logger.info({ workspaceId, repos: count }, 'repositories discovered');
+    this.logger.info({ workspaceId, repos: count }, 'repositories discovered');
     return count;
   }
 
   private async publishRepos(workspaceId: string, githubIds: number[]): Promise<void> {
-    const repos = await this.deps.inventory.withFindings(workspaceId, githubIds);
+    const repos = await this.inventory.withFindings(workspaceId, githubIds);
     if (repos.length === 0) return;
     const data: ReposUpdatedData = { repos };
-    await this.deps.events.publish(ScannerEventTypes.reposUpdated, workspaceId, data);
+    await this.events.publish(ScannerEventTypes.reposUpdated, workspaceId, data);
   }
 }
 

@@ -1,3 +1,5 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DATA_SOURCE } from '#libs/service-kit/src/index.js';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { RepoRecord, TrackedFinding } from '#libs/contracts/src/index.js';
 import { rowToTracked, type FindingRow } from '../findings/finding-store.js';
@@ -55,8 +57,9 @@ export function rowToRecord(row: RepoRow): RepoRecord {
  * optional transaction (`EntityManager`) so a scan can record a repository and its checkpoint
  * atomically.
  */
+@Injectable()
 export class InventoryStore {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   /**
    * Discovery or a scan's listing: basic facts and what the listing said (a webhook's payload

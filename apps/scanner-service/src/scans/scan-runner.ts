@@ -1,3 +1,4 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { reposScanned, scanDuration } from '#libs/observability/src/metrics/scanner.js';
@@ -9,38 +10,24 @@ import {
   type ScanStartedData,
   type SkippedCheck,
 } from '#libs/contracts/src/index.js';
-import type { Baseline } from '../drift/baseline.js';
+import { DATA_SOURCE, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
+import { DRIFT_BASELINE, type Baseline } from '../drift/baseline.js';
 import { evaluateOrg } from '../drift/evaluate.js';
-import type { FindingOutbox } from '../findings/finding-outbox.js';
-import type { FindingStore } from '../findings/finding-store.js';
+import { FindingOutbox } from '../findings/finding-outbox.js';
+import { FindingStore } from '../findings/finding-store.js';
 import { ConditionalCache } from '../github/conditional-cache.js';
-import { GithubNotConfiguredError, type GithubApp } from '../github/github-app.js';
+import { GithubApp, GithubNotConfiguredError } from '../github/github-app.js';
 import { GithubReader, type ListedRepo } from '../github/github-reader.js';
-import type { InventoryStore } from '../inventory/inventory.store.js';
+import { InventoryStore } from '../inventory/inventory.store.js';
 import { readOrgContext, type OrgContext } from './org-context.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { fetchRepository, type RepoReads } from './read-repository.js';
 import { grantedPermissions, runnableChecks, skippedChecks } from './required-permissions.js';
 import { RepoQueue } from './repo-queue.js';
 import { ResultWriter } from './result-writer.js';
-import type { ScanRow, ScanStore } from './scan.store.js';
-import type { ScannerEvents } from './scanner-events.js';
-
-export interface ScanRunnerDeps {
-  dataSource: DataSource;
-  scans: ScanStore;
-  inventory: InventoryStore;
-  events: ScannerEvents;
-  github: GithubApp;
-  baseline: Baseline;
-  findings: FindingStore;
-  outbox: FindingOutbox;
-  logger: Logger;
-  /** Repositories read at once. */
-  concurrency: number;
-  /** Attempts per repository (each already retried by Octokit) before it counts as failed. */
-  repoAttempts: number;
-}
+import type { ScanConfig } from './scan.config.js';
+import { ScanStore, type ScanRow } from './scan.store.js';
+import { ScannerEvents } from './scanner-events.js';
 
 /** Organization findings are stored under GitHub id 0 (no repository has it). */
 export const ORGANIZATION = 0;
@@ -70,11 +57,31 @@ const sleep = (ms: number, signal: AbortSignal) =>
  * collaborators, secret scanning) with conditional requests; then read each pending repository's
  * collaborators, store its record and findings and mark it done in one transaction.
  */
+@Injectable()
 export class ScanRunner {
-  constructor(private readonly deps: ScanRunnerDeps) {}
+  /** Repositories read at once. */
+  private readonly concurrency: number;
+  /** Attempts per repository (each already retried by Octokit) before it counts as failed. */
+  private readonly repoAttempts: number;
+
+  constructor(
+    @Inject(SERVICE_CONFIG) config: ScanConfig,
+    @Inject(DRIFT_BASELINE) private readonly baseline: Baseline,
+    @Inject(DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(ScanStore) private readonly scans: ScanStore,
+    @Inject(InventoryStore) private readonly inventory: InventoryStore,
+    @Inject(ScannerEvents) private readonly events: ScannerEvents,
+    @Inject(GithubApp) private readonly github: GithubApp,
+    @Inject(FindingStore) private readonly findings: FindingStore,
+    @Inject(FindingOutbox) private readonly outbox: FindingOutbox,
+  ) {
+    this.concurrency = config.GITHUB_CONCURRENCY;
+    this.repoAttempts = config.SCAN_REPO_ATTEMPTS;
+  }
 
   async run(scanId: string, signal: AbortSignal): Promise<RunOutcome> {
-    const { scans, logger } = this.deps;
+    const { scans, logger } = this;
     const scan = await scans.get(scanId);
     if (!scan || scan.status === 'completed' || scan.status === 'failed') return 'finished';
     const log = logger.child({ scanId, workspaceId: scan.workspaceId });
@@ -86,13 +93,13 @@ export class ScanRunner {
         reposTotal: scan.reposTotal,
       },
       scans,
-      this.deps.inventory,
-      this.deps.events,
+      this.inventory,
+      this.events,
       log,
     );
     let octokit;
     try {
-      octokit = this.deps.github.forInstallation(scan.installationId, {
+      octokit = this.github.forInstallation(scan.installationId, {
         onRateLimited: (resetAt) => reporter.rateLimited(resetAt),
       });
     } catch (error) {
@@ -106,7 +113,7 @@ export class ScanRunner {
         startedAt: scan.startedAt.toISOString(),
         reposTotal: scan.reposTotal,
       };
-      await this.deps.events.publish(ScannerEventTypes.scanStarted, scan.workspaceId, started, {
+      await this.events.publish(ScannerEventTypes.scanStarted, scan.workspaceId, started, {
         messageId: `${scanId}:started`,
         correlationId: scan.correlationId,
       });
@@ -114,22 +121,22 @@ export class ScanRunner {
     log.info({ resumedAt: scan.reposScanned }, 'scan running');
     reporter.start();
     try {
-      const cache = await ConditionalCache.load(this.deps.dataSource, scan.workspaceId);
+      const cache = await ConditionalCache.load(this.dataSource, scan.workspaceId);
       const reader = new GithubReader(octokit, cache);
       await reporter.publishResults(await scans.unpublished(scanId));
-      await this.deps.outbox.publishPending(scan.workspaceId);
+      await this.outbox.publishPending(scan.workspaceId);
       // Checks the installation may not feed are skipped (never passed): asked once per run,
       // while listing starts (only writing results needs them).
-      const checks = grantedPermissions(this.deps.github, scan.installationId).then((granted) => ({
-        runnable: runnableChecks(granted, this.deps.baseline),
-        skipped: skippedChecks(granted, this.deps.baseline),
+      const checks = grantedPermissions(this.github, scan.installationId).then((granted) => ({
+        runnable: runnableChecks(granted, this.baseline),
+        skipped: skippedChecks(granted, this.baseline),
       }));
       const runnable = checks.then((c) => c.runnable);
       // Nothing may await them if something else fails first; allSettled below reports it.
       for (const settles of [checks, runnable]) settles.catch(() => undefined);
       // Listing, org-wide facts and reading run together: reading starts with the first page.
       const [inventory, pending] = await Promise.all([
-        this.deps.inventory.all(scan.workspaceId),
+        this.inventory.all(scan.workspaceId),
         scans.pending(scanId),
       ]);
       const known = new Map<number, ListedRepo>(inventory);
@@ -179,7 +186,7 @@ export class ScanRunner {
     signal: AbortSignal,
     onPage: (repos: ListedRepo[]) => void,
   ): Promise<void> {
-    const { scans, inventory, dataSource } = this.deps;
+    const { scans, inventory, dataSource } = this;
     const ask = (cursor: string | null) => {
       const asked = reader.repositoriesPage(scan.accountLogin, cursor);
       // Not awaited when the scan is interrupted meanwhile; its failure then matters to no one.
@@ -218,7 +225,7 @@ export class ScanRunner {
     known: Map<number, ListedRepo>,
     signal: AbortSignal,
   ): Promise<void> {
-    const { scans, inventory, dataSource, baseline, findings, outbox } = this.deps;
+    const { scans, inventory, dataSource, baseline, findings, outbox } = this;
     const writer = new ResultWriter(scan, {
       dataSource,
       context: contextReady,
@@ -240,7 +247,7 @@ export class ScanRunner {
     const stopIfContextFailed = () => {
       if (contextFailure) throw contextFailure.error;
     };
-    const workers = Array.from({ length: this.deps.concurrency }, async () => {
+    const workers = Array.from({ length: this.concurrency }, async () => {
       for (;;) {
         if (signal.aborted) return;
         stopIfContextFailed();
@@ -252,7 +259,7 @@ export class ScanRunner {
         if (!listed) continue;
         let reads: RepoReads | undefined;
         let lastError: unknown;
-        for (let attempt = 1; attempt <= this.deps.repoAttempts && !reads; attempt++) {
+        for (let attempt = 1; attempt <= this.repoAttempts && !reads; attempt++) {
           try {
             // Reading does not wait for the organization's facts: the writer combines them.
             reads = await fetchRepository(reader, listed);
@@ -292,7 +299,7 @@ export class ScanRunner {
     runnable: ReadonlySet<ScanCheckKey>,
     skippedChecks: SkippedCheck[],
   ): Promise<void> {
-    const { scans, inventory, events, dataSource, findings, outbox, baseline } = this.deps;
+    const { scans, inventory, events, dataSource, findings, outbox, baseline } = this;
     const failedRepos = await scans.failedRepos(scan.id);
     const cause = { cause: 'scan' as const, scanId: scan.id };
     const completed = await dataSource.transaction(async (tx) => {
@@ -339,12 +346,12 @@ export class ScanRunner {
       messageId: `${scan.id}:completed`,
       correlationId: scan.correlationId,
     });
-    this.deps.logger.info({ ...data, failedRepos: undefined }, 'scan completed');
+    this.logger.info({ ...data, failedRepos: undefined }, 'scan completed');
   }
 
   /** Ends a scan that cannot go on, and says why on the bus. */
   async fail(scanId: string, reason: string): Promise<void> {
-    const failed = await this.deps.scans.fail(scanId, reason);
+    const failed = await this.scans.fail(scanId, reason);
     if (!failed) return;
     scanDuration.observe(
       { outcome: 'failed' },
@@ -358,7 +365,7 @@ export class ScanRunner {
       reposScanned: failed.reposScanned,
       reposTotal: failed.reposTotal,
     };
-    await this.deps.events.publish(ScannerEventTypes.scanFailed, failed.workspaceId, data, {
+    await this.events.publish(ScannerEventTypes.scanFailed, failed.workspaceId, data, {
       messageId: `${scanId}:failed`,
       correlationId: failed.correlationId,
     });

@@ -1,3 +1,5 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DATA_SOURCE } from '#libs/service-kit/src/index.js';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { ScanStatus } from '#libs/contracts/src/index.js';
@@ -51,8 +53,9 @@ function toScan(row: Record<string, unknown>): ScanRow {
  * `pending`, in the same transaction that stores its results: a scanner killed at any point
  * resumes with exactly the repositories still pending, and none is counted twice.
  */
+@Injectable()
 export class ScanStore {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {}
 
   /**
    * A new queued scan, or the active one: the partial unique index lets only one active scan per

@@ -1,3 +1,5 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { BUS } from '#libs/service-kit/src/index.js';
 import { randomUUID } from 'node:crypto';
 import {
   createEnvelope,
@@ -11,8 +13,9 @@ import type { Bus } from '#libs/messaging/src/index.js';
  * Publishes scanner events to SCANNER_EVENTS. `messageId` (Nats-Msg-Id) makes a republish after a
  * restart collapse into one event; JetStream's ack means the event is stored before we go on.
  */
+@Injectable()
 export class ScannerEvents {
-  constructor(private readonly bus: Bus) {}
+  constructor(@Inject(BUS) private readonly bus: Bus) {}
 
   async publish<TData>(
     type: string,

@@ -5,11 +5,10 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { DataSource } from 'typeorm';
 import type { ScanJob } from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
-import { BUS, DATA_SOURCE, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
-import { parseBaseline } from '../drift/baseline.js';
+import { BUS, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
+import { DRIFT_BASELINE, parseBaseline } from '../drift/baseline.js';
 import { FindingOutbox } from '../findings/finding-outbox.js';
 import { FindingStore } from '../findings/finding-store.js';
 import { GithubApp } from '../github/github-app.js';
@@ -110,112 +109,19 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   controllers: [ScansHandlers],
   providers: [
     {
-      provide: GithubApp,
-      inject: [SERVICE_CONFIG, LOGGER],
-      useFactory: (config: ScanConfig, logger: Logger) => new GithubApp(config, logger),
+      provide: DRIFT_BASELINE,
+      inject: [SERVICE_CONFIG],
+      useFactory: (config: ScanConfig) => parseBaseline(config.SCAN_BASELINE),
     },
-    {
-      provide: ScanStore,
-      inject: [DATA_SOURCE],
-      useFactory: (ds: DataSource) => new ScanStore(ds),
-    },
-    {
-      provide: InventoryStore,
-      inject: [DATA_SOURCE],
-      useFactory: (ds: DataSource) => new InventoryStore(ds),
-    },
-    {
-      provide: InstallationStore,
-      inject: [DATA_SOURCE],
-      useFactory: (ds: DataSource) => new InstallationStore(ds),
-    },
-    { provide: ScannerEvents, inject: [BUS], useFactory: (bus: Bus) => new ScannerEvents(bus) },
-    { provide: FindingStore, useFactory: () => new FindingStore() },
-    {
-      provide: FindingOutbox,
-      inject: [DATA_SOURCE, ScannerEvents],
-      useFactory: (ds: DataSource, events: ScannerEvents) => new FindingOutbox(ds, events),
-    },
-    {
-      provide: ScanRunner,
-      inject: [
-        SERVICE_CONFIG,
-        DATA_SOURCE,
-        LOGGER,
-        ScanStore,
-        InventoryStore,
-        ScannerEvents,
-        GithubApp,
-        FindingStore,
-        FindingOutbox,
-      ],
-      useFactory: (
-        config: ScanConfig,
-        dataSource: DataSource,
-        logger: Logger,
-        scans: ScanStore,
-        inventory: InventoryStore,
-        events: ScannerEvents,
-        github: GithubApp,
-        findings: FindingStore,
-        outbox: FindingOutbox,
-      ) =>
-        new ScanRunner({
-          dataSource,
-          scans,
-          inventory,
-          events,
-          github,
-          findings,
-          outbox,
-          baseline: parseBaseline(config.SCAN_BASELINE),
-          logger,
-          concurrency: config.GITHUB_CONCURRENCY,
-          repoAttempts: config.SCAN_REPO_ATTEMPTS,
-        }),
-    },
-    {
-      provide: InventoryService,
-      inject: [
-        SERVICE_CONFIG,
-        DATA_SOURCE,
-        BUS,
-        LOGGER,
-        GithubApp,
-        InstallationStore,
-        InventoryStore,
-        ScanStore,
-        ScannerEvents,
-        FindingStore,
-        FindingOutbox,
-      ],
-      useFactory: (
-        config: ScanConfig,
-        dataSource: DataSource,
-        bus: Bus,
-        logger: Logger,
-        github: GithubApp,
-        installations: InstallationStore,
-        inventory: InventoryStore,
-        scans: ScanStore,
-        events: ScannerEvents,
-        findings: FindingStore,
-        outbox: FindingOutbox,
-      ) =>
-        new InventoryService({
-          findings,
-          outbox,
-          dataSource,
-          bus,
-          github,
-          installations,
-          inventory,
-          scans,
-          events,
-          baseline: parseBaseline(config.SCAN_BASELINE),
-          logger,
-        }),
-    },
+    GithubApp,
+    ScanStore,
+    InventoryStore,
+    InstallationStore,
+    ScannerEvents,
+    FindingStore,
+    FindingOutbox,
+    ScanRunner,
+    InventoryService,
     ScanWorkers,
   ],
   exports: [InventoryService, InstallationStore, InventoryStore, GithubApp, ScannerEvents],
