@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import type { WorkspaceEventDataMap, WorkspaceEventType } from '#libs/contracts/src/index.js';
 import { EventStore, type StoredEvent } from '#libs/event-store/src/index.js';
 
@@ -30,11 +31,10 @@ export class WorkspaceEventLog {
   private readonly listeners: (() => void)[] = [];
 
   constructor(dataSource: DataSource) {
-    // TypeORM's postgres driver keeps its pg Pool as `master`; the event store talks to pg directly.
-    this.store = new EventStore(
-      (dataSource.driver as unknown as { master: pg.Pool }).master,
-      'gateway',
-    );
+    // The event store talks to pg directly, and its publisher holds a leader session from a pool:
+    // it shares the pool of the gateway's TypeORM data source (PostgresDriver's public `master`)
+    // rather than opening a second pool beside it.
+    this.store = new EventStore((dataSource.driver as PostgresDriver).master as pg.Pool, 'gateway');
   }
 
   /** Appends one event inside `tx` (a TypeORM transaction), on that transaction's connection. */
