@@ -12,6 +12,10 @@ import {
 import { createDataSource } from '#libs/database/src/index.js';
 import { createLogger } from '#libs/logging/src/index.js';
 import { Bus, ensureStreams } from '#libs/messaging/src/index.js';
+import {
+  projectionLagSeconds,
+  watchProjections,
+} from '#libs/observability/src/metrics/projections.js';
 import { Streams } from '#libs/contracts/src/index.js';
 import { NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
 import { deadLetters } from '../../../scripts/admin/dead-letters.js';
@@ -177,6 +181,50 @@ describe('the projection runner: one checkpoint rule, one dead-letter path', () 
     await waitFor(async () => ((await count('lenient', 'c')) === 1 ? true : undefined));
     expect(await count('lenient', 'p')).toBe(1);
     expect((await running.statuses()).find((s) => s.name === 'strict')?.parked).toBe(0);
+  });
+
+  test('while a projection cannot apply an event its lag in seconds grows; once applied, it is 0', async () => {
+    // Given a caught-up projection whose next apply waits until released (as one stuck on a lock)
+    let release = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const stuck: Projection = {
+      ...counting('stuck', { on: false }),
+      async apply(tx, events, checkpoint) {
+        if (events.some((e) => (e.data as { key: string }).key === 'stuck')) await released;
+        await counting('stuck', { on: false }).apply(tx, events, checkpoint);
+      },
+    };
+    const running = start(stuck);
+    const unwatch = watchProjections(() => running.statuses());
+    const lagSeconds = async () =>
+      (await projectionLagSeconds.get()).values.find((v) => v.labels.projection === 'stuck')?.value;
+    try {
+      await publish({ key: 'before' });
+      await waitFor(async () => ((await count('stuck', 'before')) === 1 ? true : undefined));
+
+      // When one event arrives and waits, scraped twice a second apart
+      await publish({ key: 'stuck' });
+      const first = await waitFor(async () => {
+        const seconds = await lagSeconds();
+        return seconds !== undefined && seconds > 0 ? seconds : undefined;
+      });
+      await new Promise((r) => setTimeout(r, 1_000));
+      const second = (await lagSeconds())!;
+
+      // Then the lag in seconds has grown by that second: it counts from the event's arrival
+      expect(second - first).toBeGreaterThanOrEqual(0.9);
+      expect(second).toBeLessThan(30);
+
+      // When the event is applied, then the lag in seconds is 0 again
+      release();
+      await waitFor(async () => ((await count('stuck', 'stuck')) === 1 ? true : undefined));
+      await waitFor(async () => ((await lagSeconds()) === 0 ? true : undefined), {
+        what: 'the lag in seconds to fall back to 0',
+      });
+    } finally {
+      release();
+      unwatch();
+    }
   });
 
   test('an apply cut off by the database restarting is retried, not parked', async () => {

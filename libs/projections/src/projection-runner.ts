@@ -1,4 +1,10 @@
-import { AckPolicy, DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type ConsumerMessages,
+  type JsMsg,
+  type MsgRequest,
+} from '@nats-io/jetstream';
 import { nanos } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { DataSource, QueryRunner } from 'typeorm';
@@ -55,6 +61,8 @@ export interface ProjectionStatus {
   state: ProjectionState;
   /** Messages of its stream not yet handled. */
   lag: number;
+  /** When the oldest of them reached the stream (ms since epoch); null when none waits. */
+  oldestPendingAt: number | null;
   /** Events it could not apply, parked in DEAD_LETTERS for it (ops replay or discard them). */
   parked: number;
   position: string;
@@ -101,6 +109,8 @@ export class ProjectionRunner {
   private applied: Checkpoint = { position: 0n, streamSeq: 0 };
   /** When the checkpoint was last stored; batches that apply nothing store it at most this often. */
   private storedAt = 0;
+  /** The checkpoint the last status read, for the next one while the database is away. */
+  private known: Checkpoint | undefined;
   private state: ProjectionState = 'starting';
   private lastError: string | null = null;
   private latest: ProjectionStatus;
@@ -120,6 +130,7 @@ export class ProjectionRunner {
       stream: projection.stream,
       state: this.state,
       lag: 0,
+      oldestPendingAt: null,
       parked: 0,
       position: '0',
       streamSeq: 0,
@@ -160,8 +171,13 @@ export class ProjectionRunner {
   async status(): Promise<ProjectionStatus> {
     const { bus } = this.options;
     const { name, stream } = this.projection;
-    // The leader knows a checkpoint newer than the stored one (see `idleCheckpointMs`).
-    const checkpoint = this.state === 'projecting' ? this.applied : await this.readCheckpoint();
+    // The leader knows a checkpoint newer than the stored one (see `idleCheckpointMs`). While
+    // the database is away nothing moves it, so the last one read still says how far behind.
+    const checkpoint =
+      this.state === 'projecting'
+        ? this.applied
+        : await this.readCheckpoint().catch((error) => this.known ?? Promise.reject(error));
+    this.known = checkpoint;
     let lag: number;
     try {
       const info = await bus.jsm.consumers.info(stream, name);
@@ -171,17 +187,32 @@ export class ProjectionRunner {
       lag = Math.max(0, info.state.last_seq - checkpoint.streamSeq);
     }
     const parked = await countParked(bus.jsm, name);
+    const oldestPendingAt = lag > 0 ? await this.firstArrivalAfter(checkpoint) : null;
     this.latest = {
       name,
       stream,
       state: this.state,
       lag,
+      oldestPendingAt,
       parked,
       position: checkpoint.position.toString(),
       streamSeq: checkpoint.streamSeq,
       lastError: this.lastError,
     };
     return this.latest;
+  }
+
+  /**
+   * When the first message past the checkpoint (in the projection's subject) reached the stream:
+   * the oldest one not applied, whichever replica leads and however long it has stalled. Null
+   * when there is none (the lag was acknowledgements on their way). STREAM.MSG.GET's
+   * `next_by_subj` (nats-server 2.9), which the client's MsgRequest type does not list.
+   */
+  private async firstArrivalAfter(checkpoint: Checkpoint): Promise<number | null> {
+    const { stream, subject } = this.projection;
+    const next = { seq: checkpoint.streamSeq + 1, next_by_subj: subject ?? '>' };
+    const msg = await this.options.bus.jsm.streams.getMessage(stream, next as MsgRequest);
+    return msg ? msg.time.getTime() : null;
   }
 
   private async logStatus(): Promise<void> {
@@ -469,7 +500,7 @@ export class ProjectionRunner {
     if (store) this.storedAt = Date.now();
     this.applied = checkpoint;
     const behind = items.at(-1)?.msg.info.pending ?? 0;
-    projectionBatchApplied(this.projection.name, events.length, behind, events.at(-1)?.occurredAt);
+    projectionBatchApplied(this.projection.name, events.length);
     await this.options.onApplied?.({ checkpoint, events, behind });
   }
 

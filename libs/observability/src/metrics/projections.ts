@@ -6,12 +6,14 @@ export interface ProjectionFigures {
   name: string;
   lag: number;
   parked: number;
+  /** When the oldest message it has not applied reached its stream (ms since epoch), or null. */
+  oldestPendingAt: number | null;
 }
 
 const sources = new Set<() => Promise<ProjectionFigures[]>>();
 let inFlight: Promise<ProjectionFigures[]> | undefined;
 
-/** One read per scrape serves both families; each source falls back to its last known figures. */
+/** One read per scrape serves the three families; each source falls back to its last known figures. */
 function figures(): Promise<ProjectionFigures[]> {
   inFlight ??= Promise.all([...sources].map((read) => read().catch(() => [])))
     .then((lists) => lists.flat())
@@ -49,15 +51,31 @@ export const projectionParked = family(
     }),
 );
 
+/**
+ * Computed at scrape time from when the oldest unapplied message reached the stream, so it keeps
+ * growing while a projection stalls, however few events wait (ProjectionLagging in
+ * ops/prometheus/alerts.yml); a value set after each commit froze exactly then.
+ */
 export const projectionLagSeconds = family(
   'projection_lag_seconds',
   () =>
     new Gauge({
       name: 'projection_lag_seconds',
-      help: 'Age of the last event the projection applied, when more were waiting (0 once caught up).',
+      help: 'Age of the oldest message on its stream the projection has not applied yet (0 once caught up).',
       labelNames: ['projection'] as const,
+      async collect() {
+        const list = await figures();
+        const now = Date.now();
+        this.reset();
+        for (const p of list) this.set({ projection: p.name }, lagSeconds(p.oldestPendingAt, now));
+      },
     }),
 );
+
+/** Seconds the oldest unapplied message has waited at `now`; 0 when none waits. */
+function lagSeconds(oldestPendingAt: number | null, now: number): number {
+  return oldestPendingAt === null ? 0 : Math.max(0, now - oldestPendingAt) / 1000;
+}
 
 export const projectionApplied = family(
   'projection_events_applied_total',
@@ -75,17 +93,7 @@ export function watchProjections(read: () => Promise<ProjectionFigures[]>): () =
   return () => sources.delete(read);
 }
 
-/** After a projection committed a batch: what it applied and how old that was. */
-export function projectionBatchApplied(
-  projection: string,
-  applied: number,
-  pending: number,
-  lastOccurredAt: string | undefined,
-): void {
+/** After a projection committed a batch: how many events it applied. */
+export function projectionBatchApplied(projection: string, applied: number): void {
   if (applied > 0) projectionApplied.inc({ projection }, applied);
-  const at = lastOccurredAt === undefined ? NaN : Date.parse(lastOccurredAt);
-  projectionLagSeconds.set(
-    { projection },
-    pending === 0 || !Number.isFinite(at) ? 0 : Math.max(0, Date.now() - at) / 1000,
-  );
 }
