@@ -1,15 +1,15 @@
-import { rulesMetrics } from '#libs/observability/src/metrics/rules.js';
 import { randomUUID } from 'node:crypto';
+import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type pg from 'pg';
 import { withHeldClient } from '#libs/database/src/index.js';
 import { sql, type EventStore, type Sql } from '#libs/event-store/src/index.js';
+import { watchBreakers, type OpenBreaker } from '#libs/observability/src/metrics/rules.js';
 import {
   closedBreaker,
   decideBreaker,
   DEFAULT_BREAKER,
   type BreakerPolicy,
   evolveBreaker,
-  isOpen,
   type BreakerCommand,
   type BreakerEvent,
   type BreakerState,
@@ -17,17 +17,46 @@ import {
 
 export const BREAKER_STORE = Symbol('BREAKER_STORE');
 
+/** Most open breakers the gauge shows: one series each, so the policy label stays bounded. */
+const MOST_REPORTED = 100;
+
 /**
  * Breaker state per policy (`rules.breakers`), changed under a row lock so replicas count every
  * evaluation; the state changes (`PolicyBreakerOpened`, `PolicyBreakerClosed`) are events of the
  * stream `breaker-<policy id>` in the engine's log, so a policy's breaker history reads back.
  */
-export class BreakerStore {
+export class BreakerStore implements OnModuleInit, OnModuleDestroy {
+  private unwatch: (() => void) | undefined;
+
   constructor(
     private readonly pool: pg.Pool,
     private readonly events: EventStore,
     private readonly policy: BreakerPolicy = DEFAULT_BREAKER,
   ) {}
+
+  /** `policy_circuit_breaker_state` reads the open breakers from here at scrape time. */
+  onModuleInit(): void {
+    this.unwatch ??= watchBreakers(() => this.openBreakers());
+  }
+
+  onModuleDestroy(): void {
+    this.unwatch?.();
+    this.unwatch = undefined;
+  }
+
+  /**
+   * Breakers open at `now`, as stored by whichever replica opened them (one statement, at most
+   * MOST_REPORTED rows). One whose `openUntil` has passed is closed: the next check says so.
+   */
+  async openBreakers(now = new Date()): Promise<OpenBreaker[]> {
+    const { rows } = await this.pool.query<OpenBreaker>(
+      `SELECT policy_id::text AS policy, state->>'openUntil' AS "openUntil" FROM rules.breakers
+       WHERE (state->>'openUntil')::timestamptz > $1
+       ORDER BY (state->>'openUntil')::timestamptz DESC LIMIT $2`,
+      [now.toISOString(), MOST_REPORTED],
+    );
+    return rows;
+  }
 
   /**
    * Counting an evaluation on the state `checked` as a statement to run with another write (the
@@ -130,8 +159,6 @@ export class BreakerStore {
           JSON.stringify(next),
         ]);
         await client.query('COMMIT');
-        if (transitions.length > 0)
-          rulesMetrics.breakerChanged(policyId, isOpen(next, command.now) ? 'open' : 'closed');
         return next;
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
