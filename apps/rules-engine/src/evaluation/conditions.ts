@@ -93,12 +93,22 @@ export async function evaluateConditions(
       return { ...base, actual, result: null, error: String(e) };
     }
   });
-  const matched =
-    error === null &&
-    (match === 'any'
-      ? results.some((r) => r.result === true)
-      : results.every((r) => r.result === true));
+  const matched = error === null && conditionsMatch(results, match);
   return { results, matched, error, notConnected };
+}
+
+/**
+ * Whether judged conditions match: `all` of them held, or `any` one did. A condition that could
+ * not be judged (`result: null`) did not hold; no condition matches every trigger.
+ */
+export function conditionsMatch(
+  results: Array<Pick<ConditionResult, 'result'>>,
+  match: 'all' | 'any',
+): boolean {
+  if (results.length === 0) return true;
+  return match === 'any'
+    ? results.some((r) => r.result === true)
+    : results.every((r) => r.result === true);
 }
 
 /** `{{condition.result}}`: the values the conditions saw, in order. */

@@ -23,7 +23,7 @@ import type { EngineRule } from '../rules/rule-catalog.js';
 import type { EngineStore } from '../runs/engine-store.js';
 import { RunFinishedElsewhere, RunJournal } from '../runs/run-journal.js';
 import { runIdFor, targetOf, type Trigger } from '../triggers/trigger.js';
-import { conditionSummary, evaluateConditions } from './conditions.js';
+import { conditionSummary, conditionsMatch, evaluateConditions } from './conditions.js';
 import { applyOperator } from './operators.js';
 import type { ProviderClient } from './provider-client.js';
 import { renderParams } from './templates.js';
@@ -309,11 +309,7 @@ export class Evaluator {
           judge(c, pull.values[c.check] ?? null, pull.number),
         );
         const combined = [...shared.results, ...results];
-        const matched =
-          combined.length > 0 &&
-          (match === 'any'
-            ? combined.some((r) => r.result === true)
-            : combined.every((r) => r.result === true));
+        const matched = conditionsMatch(combined, match);
         if (conditions.length < MAX_RECORDED_CONDITIONS) conditions.push(...results);
         if (!matched) continue;
         matchedAny = true;
