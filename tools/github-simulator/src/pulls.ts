@@ -348,6 +348,17 @@ export class PullStore {
       created_at: i.createdAt,
       updated_at: i.createdAt,
       author_association: 'NONE',
+      ...(i.pull
+        ? {
+            pull_request: {
+              url: `${base}/repos/${this.org.login}/${repo.name}/pulls/${i.number}`,
+              html_url: `https://github.com/${this.org.login}/${repo.name}/pull/${i.number}`,
+              diff_url: `https://github.com/${this.org.login}/${repo.name}/pull/${i.number}.diff`,
+              patch_url: `https://github.com/${this.org.login}/${repo.name}/pull/${i.number}.patch`,
+              merged_at: null,
+            },
+          }
+        : {}),
     };
   }
 

@@ -495,6 +495,21 @@ export async function startGithubSimulator(
       },
     ],
     [
+      // GitHub lists pull requests among issues (each with `pull_request`), newest first.
+      'GET',
+      new RegExp(`${R}/issues$`),
+      (m, url) => {
+        const repo = repoOr404(m[1]!, m[2]!);
+        // The simulator closes nothing: every issue is open.
+        if ((url.searchParams.get('state') ?? 'open') === 'closed') return { body: [] };
+        const labels = (url.searchParams.get('labels') ?? '').split(',').filter(Boolean);
+        const list = [...pulls.activity(repo).issues.values()]
+          .filter((i) => labels.every((l) => i.labels.includes(l)))
+          .sort((a, b) => b.number - a.number);
+        return { body: list.map((i) => pulls.issue(base, repo, i)), paginate: true };
+      },
+    ],
+    [
       'POST',
       new RegExp(`${R}/issues$`),
       (m, _url, body) => {

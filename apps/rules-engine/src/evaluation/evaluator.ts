@@ -5,6 +5,7 @@ import type {
   CheckValue,
   ConditionResult,
   Operator,
+  RuleAction,
   RuleCondition,
   PolicyEffect,
   ProviderTarget,
@@ -22,7 +23,7 @@ import { policySlug, policyStatus, type PolicyVerdict } from '../policies/policy
 import type { EngineRule } from '../rules/rule-catalog.js';
 import type { EngineStore } from '../runs/engine-store.js';
 import { RunFinishedElsewhere, RunJournal } from '../runs/run-journal.js';
-import { runIdFor, targetOf, type Trigger } from '../triggers/trigger.js';
+import { runIdFor, runTarget, type Trigger } from '../triggers/trigger.js';
 import { conditionSummary, conditionsMatch, evaluateConditions } from './conditions.js';
 import { applyOperator } from './operators.js';
 import type { ProviderClient } from './provider-client.js';
@@ -49,6 +50,17 @@ function judge(c: RuleCondition, actual: CheckValue, pullNumber: number): Condit
   } catch (error) {
     return { ...base, result: null, error: String(error) };
   }
+}
+
+/**
+ * Why a GitHub action of a rule cannot run: GitHub acts within a repository, and a schedule or
+ * poll has only the one its rule's conditions name (see `runTarget` in triggers/trigger.ts).
+ */
+const NO_REPOSITORY =
+  "no single repository to act on: the trigger names none and the rule's conditions do not name exactly one (repo: owner/name)";
+
+function failedAction(action: RuleAction, key: string, error: string): ActionResult {
+  return { provider: action.provider, method: action.method, key, outcome: 'failed', error };
 }
 
 export interface EvaluatorConfig {
@@ -117,7 +129,7 @@ export class Evaluator {
         rule,
         trigger,
         runId,
-        target: targetOf(trigger.data),
+        target: runTarget(rule, trigger),
         dry: false,
         journal,
       });
@@ -145,7 +157,7 @@ export class Evaluator {
       rule,
       trigger,
       runId,
-      target: targetOf(trigger.data),
+      target: runTarget(rule, trigger),
       dry: true,
     });
     return {
@@ -228,13 +240,11 @@ export class Evaluator {
       try {
         params = renderParams(action.params ?? {}, view);
       } catch (error) {
-        actions.push({
-          provider: action.provider,
-          method: action.method,
-          key,
-          outcome: 'failed',
-          error: `template: ${String(error)}`,
-        });
+        actions.push(failedAction(action, key, `template: ${String(error)}`));
+        continue;
+      }
+      if (action.provider === 'github' && !about.target.repo) {
+        actions.push({ ...failedAction(action, key, NO_REPOSITORY), params });
         continue;
       }
       actions.push(

@@ -94,3 +94,26 @@ export function targetOf(payload: Record<string, unknown>): ProviderTarget {
     ...(ref ? { ref } : {}),
   };
 }
+
+/**
+ * The one repository a rule's conditions name exactly (`owner/name`), or undefined when they
+ * name none, a pattern (`acme/*`), or several: a schedule or poll has no payload to say which.
+ */
+export function ruleRepository(rule: Pick<EngineRule, 'definition'>): string | undefined {
+  const named = rule.definition.conditions.map((c) => c.repo).filter((r): r is string => !!r);
+  // GitHub names repositories case-insensitively.
+  const distinct = new Set(named.map((r) => r.toLowerCase()));
+  if (distinct.size !== 1 || named[0]!.includes('*')) return undefined;
+  return named[0];
+}
+
+/**
+ * Where a run reads and acts: what the trigger is about, and when the trigger names no
+ * repository (a schedule or poll, whose data is empty), the rule's own.
+ */
+export function runTarget(rule: Pick<EngineRule, 'definition'>, trigger: Trigger): ProviderTarget {
+  const target = targetOf(trigger.data);
+  if (target.repo) return target;
+  const repo = ruleRepository(rule);
+  return repo ? { ...target, repo } : target;
+}
