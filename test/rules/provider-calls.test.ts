@@ -198,6 +198,29 @@ describe('provider calls for the rules engine', () => {
     expect(comments[0].body).toContain('second words');
   });
 
+  test('given more than 100 comments, an upsert finds its comment on a later page and edits it', async () => {
+    const pr = await openPull(sims.github, repo, { title: 'chatty', additions: 1, deletions: 1 });
+    // A hundred comments before the policy's first: its comment is the first of page 2.
+    const simRepo = sims.github.org.repos[0]!;
+    for (let i = 1; i <= 100; i++) sims.github.pulls.addComment(simRepo, pr.number, `chat ${i}`);
+    const upsert = (body: string) =>
+      act({
+        provider: 'github',
+        method: 'upsert_comment',
+        params: { marker: '<!-- policy:chatty -->', body },
+        target: { repo: full, number: pr.number },
+        actionKey: `chatty ${body}`,
+      });
+    const first = value(await upsert('first words'));
+    const second = value(await upsert('second words'));
+    expect(second.ref).toEqual({ id: first.ref.id, updated: 1 });
+    const { comments } = await pullState(sims.github, repo, pr.number);
+    expect(comments).toHaveLength(101);
+    const marked = comments.filter((c) => c.body.includes('<!-- policy:chatty -->'));
+    expect(marked).toHaveLength(1);
+    expect(marked[0].body).toContain('second words');
+  });
+
   test('given Slack, member count and messages, DMs and files land there; the token never returns', async () => {
     const count = value(
       await check({

@@ -20,6 +20,8 @@ export interface GithubAdapterConfig {
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const round2 = (n: number) => Math.round(n * 100) / 100;
+/** GitHub's largest page of issue comments. */
+const COMMENTS_PER_PAGE = 100;
 
 interface PullFacts {
   created_at: string;
@@ -239,11 +241,17 @@ export class GithubAdapter {
         const p = params as unknown as UpsertCommentParams;
         const number = issueNumber();
         const body = `${p.body}\n\n${p.marker}`;
-        const existing = await gh.call<Array<{ id: number; body?: string }>>(
-          'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
-          { owner, repo, issue_number: number, per_page: 100 },
-        );
-        const mine = existing.find((c) => c.body?.includes(p.marker));
+        // GitHub lists a conversation's comments at most 100 a page: read on until the marker
+        // is found or a page comes back short (the last), so a long thread gets no second one.
+        let mine: { id: number; body?: string } | undefined;
+        for (let page = 1; !mine; page++) {
+          const comments = await gh.call<Array<{ id: number; body?: string }>>(
+            'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
+            { owner, repo, issue_number: number, per_page: COMMENTS_PER_PAGE, page },
+          );
+          mine = comments.find((c) => c.body?.includes(p.marker));
+          if (comments.length < COMMENTS_PER_PAGE) break;
+        }
         if (mine) {
           if (mine.body !== body) {
             await gh.call('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
