@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { createPgPool } from '#libs/database/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
 import { BUS, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
-import type { EngineConfig } from './engine.config.js';
+import type { EngineConfig } from './config.js';
 import { EVALUATOR, Evaluator } from './evaluation/evaluator.js';
 import { PROVIDER_CLIENT, ProviderClient } from './evaluation/provider-client.js';
 import { DEFAULT_BREAKER } from './policies/breaker.js';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { RulesEngineSubjects, Streams } from '#libs/contracts/src/index.js';
 import type { ServiceSpec } from '#libs/service-kit/src/index.js';
-import { engineEnv } from './engine.config.js';
+import { engineEnv } from './config.js';
 import { RulesEngine1764200000000 } from './migrations/1764200000000-rules-engine.js';
 import { EngineRulesModule } from './rules/rules.module.js';
 import { RunsModule } from './runs/runs.module.js';

@@ -11,7 +11,7 @@ import { Streams } from '#libs/contracts/src/index.js';
 import type { Bus } from '#libs/messaging/src/index.js';
 import { BUS, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import { DurableConsumer } from '../bus/durable-consumer.js';
-import type { EngineConfig } from '../engine.config.js';
+import type { EngineConfig } from '../config.js';
 import { EVALUATOR, type Evaluator } from '../evaluation/evaluator.js';
 import { RULE_CATALOG, type RuleCatalog } from '../rules/rule-catalog.js';
 import { ENGINE_STORE, type EngineStore } from '../runs/engine-store.js';

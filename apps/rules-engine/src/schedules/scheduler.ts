@@ -7,7 +7,7 @@ import {
 import type { Logger } from 'pino';
 import type { Bus } from '#libs/messaging/src/index.js';
 import { BUS, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
-import type { EngineConfig } from '../engine.config.js';
+import type { EngineConfig } from '../config.js';
 import { RULE_CATALOG, type RuleCatalog } from '../rules/rule-catalog.js';
 import { dueTimes } from './due-times.js';
 import {
