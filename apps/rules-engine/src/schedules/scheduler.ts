@@ -65,7 +65,7 @@ export class Scheduler implements OnApplicationBootstrap, OnModuleDestroy {
           kind: rule.definition.trigger.event === 'poll' ? 'poll' : 'schedule',
           dueAt,
         };
-        await this.bus.js.publish(SCHEDULED_RUNS_SUBJECT, JSON.stringify(job), {
+        await this.bus.publish(SCHEDULED_RUNS_SUBJECT, JSON.stringify(job), {
           msgID: scheduledRunMessageId(job),
         });
         published++;
