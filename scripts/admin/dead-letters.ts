@@ -1,12 +1,8 @@
 import { connect } from '@nats-io/transport-node';
-import {
-  jetstream,
-  jetstreamManager,
-  type JetStreamClient,
-  type JetStreamManager,
-} from '@nats-io/jetstream';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Streams } from '#libs/contracts/src/index.js';
 import {
+  BusClient,
   busCredentials,
   discardDeadLetter,
   ensureStreams,
@@ -19,7 +15,7 @@ import { DEFAULT_NATS_URL } from '../stack/paths.js';
 
 async function withJetStream<T>(
   env: NodeJS.ProcessEnv,
-  fn: (js: JetStreamClient, jsm: JetStreamManager) => Promise<T>,
+  fn: (bus: BusClient, jsm: JetStreamManager) => Promise<T>,
 ): Promise<T> {
   const nc = await connect({
     servers: natsServers(env.NATS_URL || DEFAULT_NATS_URL),
@@ -31,7 +27,7 @@ async function withJetStream<T>(
   try {
     const jsm = await jetstreamManager(nc);
     await ensureStreams(jsm, [Streams.deadLetters]);
-    return await fn(jetstream(nc), jsm);
+    return await fn(new BusClient(nc), jsm);
   } finally {
     await nc.close();
   }
@@ -53,19 +49,21 @@ export const deadLetters: AdminCommand = {
         let consumer: string | undefined;
         if (rest.length === 2 && rest[0] === '--consumer' && rest[1]) consumer = rest[1];
         else if (rest.length > 0) throw new UsageError('list takes only --consumer <name>');
-        const deadLetters = await withJetStream(env, (_js, jsm) =>
+        const deadLetters = await withJetStream(env, (_bus, jsm) =>
           listDeadLetters(jsm, { consumer }),
         );
         return { deadLetters };
       }
       case 'replay': {
         if (rest.length !== 1 || !rest[0]) throw new UsageError('expected one seq or message id');
-        const replayed = await withJetStream(env, (js, jsm) => replayDeadLetter(js, jsm, rest[0]!));
+        const replayed = await withJetStream(env, (bus, jsm) =>
+          replayDeadLetter(bus, jsm, rest[0]!),
+        );
         return { replayed };
       }
       case 'discard': {
         if (rest.length !== 1 || !rest[0]) throw new UsageError('expected one seq or message id');
-        const discarded = await withJetStream(env, (_js, jsm) => discardDeadLetter(jsm, rest[0]!));
+        const discarded = await withJetStream(env, (_bus, jsm) => discardDeadLetter(jsm, rest[0]!));
         return { discarded };
       }
       default:

@@ -23,6 +23,8 @@ export interface ParkedMessage {
   parkedAt: string;
   /** The message body exactly as it was consumed (UTF-8). */
   body: string;
+  /** The trace context it carried (`traceparent`, `tracestate`): a replay continues that trace. */
+  trace: Record<string, string> | null;
 }
 
 /**

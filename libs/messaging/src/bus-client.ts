@@ -99,18 +99,24 @@ export class BusClient {
 
   /**
    * Publishes to a JetStream stream, deduplicated on `msgID`. `trace` is the context to carry
-   * (stored with an event when it was appended); by default the active one.
+   * (stored with an event when it was appended, or with a parked message); by default the active
+   * one. `headers` go with it as they are.
    */
   publish(
     subject: string,
     body: string | Uint8Array,
-    options: { msgID: string; timeout?: number; trace?: Record<string, string> },
+    options: {
+      msgID: string;
+      timeout?: number;
+      trace?: Record<string, string>;
+      headers?: Record<string, string>;
+    },
   ): Promise<PubAck> {
-    const fields = options.trace ?? traceFields();
+    const fields = { ...options.headers, ...(options.trace ?? traceFields()) };
     return this.js.publish(subject, body, {
       msgID: options.msgID,
       ...(options.timeout === undefined ? {} : { timeout: options.timeout }),
-      ...(fields ? { headers: headersOf(fields) } : {}),
+      ...(Object.keys(fields).length > 0 ? { headers: headersOf(fields) } : {}),
     });
   }
 }

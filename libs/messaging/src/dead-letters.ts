@@ -1,5 +1,4 @@
-import { headers as natsHeaders } from '@nats-io/transport-node';
-import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import {
   createEnvelope,
   deadLetterSubject,
@@ -10,12 +9,20 @@ import {
   type Envelope,
   type ParkedMessage,
 } from '#libs/contracts/src/index.js';
+import type { BusClient } from './bus-client.js';
+
+/** What parking and replaying publish through: the one bus client, which carries the trace. */
+type Publisher = Pick<BusClient, 'publish'>;
+
+/** The W3C trace context headers a message may carry (see libs/observability/trace-context.ts). */
+const TRACE_HEADERS = ['traceparent', 'tracestate'] as const;
 
 /**
  * The one dead-letter path of every consumer: a message that keeps failing is parked in
  * DEAD_LETTERS with its last error and acknowledged, so the consumer moves on; ops list, replay
- * and discard parked messages (`npm run admin -- dead-letters ...`). Plain functions over a
- * JetStream client, so services and the admin CLI share them.
+ * and discard parked messages (`npm run admin -- dead-letters ...`). Plain functions over the
+ * bus client, so services and the admin CLI share them; a parked message keeps the trace it
+ * came with, and its replay continues that trace.
  */
 
 const DEAD_LETTERS = Streams.deadLetters.name;
@@ -29,6 +36,7 @@ export interface ParkInput {
   messageId: string | null;
   attempts: number;
   lastError: string;
+  trace?: Record<string, string>;
 }
 
 /** What parking a JetStream message records: its origin, its body, and who it is about. */
@@ -47,7 +55,14 @@ export function parkInputOf(
     messageId: msg.headers?.get('Nats-Msg-Id') || null,
     attempts,
     lastError: describe(error),
+    ...traceOf(msg),
   };
+}
+
+function traceOf(msg: JsMsg): { trace?: Record<string, string> } {
+  const present = TRACE_HEADERS.filter((key) => msg.headers?.get(key));
+  if (present.length === 0) return {};
+  return { trace: Object.fromEntries(present.map((key) => [key, msg.headers!.get(key)])) };
 }
 
 export function describe(error: unknown): string {
@@ -55,7 +70,7 @@ export function describe(error: unknown): string {
 }
 
 /** Parks one message; parking the same stored copy twice records it once. */
-export async function parkMessage(js: JetStreamClient, input: ParkInput): Promise<void> {
+export async function parkMessage(bus: Publisher, input: ParkInput): Promise<void> {
   let type: string | null = null;
   let workspaceId: string | null = null;
   let messageId = input.messageId;
@@ -79,22 +94,25 @@ export async function parkMessage(js: JetStreamClient, input: ParkInput): Promis
     lastError: input.lastError.slice(0, 2_000),
     parkedAt: new Date().toISOString(),
     body: input.body,
+    trace: input.trace ?? null,
   };
   const envelope = createEnvelope({ type: MESSAGE_PARKED, data, workspaceId, actor: 'system' });
-  await js.publish(deadLetterSubject(input.consumer), JSON.stringify(envelope), {
+  // The dead letter continues the trace of the message it parks (the consumer's own otherwise).
+  await bus.publish(deadLetterSubject(input.consumer), JSON.stringify(envelope), {
     msgID: `dead:${input.consumer}:${input.stream}:${input.streamSeq}`,
+    ...(input.trace ? { trace: input.trace } : {}),
   });
 }
 
 /** Parks the message and acknowledges it, so its consumer moves on. */
 export async function parkAndAck(
-  js: JetStreamClient,
+  bus: Publisher,
   msg: JsMsg,
   consumer: string,
   attempts: number,
   error: unknown,
 ): Promise<void> {
-  await parkMessage(js, parkInputOf(msg, consumer, attempts, error));
+  await parkMessage(bus, parkInputOf(msg, consumer, attempts, error));
   msg.ack();
 }
 
@@ -169,20 +187,19 @@ async function find(
 
 /**
  * Puts a parked message back on its subject, unchanged, for the consumer that parked it only
- * (REPLAY_FOR_HEADER), and removes it from the dead letters. Its message id is new, so the
- * stream does not absorb it as a duplicate of the original.
+ * (REPLAY_FOR_HEADER), in the trace it first came with, and removes it from the dead letters.
+ * Its message id is new, so the stream does not absorb it as a duplicate of the original.
  */
 export async function replayDeadLetter(
-  js: JetStreamClient,
+  bus: Publisher,
   jsm: JetStreamManager,
   id: string,
 ): Promise<DeadLetterEntry & { replayedSeq: number }> {
   const { seq, parked: p } = await find(jsm, id);
-  const h = natsHeaders();
-  h.set(REPLAY_FOR_HEADER, p.consumer);
-  const ack = await js.publish(p.subject, p.body, {
+  const ack = await bus.publish(p.subject, p.body, {
     msgID: `replay:${p.consumer}:${seq}`,
-    headers: h,
+    headers: { [REPLAY_FOR_HEADER]: p.consumer },
+    ...(p.trace ? { trace: p.trace } : {}),
   });
   await jsm.streams.deleteMessage(DEAD_LETTERS, seq);
   const { body: _body, ...entry } = p;

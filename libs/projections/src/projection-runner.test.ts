@@ -183,6 +183,52 @@ describe('the projection runner: one checkpoint rule, one dead-letter path', () 
     expect((await running.statuses()).find((s) => s.name === 'strict')?.parked).toBe(0);
   });
 
+  test('a parked event keeps the trace it came in; its dead letter and its replay carry it on', async () => {
+    // Given a projection that cannot apply a poison event published within a trace
+    const refuse = { on: true };
+    start(counting('traced', refuse));
+    const traceparent = `00-${randomUUID().replace(/-/g, '')}-${'ab'.repeat(8)}-01`;
+    const poison = {
+      ...createEnvelope({ type: 'Counted', data: { key: 'tp', poison: true }, workspaceId: null }),
+    };
+    const h = headers();
+    h.set('traceparent', traceparent);
+    await bus.js.publish('test.evt.counted', JSON.stringify(poison), {
+      msgID: poison.id,
+      headers: h,
+    });
+
+    // When it is parked, then replayed
+    const listed = await waitFor(
+      async () => {
+        const { deadLetters: all } = (await deadLetters.run(
+          ['list', '--consumer', 'traced'],
+          env(),
+        )) as { deadLetters: Array<{ messageId: string; trace: unknown }> };
+        return all.find((d) => d.messageId === poison.id);
+      },
+      { what: 'the poison event to be parked' },
+    );
+    const jsm = await jetstreamManager(nc);
+    const deadLetter = await jsm.streams.getMessage(Streams.deadLetters.name, {
+      last_by_subj: 'dead-letters.traced',
+    });
+    refuse.on = false;
+    const { replayed } = (await deadLetters.run(['replay', poison.id], env())) as {
+      replayed: { replayedSeq: number };
+    };
+    const replay = await jsm.streams.getMessage(TEST_STREAM.name, { seq: replayed.replayedSeq });
+
+    // Then the dead letter records the trace and continues it, and so does the replay
+    expect(listed.trace).toEqual({ traceparent });
+    expect(deadLetter?.header?.get('traceparent')).toBe(traceparent);
+    expect(replay?.header?.get('traceparent')).toBe(traceparent);
+    expect(replay?.header?.get(REPLAY_FOR_HEADER)).toBe('traced');
+    await waitFor(async () => ((await count('traced', 'tp')) === 1 ? true : undefined), {
+      what: 'the replayed event to be applied',
+    });
+  });
+
   test('while a projection cannot apply an event its lag in seconds grows; once applied, it is 0', async () => {
     // Given a caught-up projection whose next apply waits until released (as one stuck on a lock)
     let release = () => {};

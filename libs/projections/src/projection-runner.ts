@@ -440,7 +440,7 @@ export class ProjectionRunner {
     const { bus, logger } = this.options;
     const { name } = this.projection;
     // Acknowledged with the rest of its batch once the checkpoint moved past it.
-    await parkMessage(bus.js, parkInputOf(item.msg, name, attempts, error));
+    await parkMessage(bus, parkInputOf(item.msg, name, attempts, error));
     this.lastError = describe(error);
     logger.error(
       {

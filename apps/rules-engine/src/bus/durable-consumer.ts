@@ -107,7 +107,7 @@ export class DurableConsumer {
           { consumer: this.options.durable, seq: msg.seq, attempt, reason },
           'message parked in dead letters after its last delivery',
         );
-        await parkAndAck(this.bus.js, msg, this.options.durable, attempt, error).catch(() =>
+        await parkAndAck(this.bus, msg, this.options.durable, attempt, error).catch(() =>
           msg.nak(30_000),
         );
         return;

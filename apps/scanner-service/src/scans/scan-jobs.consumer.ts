@@ -122,7 +122,7 @@ export class ScanJobsConsumer {
   private async park(msg: JsMsg, error: unknown): Promise<void> {
     const deliveries = msg.info.deliveryCount;
     try {
-      await parkAndAck(this.bus.js, msg, SCAN_JOBS_CONSUMER, deliveries, error);
+      await parkAndAck(this.bus, msg, SCAN_JOBS_CONSUMER, deliveries, error);
       this.logger.error({ err: error, deliveries }, 'scan job parked in dead letters');
     } catch (parkError) {
       this.logger.error({ err: parkError }, 'could not park a scan job; it will be tried again');

@@ -97,7 +97,7 @@ export class WebhookConsumer implements OnApplicationBootstrap, OnModuleDestroy 
           envelope = msg.json<GithubWebhookEnvelope>();
         } catch (error) {
           this.logger.error({ seq: msg.seq }, 'webhook message is not JSON: parked');
-          await parkAndAck(this.bus.js, msg, GITHUB_WEBHOOK_CONSUMER, 1, error).catch(() =>
+          await parkAndAck(this.bus, msg, GITHUB_WEBHOOK_CONSUMER, 1, error).catch(() =>
             msg.nak(1_000),
           );
           continue;
@@ -125,7 +125,7 @@ export class WebhookConsumer implements OnApplicationBootstrap, OnModuleDestroy 
     const { deliveryId, event } = envelope.data;
     // Handed out more often than allowed without an answer (it kills the replica that runs it?).
     if (attempt > this.options.retry.maxAttempts) {
-      await parkAndAck(this.bus.js, msg, GITHUB_WEBHOOK_CONSUMER, attempt, 'never finished').then(
+      await parkAndAck(this.bus, msg, GITHUB_WEBHOOK_CONSUMER, attempt, 'never finished').then(
         () => this.counters.count(event, 'dead_lettered'),
         () => msg.nak(retryDelayMs(this.options.retry, attempt)),
       );
@@ -143,7 +143,7 @@ export class WebhookConsumer implements OnApplicationBootstrap, OnModuleDestroy 
       // A payload that cannot be read will not read better later: park it at once.
       if (error instanceof UnreadablePayload || exhausted(this.options.retry, attempt)) {
         try {
-          await parkAndAck(this.bus.js, msg, GITHUB_WEBHOOK_CONSUMER, attempt, error);
+          await parkAndAck(this.bus, msg, GITHUB_WEBHOOK_CONSUMER, attempt, error);
           this.counters.count(event, 'dead_lettered');
           this.logger.error(
             { deliveryId, event, attempt, reason },

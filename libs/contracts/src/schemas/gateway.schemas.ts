@@ -75,6 +75,7 @@ export const parkedMessageSchema = describes<ParkedMessage>()(
     lastError: z.string(),
     parkedAt: isoTime,
     body: z.string(),
+    trace: z.record(z.string(), z.string()).nullable(),
   }),
 );
 
