@@ -7,6 +7,7 @@ import { EngineRulesModule } from './rules/rules.module.js';
 import { RunsModule } from './runs/runs.module.js';
 import { SchedulesModule } from './schedules/schedules.module.js';
 import { RuleActivity1764200001000 } from './migrations/1764200001000-rule-activity.js';
+import { ProjectionCheckpoints1764200002000 } from './migrations/1764200002000-projection-checkpoints.js';
 import { TriggersModule } from './triggers/triggers.module.js';
 
 /** Feature modules: one line each. */
@@ -20,7 +21,11 @@ class RulesEngineModule {}
 export const rulesEngine: ServiceSpec<typeof engineEnv> = {
   name: 'rules-engine',
   schema: 'rules',
-  migrations: [RulesEngine1764200000000, RuleActivity1764200001000],
+  migrations: [
+    RulesEngine1764200000000,
+    RuleActivity1764200001000,
+    ProjectionCheckpoints1764200002000,
+  ],
   streams: [
     Streams.integrationEvents,
     Streams.githubWebhooks,

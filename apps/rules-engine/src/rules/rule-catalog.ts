@@ -1,11 +1,5 @@
 import type pg from 'pg';
-import {
-  RuleEventTypes,
-  type Envelope,
-  type RuleCreatedData,
-  type RuleDefinition,
-  type RuleKind,
-} from '#libs/contracts/src/index.js';
+import type { RuleDefinition, RuleKind } from '#libs/contracts/src/index.js';
 
 export const RULE_CATALOG = Symbol('RULE_CATALOG');
 
@@ -27,9 +21,8 @@ export interface EngineRule {
 }
 
 /**
- * The rules the engine runs (`rules.rules`), kept from the integration service's rule events:
- * created, enabled, disabled (by hand or by a disconnect), deleted. Each event applies once and
- * in order per rule (its stream version), so a redelivered event changes nothing.
+ * The rules the engine runs, as read from `rules.rules` (which `ruleCatalogProjection` keeps from
+ * the integration service's rule events), with each workspace's enabled rules kept in memory.
  */
 export class RuleCatalog {
   /** Each workspace's enabled rules, as every delivery to it reads them. */
@@ -42,66 +35,10 @@ export class RuleCatalog {
     private readonly keepMs = ENABLED_RULES_KEEP_MS,
   ) {}
 
-  /** Applies a rule event; answers the workspace whose rules it changed. */
-  async apply(event: Envelope): Promise<string | undefined> {
-    const version = event.streamVersion ?? 0;
-    const ruleId = (event.data as { ruleId?: string }).ruleId;
-    if (!ruleId || !event.workspaceId) return undefined;
-    try {
-      await this.write(event, ruleId, version);
-    } finally {
-      this.forget(event.workspaceId);
-    }
-    return event.workspaceId;
-  }
-
   /** Drops a workspace's rules from memory (a change applied here or heard of from a replica). */
   forget(workspaceId: string): void {
     this.changes++;
     this.enabled.delete(workspaceId);
-  }
-
-  private async write(event: Envelope, ruleId: string, version: number): Promise<void> {
-    switch (event.type) {
-      case RuleEventTypes.created: {
-        const d = event.data as RuleCreatedData;
-        await this.pool.query(
-          `INSERT INTO rules.rules (id, workspace_id, name, kind, enabled, trigger_event, definition, version, active_since)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
-          [
-            ruleId,
-            event.workspaceId,
-            d.name,
-            d.kind,
-            d.enabled,
-            d.definition.trigger.event,
-            JSON.stringify(d.definition),
-            version,
-            d.createdAt,
-          ],
-        );
-        return;
-      }
-      case RuleEventTypes.enabled:
-        await this.pool.query(
-          `UPDATE rules.rules SET enabled = true, version = $2, active_since = $3, updated_at = now()
-           WHERE id = $1 AND version < $2`,
-          [ruleId, version, (event.data as { enabledAt?: string }).enabledAt ?? event.occurredAt],
-        );
-        return;
-      case RuleEventTypes.disabled:
-        await this.pool.query(
-          'UPDATE rules.rules SET enabled = $2, version = $3, updated_at = now() WHERE id = $1 AND version < $3',
-          [ruleId, false, version],
-        );
-        return;
-      case RuleEventTypes.deleted:
-        await this.pool.query(
-          'UPDATE rules.rules SET deleted = true, enabled = false, version = $2 WHERE id = $1 AND version < $2',
-          [ruleId, version],
-        );
-        return;
-    }
   }
 
   /**
