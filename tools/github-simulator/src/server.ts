@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthFailure, generateAppKeys, publicKeyOf, TokenIssuer, verifyAppJwt } from './auth.js';
+import { checkRunRoutes } from './checks.js';
 import { governanceRoutes } from './governance.js';
 import { loadGithubSchema, runGraphql } from './graphql.js';
 import { parseOauthBody, UserAuthorizations } from './oauth.js';
@@ -155,8 +156,11 @@ interface Answer {
   status?: number;
   body: unknown;
   headers?: Record<string, string>;
-  /** Paginated list: slice by `page`/`per_page` and send `Link`. */
-  paginate?: boolean;
+  /**
+   * Paginated list: slice by `page`/`per_page` and send `Link`; a string names the list in an
+   * object that wraps it (`{total_count, check_runs}`).
+   */
+  paginate?: boolean | string;
 }
 
 /** Starts the simulator on a real port; `url` is the API base to give Octokit. */
@@ -395,12 +399,12 @@ export async function startGithubSimulator(
     if (!pull) throw notFound();
     return pull;
   };
-  const invalid = (field: string, code = 'missing_field') =>
+  const invalid = (field: string, code = 'missing_field', resource = 'Issue') =>
     new HttpError(422, {
       message: 'Validation Failed',
       documentation_url: DOCS,
       status: '422',
-      errors: [{ resource: 'Issue', field, code }],
+      errors: [{ resource, field, code }],
     } as BasicError);
   const text = (
     body: Record<string, unknown>,
@@ -414,7 +418,10 @@ export async function startGithubSimulator(
   };
   const R = '^\\/repos\\/([^/]+)\\/([^/]+)';
 
-  /** Routes the rules engine uses: reads and writes of pulls, issues, comments, labels, statuses. */
+  /**
+   * Routes the rules engine uses: reads and writes of pulls, issues, comments, labels, statuses
+   * and check runs.
+   */
   const activityRoutes: Array<
     [string, RegExp, (m: RegExpExecArray, url: URL, body: Record<string, unknown>) => Answer]
   > = [
@@ -571,6 +578,17 @@ export async function startGithubSimulator(
         };
       },
     ],
+    ...checkRunRoutes({
+      org,
+      base: () => base,
+      appId,
+      appSlug,
+      permissions: () => permissions,
+      pulls,
+      repoOr404,
+      notFound,
+      invalid: (field, code) => invalid(field, code, 'CheckRun'),
+    }),
   ];
 
   /** `pull_request` deliveries for what the simulator makes happen, sent after the answer. */
@@ -784,10 +802,13 @@ export async function startGithubSimulator(
       const answer = route[1](route[0].exec(path)!, url);
       let body = answer.body;
       const headers: Record<string, string> = { ...(answer.headers ?? {}) };
-      if (answer.paginate && Array.isArray(body)) {
+      const listKey = typeof answer.paginate === 'string' ? answer.paginate : undefined;
+      const list = listKey ? (body as Record<string, unknown>)[listKey] : body;
+      if (answer.paginate && Array.isArray(list)) {
         const page = pageOf(url);
-        Object.assign(headers, linkHeader(url, page, body.length));
-        body = body.slice((page.page - 1) * page.perPage, page.page * page.perPage);
+        Object.assign(headers, linkHeader(url, page, list.length));
+        const slice = list.slice((page.page - 1) * page.perPage, page.page * page.perPage);
+        body = listKey ? { ...(body as object), [listKey]: slice } : slice;
       }
       const json = JSON.stringify(body);
       const etag = `W/"${createHash('sha1').update(json).digest('hex')}"`;

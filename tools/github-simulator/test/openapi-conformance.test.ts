@@ -16,7 +16,9 @@ const fixture = JSON.parse(
 
 /**
  * OpenAPI 3.0 schemas: Ajv reads `nullable` beside a `type`; beside `anyOf`/`allOf` alone (which
- * OpenAPI allows) it is spelled here as "or null". `example` and `x-*` are annotations.
+ * OpenAPI allows) it is spelled here as "or null", and beside an `enum` null joins the values
+ * (GitHub sends a check run's `conclusion` null until it completes). `example` and `x-*` are
+ * annotations.
  */
 function openapiToAjv(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(openapiToAjv);
@@ -24,6 +26,9 @@ function openapiToAjv(node: unknown): unknown {
   const schema = Object.fromEntries(
     Object.entries(node as Record<string, unknown>).map(([k, v]) => [k, openapiToAjv(v)]),
   );
+  if (schema.nullable === true && Array.isArray(schema.enum) && !schema.enum.includes(null)) {
+    schema.enum = [...schema.enum, null];
+  }
   if (schema.nullable === true && schema.type === undefined) {
     const { nullable: _nullable, ...rest } = schema;
     return { anyOf: [rest, { type: 'null' }] };
@@ -78,9 +83,27 @@ describe("the simulator's REST answers follow GitHub's OpenAPI description", () 
     return { status: response.status, body: (await response.json()) as any };
   };
 
-  /** Given a request, when the simulator answers, then the answer matches GitHub's schema. */
-  const conforms = async (operation: string, path: string, status = 200): Promise<any> => {
-    const answer = await get(path);
+  const send = async (method: string, path: string, body: unknown) => {
+    const response = await fetch(`${sim.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+
+  /**
+   * Given a request, when the simulator answers, then the answer matches GitHub's schema; a GET
+   * unless `operation` names its method and `write` gives the body.
+   */
+  const conforms = async (
+    operation: string,
+    path: string,
+    status = 200,
+    write?: unknown,
+  ): Promise<any> => {
+    const method = operation.includes(' ') ? operation.split(' ')[0]! : 'GET';
+    const answer = method === 'GET' ? await get(path) : await send(method, path, write ?? {});
     expect({ path, status: answer.status }).toEqual({ path, status });
     const validate = validatorFor(operation, status);
     const valid = validate(answer.body);
@@ -203,6 +226,41 @@ describe("the simulator's REST answers follow GitHub's OpenAPI description", () 
       expect.objectContaining({ ruleset_source_type: 'Organization', ruleset_id: 900 }),
     );
     expect(paymentRules.some((r: { ruleset_id: number }) => r.ruleset_id === 901)).toBe(false);
+  });
+
+  test('check runs: created, completed, read and listed for a commit with its pull request', async () => {
+    const repo = sim.org.repos[0]!.name;
+    const made = await fetch(`${sim.url}/_simulator/repos/acme/${repo}/pulls`, {
+      method: 'POST',
+      body: JSON.stringify({ title: 'checked', additions: 1, deletions: 0 }),
+    });
+    const pull = (await made.json()) as { number: number; head: { sha: string } };
+    const run = await conforms(
+      'POST /repos/{owner}/{repo}/check-runs',
+      `/repos/acme/${repo}/check-runs`,
+      201,
+      { name: 'build', head_sha: pull.head.sha, status: 'in_progress' },
+    );
+    expect(run).toMatchObject({ status: 'in_progress', conclusion: null, app: { id: sim.appId } });
+    expect(run.pull_requests).toEqual([expect.objectContaining({ number: pull.number })]);
+    const completed = await conforms(
+      'PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}',
+      `/repos/acme/${repo}/check-runs/${run.id}`,
+      200,
+      { conclusion: 'failure', output: { title: 'Build', summary: '2 tests failed' } },
+    );
+    expect(completed).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(completed.completed_at).toEqual(expect.any(String));
+    await conforms(
+      '/repos/{owner}/{repo}/check-runs/{check_run_id}',
+      `/repos/acme/${repo}/check-runs/${run.id}`,
+    );
+    expect((await get(`/repos/acme/${repo}/check-runs/424242`)).status).toBe(404);
+    const list = await conforms(
+      '/repos/{owner}/{repo}/commits/{ref}/check-runs',
+      `/repos/acme/${repo}/commits/${pull.head.sha}/check-runs`,
+    );
+    expect(list).toMatchObject({ total_count: 1, check_runs: [{ id: run.id }] });
   });
 
   test('without the permission, GitHub answers 403 with its error body', async () => {
