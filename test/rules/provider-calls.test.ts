@@ -3,6 +3,7 @@ import { ProviderSubjects, type Reply } from '#libs/contracts/src/index.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { client, createTeam, type Team } from '../gateway/support.js';
 import { busClient } from './support/bus-client.js';
+import { appClient } from './support/github-app.js';
 import { openPull, pullState, startSimulators, type Simulators } from './support/simulators.js';
 
 const BOT_TOKEN = 'xoxb-1111-2222-secret';
@@ -81,9 +82,88 @@ describe('provider calls for the rules engine', () => {
     expect(result.values['pr.age']).toBeGreaterThanOrEqual(0);
     expect(result.values['pr.age']).toBeLessThan(1);
     expect(result.values['pr.last_activity_days']).toBeLessThan(1);
+    // No status and no check run yet: GitHub's combined state, pending.
     expect(result.values.ci_status).toBe('pending');
-    // One read of the PR serves every PR check and the head sha for ci_status.
-    expect(result.providerCalls).toBe(2);
+    // One read of the PR serves every PR check and the head sha for ci_status, which reads the
+    // combined status and the check runs.
+    expect(result.providerCalls).toBe(3);
+  });
+
+  test('given commit statuses and check runs, ci_status combines them as GitHub shows them', async () => {
+    const gh = appClient(sims.github);
+    const owner = sims.github.org.login;
+    /** A new commit (a pull request's head) with these statuses and check runs on it. */
+    const commit = async (
+      statuses: string[],
+      runs: Array<{ name: string; status?: string; conclusion?: string }>,
+    ) => {
+      const pr = await openPull(sims.github, repo, { title: 'ci', additions: 1, deletions: 0 });
+      const sha = pr.head.sha;
+      for (const [i, state] of statuses.entries()) {
+        await gh.request('POST /repos/{owner}/{repo}/statuses/{sha}', {
+          owner,
+          repo,
+          sha,
+          state: state as 'success',
+          context: `ci/${i}`,
+        });
+      }
+      for (const run of runs) {
+        await gh.request('POST /repos/{owner}/{repo}/check-runs', {
+          owner,
+          repo,
+          head_sha: sha,
+          ...(run as { name: string }),
+        });
+      }
+      return pr;
+    };
+    const ciStatusOf = async (target: Record<string, unknown>) =>
+      value(await check({ provider: 'github', checks: ['ci_status'], target })).values.ci_status;
+
+    // A successful status and a failed GitHub Actions run: failure, read by sha.
+    const failed = await commit(['success'], [{ name: 'build', conclusion: 'failure' }]);
+    expect(await ciStatusOf({ repo: full, ref: failed.head.sha })).toBe('failure');
+    // ... and by pull request, whose head is read first.
+    expect(await ciStatusOf({ repo: full, number: failed.number })).toBe('failure');
+
+    for (const conclusion of ['timed_out', 'cancelled', 'action_required']) {
+      const pr = await commit([], [{ name: 'build', conclusion }]);
+      expect({ conclusion, ci: await ciStatusOf({ repo: full, ref: pr.head.sha }) }).toEqual({
+        conclusion,
+        ci: 'failure',
+      });
+    }
+
+    const running = await commit(['success'], [{ name: 'build', status: 'in_progress' }]);
+    expect(await ciStatusOf({ repo: full, ref: running.head.sha })).toBe('pending');
+    const queuedBesideFailedStatus = await commit(['failure'], [{ name: 'build' }]);
+    expect(await ciStatusOf({ repo: full, ref: queuedBesideFailedStatus.head.sha })).toBe(
+      'failure',
+    );
+
+    const passed = await commit(
+      ['success'],
+      [
+        { name: 'build', conclusion: 'success' },
+        { name: 'docs', conclusion: 'skipped' },
+        { name: 'lint', conclusion: 'neutral' },
+      ],
+    );
+    expect(await ciStatusOf({ repo: full, ref: passed.head.sha })).toBe('success');
+    // Check runs alone (GitHub's combined status says pending without statuses): success.
+    const actionsOnly = await commit([], [{ name: 'build', conclusion: 'success' }]);
+    expect(await ciStatusOf({ repo: full, number: actionsOnly.number })).toBe('success');
+
+    // A failed run re-run successfully: GitHub lists the newest run of each name.
+    const rerun = await commit(
+      [],
+      [
+        { name: 'build', conclusion: 'failure' },
+        { name: 'build', conclusion: 'success' },
+      ],
+    );
+    expect(await ciStatusOf({ repo: full, ref: rerun.head.sha })).toBe('success');
   });
 
   test('given repositories with and without protection, branch_protection says which', async () => {

@@ -8,6 +8,7 @@ import type {
   ProviderTarget,
   UpsertCommentParams,
 } from '#libs/contracts/src/index.js';
+import { ciStatus, checkRunState, type CheckRunState, type CombinedStatus } from './ci-status.js';
 import { describeCause, ProviderCallError, ProviderTargetError } from './provider-error.js';
 
 export interface GithubAdapterConfig {
@@ -22,6 +23,10 @@ const DAY = 24 * HOUR;
 const round2 = (n: number) => Math.round(n * 100) / 100;
 /** GitHub's largest page of issue comments. */
 const COMMENTS_PER_PAGE = 100;
+/** GitHub's largest page of check runs. */
+const CHECK_RUNS_PER_PAGE = 100;
+/** Check runs read for one commit at most (GitHub lists those of the newest 1000 suites). */
+const MAX_CHECK_RUN_PAGES = 10;
 
 interface PullFacts {
   created_at: string;
@@ -106,11 +111,16 @@ export class GithubAdapter {
     }
     if (checks.includes('ci_status')) {
       const ref = target.ref ?? pull?.head.sha ?? (await branch());
-      const combined = await gh.call<{ state: string }>(
-        'GET /repos/{owner}/{repo}/commits/{ref}/status',
-        { owner, repo, ref },
-      );
-      values.ci_status = combined.state;
+      // GitHub Actions reports check runs, not statuses: both are read, at once.
+      const [combined, runs] = await Promise.all([
+        gh.call<CombinedStatus>('GET /repos/{owner}/{repo}/commits/{ref}/status', {
+          owner,
+          repo,
+          ref,
+        }),
+        checkRunsOf(gh, owner, repo, ref),
+      ]);
+      values.ci_status = ciStatus(combined, runs);
     }
     return { values, calls: gh.calls };
   }
@@ -326,6 +336,30 @@ export class GithubAdapter {
     };
     return session;
   }
+}
+
+/**
+ * The commit's check runs (GitHub's default `filter=latest`: the newest run of each name, so a
+ * re-run replaces the failure it repeats), page by page until all are read or one has failed.
+ */
+async function checkRunsOf(
+  gh: { call<T>(route: string, params: Record<string, unknown>): Promise<T> },
+  owner: string,
+  repo: string,
+  ref: string,
+): Promise<CheckRunState[]> {
+  const runs: CheckRunState[] = [];
+  for (let page = 1; page <= MAX_CHECK_RUN_PAGES; page++) {
+    const data = await gh.call<{ total_count: number; check_runs: CheckRunState[] }>(
+      'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
+      { owner, repo, ref, per_page: CHECK_RUNS_PER_PAGE, page },
+    );
+    runs.push(...data.check_runs);
+    const failed = data.check_runs.some((run) => checkRunState(run) === 'failure');
+    if (failed || data.check_runs.length < CHECK_RUNS_PER_PAGE || runs.length >= data.total_count)
+      break;
+  }
+  return runs;
 }
 
 function splitRepo(full: string | undefined): { owner: string; repo: string } {

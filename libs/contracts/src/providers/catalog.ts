@@ -150,7 +150,12 @@ export const PROVIDERS = [
         description: 'Whether the default branch is protected',
         valueType: 'boolean',
       },
-      { name: 'ci_status', description: 'State of the latest CI run', valueType: 'string' },
+      {
+        name: 'ci_status',
+        description:
+          "CI on the commit, from its statuses and check runs: 'success', 'pending' or 'failure'",
+        valueType: 'string',
+      },
       {
         name: 'pr.age',
         description: 'Age of an open pull request',
