@@ -315,4 +315,50 @@ describe('rules engine over HTTP and the bus', () => {
     });
     expect(run.reason).toMatch(/failed open/);
   });
+
+  test('given an advisory policy, a large PR passes its status and the run records the violation', async () => {
+    // repo(3) has no other policy: the only status on its pull requests is this one's.
+    const policyId = await createRule(s, {
+      name: 'Advise small PRs',
+      kind: 'policy',
+      enforcement: 'advisory',
+      trigger: { type: 'webhook', source: 'github', event: 'pull_request' },
+      condition: {
+        provider: 'github',
+        check: 'pr.changed_lines',
+        operator: 'gt',
+        value: 300,
+        repo: `${org}/${repo(3)}`,
+      },
+    });
+    const pr = await openPull(s.sims.github, repo(3), {
+      title: 'sprawling',
+      additions: 400,
+      deletions: 50,
+    });
+    const [status] = await untilStatuses(s, repo(3), pr.number);
+    expect(status).toMatchObject({ state: 'success', context: 'tinyops/advise-small-prs' });
+    expect(status.description).toBe(
+      'Advise small PRs (advisory): pr.changed_lines is 450 (gt 300)',
+    );
+
+    const [run] = await untilRuns(s, policyId, 1);
+    expect(run).toMatchObject({
+      outcome: 'matched',
+      trigger: { type: 'webhook', event: 'pull_request.opened' },
+      conditions: [{ check: 'pr.changed_lines', operator: 'gt', actual: 450, result: true }],
+      policy: {
+        state: 'success',
+        mode: 'violation',
+        context: 'tinyops/advise-small-prs',
+        sha: pr.head.sha,
+        pullNumber: pr.number,
+      },
+      actions: [{ method: 'create_status', outcome: 'done' }],
+    });
+    // Advisory only records: no comment (that is warn's), and the status stays success.
+    const state = await pullState(s.sims.github, repo(3), pr.number);
+    expect(state.comments).toEqual([]);
+    expect(state.statuses).toHaveLength(1);
+  });
 });
