@@ -1,24 +1,28 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { waitFor } from '#libs/testing/src/index.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { promtool, sample, scrape, someTraffic } from './support.js';
+import type { Team } from '../gateway/support.js';
+import { promtool, sample, scrape, someTraffic, unboundedLabels } from './support.js';
 
 /**
  * GET /metrics on every service, against the real stack (NATS with JetStream, PostgreSQL, the
- * three services). The three run in this one process here, so they share one registry; as
- * separate processes (npm start, compose) each shows its own.
+ * four services with the rules engine). The four run in this one process here, so they share one
+ * registry and each scrape shows every family; each figure is read from the service that counts
+ * it all the same. As separate processes (npm start, compose) each shows its own:
+ * per-service-metrics.test.ts runs them so.
  */
 describe('GET /metrics', () => {
   let stack: Stack;
+  let team: Team;
   let services: { name: string; url: string }[];
 
   beforeAll(async () => {
-    stack = await startStack();
-    services = [stack.gateway, stack.integration, stack.scanner].map((s) => ({
+    stack = await startStack({}, { rulesEngine: true });
+    services = [stack.gateway, stack.integration, stack.scanner, stack.rulesEngine!].map((s) => ({
       name: s.name,
       url: s.url,
     }));
-    await someTraffic(stack);
+    team = await someTraffic(stack);
   }, 120_000);
 
   afterAll(async () => {
@@ -26,6 +30,12 @@ describe('GET /metrics', () => {
   });
 
   test('given the running services, when scraped without a key, then each answers the text format and promtool accepts it', async () => {
+    expect(services.map((s) => s.name)).toEqual([
+      'api-gateway',
+      'integration-service',
+      'scanner-service',
+      'rules-engine',
+    ]);
     for (const { name, url } of services) {
       const { status, type, body } = await scrape(url);
       expect({ name, status }).toEqual({ name, status: 200 });
@@ -62,19 +72,39 @@ describe('GET /metrics', () => {
   });
 
   test('given a connect and a disconnect, then bus round trips, appends, publishing and projecting are counted', async () => {
-    const { body } = await scrape(stack.gateway.url);
+    // The gateway sends the commands and projects their events; the integration service appends
+    // and publishes them.
+    const gateway = (await scrape(stack.gateway.url)).body;
+    const integration = (await scrape(stack.integration.url)).body;
     expect(
-      sample(body, 'bus_request_duration_seconds_count', {
+      sample(gateway, 'bus_request_duration_seconds_count', {
         subject: 'integrations.cmd.connect',
         outcome: 'ok',
       }),
     ).toBe(1);
     expect(
-      sample(body, 'event_store_append_duration_seconds_count', { schema: 'integration' }),
+      sample(integration, 'event_store_append_duration_seconds_count', { schema: 'integration' }),
     ).toBeGreaterThanOrEqual(2);
-    expect(sample(body, 'event_publisher_published_total')).toBeGreaterThanOrEqual(2);
-    expect(sample(body, 'event_publisher_lag_positions')).toBeGreaterThanOrEqual(0);
-    expect(sample(body, 'projection_events_applied_total')).toBeGreaterThanOrEqual(2);
+    expect(sample(integration, 'event_publisher_published_total')).toBeGreaterThanOrEqual(2);
+    expect(sample(integration, 'event_publisher_lag_positions')).toBeGreaterThanOrEqual(0);
+    expect(
+      sample(gateway, 'projection_events_applied_total', {
+        projection: 'gateway-integration-events',
+      }),
+    ).toBeGreaterThanOrEqual(2);
+  });
+
+  test('given the rules engine, then its /metrics declares the rules families and its breaker gauge reads the store: none open, no series', async () => {
+    const { body } = await scrape(stack.rulesEngine!.url);
+    expect(body).toMatch(/^# TYPE rule_runs_total counter$/m);
+    expect(body).toMatch(/^# HELP rule_runs_total .*outcome/m);
+    expect(body).toMatch(/^# TYPE rule_actions_total counter$/m);
+    expect(body).toMatch(/^# HELP rule_actions_total .*provider and outcome/m);
+    expect(body).toMatch(/^# TYPE policy_circuit_breaker_state gauge$/m);
+    expect(body).not.toMatch(/^policy_circuit_breaker_state\{/m);
+    // Its own readiness and consumers, from the engine's own checks and streams
+    expect(body).toMatch(/^service_readiness_check\{service="rules-engine",check="postgres"\} 1$/m);
+    expect(body).toMatch(/^jetstream_consumer_pending_messages\{stream="RULE_JOBS",/m);
   });
 
   test('given the streams, then JetStream figures come from the server: stream messages and bytes, consumer pending and ack-pending', async () => {
@@ -107,9 +137,21 @@ describe('GET /metrics', () => {
     }
   });
 
-  test('labels stay bounded: no workspace, integration or delivery ids in any series', async () => {
-    for (const { url } of services) {
+  test('labels stay bounded: no workspace, member, integration or installation ids and no account names in any series', async () => {
+    const integrations = await stack.db.query<{ id: string }>(
+      `SELECT id::text AS id FROM integration.integrations`,
+    );
+    expect(integrations.length).toBeGreaterThan(0);
+    const known = [
+      team.workspaceId,
+      ...Object.values(team.memberIds),
+      ...integrations.map((r) => r.id),
+      '4242',
+      'acme-obs',
+    ];
+    for (const { name, url } of services) {
       const { body } = await scrape(url);
+      expect({ name, unbounded: unboundedLabels(body, known) }).toEqual({ name, unbounded: [] });
       expect(
         body.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g),
       ).toBeNull();

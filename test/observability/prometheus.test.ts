@@ -29,18 +29,19 @@ describe('Prometheus scraping the services', () => {
   let prometheusUrl: string;
   let dir: string;
 
+  /** The gateway, the integration service, the scanner and the rules engine. */
+  const services = () => [stack.gateway, stack.integration, stack.scanner, stack.rulesEngine!];
+
   const query = async (expr: string): Promise<QueryResult> => {
     const response = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
     return (await response.json()) as QueryResult;
   };
 
   beforeAll(async () => {
-    stack = await startStack();
+    stack = await startStack({}, { rulesEngine: true });
     team = await someTraffic(stack);
     dir = mkdtempSync(join(tmpdir(), 'prometheus-'));
-    const targets = [stack.gateway, stack.integration, stack.scanner].map(
-      (s) => new URL(s.url).host,
-    );
+    const targets = services().map((s) => new URL(s.url).host);
     writeFileSync(
       join(dir, 'prometheus.yml'),
       [
@@ -78,17 +79,42 @@ describe('Prometheus scraping the services', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  test('given three services, when Prometheus scrapes them, then every target is up', async () => {
+  test('given four services, the rules engine among them, when Prometheus scrapes them, then every target is up', async () => {
     const up = await waitFor(
       async () => {
         const result = (await query('up{job="integrations-platform"}')).data?.result ?? [];
-        return result.length === 3 && result.every((r) => r.value[1] === '1') ? result : undefined;
+        return result.length === 4 && result.every((r) => r.value[1] === '1') ? result : undefined;
       },
-      { timeoutMs: 30_000, intervalMs: 500, what: 'three targets up' },
+      { timeoutMs: 30_000, intervalMs: 500, what: 'four targets up' },
     );
     expect(up.map((r) => r.metric.instance).sort()).toEqual(
-      [stack.gateway, stack.integration, stack.scanner].map((s) => new URL(s.url).host).sort(),
+      services()
+        .map((s) => new URL(s.url).host)
+        .sort(),
     );
+  }, 60_000);
+
+  test("given the rules engine as a target, then Prometheus has its readiness and its rules families' metadata from its scrape", async () => {
+    const engine = new URL(stack.rulesEngine!.url).host;
+    const ready = await waitFor(
+      async () => {
+        const result = (
+          await query(`service_readiness_check{service="rules-engine",instance="${engine}"}`)
+        ).data?.result;
+        return result && result.length > 0 ? result : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 500, what: "the rules engine's readiness in Prometheus" },
+    );
+    expect(ready.every((r) => r.value[1] === '1')).toBe(true);
+    const response = await fetch(
+      `${prometheusUrl}/api/v1/targets/metadata?match_target=${encodeURIComponent(`{instance="${engine}"}`)}`,
+    );
+    const { data } = (await response.json()) as { data: { metric: string; type: string }[] };
+    expect(Object.fromEntries(data.map((m) => [m.metric, m.type]))).toMatchObject({
+      rule_runs_total: 'counter',
+      rule_actions_total: 'counter',
+      policy_circuit_breaker_state: 'gauge',
+    });
   }, 60_000);
 
   test('given list requests between scrapes, then a rate over the request histogram returns data', async () => {

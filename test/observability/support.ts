@@ -60,3 +60,62 @@ export async function someTraffic(stack: Stack): Promise<Team> {
   if (gone.status >= 300) throw new Error(`disconnect: ${gone.status}`);
   return team;
 }
+
+/** One sample of a text exposition: its name, its labels and its value. */
+export interface Series {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Every sample of a text exposition (comments and blank lines left out). */
+export function seriesOf(body: string): Series[] {
+  const out: Series[] = [];
+  for (const line of body.split('\n')) {
+    const found = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)(?: \d+)?$/.exec(line);
+    if (!found) continue;
+    const labels: Record<string, string> = {};
+    for (const [, key, value] of (found[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g))
+      labels[key!] = value!.replace(/\\(["\\])/g, '$1').replace(/\\n/g, '\n');
+    out.push({ name: found[1]!, labels, value: Number(found[3]) });
+  }
+  return out;
+}
+
+/**
+ * Labels documented as ids, each bounded by what one deployment holds (see their families in
+ * libs/observability/src/metrics): GitHub's installation, one per connected organization, and a
+ * policy whose breaker is open now.
+ */
+export const ID_LABELS = [
+  'github_rate_limit_remaining.installation',
+  'policy_circuit_breaker_state.policy',
+];
+
+/**
+ * Label values that name one thing rather than a kind of thing, as `family{label="value"}`: a UUID
+ * (workspace, member, rule, run or delivery ids), a long hex string (a commit sha, a trace id), a
+ * number of four digits or more (a repository, organization or installation id), or one of `known`
+ * (the ids and names the test's own traffic carried, matched as whole words). Bucket bounds (`le`,
+ * `quantile`) are numbers by design; the labels in `ID_LABELS` are ids by design.
+ */
+export function unboundedLabels(body: string, known: (string | number)[] = []): string[] {
+  const names = new Set(known.map(String).filter((k) => k.length > 0));
+  const found = new Set<string>();
+  for (const { name, labels } of seriesOf(body)) {
+    const family = name.replace(/_(bucket|sum|count)$/, '');
+    for (const [label, value] of Object.entries(labels)) {
+      if (label === 'le' || label === 'quantile') continue;
+      if (ID_LABELS.includes(`${family}.${label}`) || ID_LABELS.includes(`${name}.${label}`))
+        continue;
+      const words = value.split(/[^\w.-]+/).filter(Boolean);
+      const unbounded =
+        /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i.test(value) ||
+        /[0-9a-f]{16,}/i.test(value) ||
+        words.some((w) => /^\d{4,}$/.test(w) || names.has(w)) ||
+        names.has(value);
+      if (unbounded) found.add(`${name}{${label}="${value}"}`);
+    }
+  }
+  return [...found];
+}

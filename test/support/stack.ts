@@ -14,17 +14,27 @@ export interface Stack {
   gateway: RunningService;
   integration: RunningService;
   scanner: RunningService;
+  /** The rules engine, when `startStack` was asked for it (`rulesEngine: true`). */
+  rulesEngine?: RunningService;
   close(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** Runs the bus with its production authorization, each service as its own user. */
+  busUsers?: boolean;
+  /** Also starts the rules engine in this process, after the gateway (its `RULES_PUBLIC_URL`). */
+  rulesEngine?: boolean;
 }
 
 /**
  * The three services in this process against a fresh nats-server and a fresh database: what an
  * end-to-end test talks to over real HTTP and a real bus. `env` adds or overrides variables;
- * `busUsers` runs the bus with its production authorization, each service as its own user.
+ * `busUsers` runs the bus with its production authorization, each service as its own user;
+ * `rulesEngine` adds the rules engine as a fourth service.
  */
 export async function startStack(
   env: Record<string, string> = {},
-  { busUsers = false }: { busUsers?: boolean } = {},
+  { busUsers = false, rulesEngine: withRulesEngine = false }: StackOptions = {},
 ): Promise<Stack> {
   const nats = await NatsServerFixture.start({ users: busUsers });
   const db = await PostgresFixture.create('stack');
@@ -39,6 +49,15 @@ export async function startStack(
   const integration = await startService(integrationService as any, as('integration-service'));
   const scanner = await startService(scannerService as any, as('scanner-service'));
   const gateway = await startService(apiGateway as any, as('api-gateway'));
+  let rulesEngine: RunningService | undefined;
+  if (withRulesEngine) {
+    // Imported only when asked, so the suites that do not run it do not load it.
+    const { rulesEngine: spec } = await import('../../apps/rules-engine/src/service.js');
+    rulesEngine = await startService(spec as any, {
+      RULES_PUBLIC_URL: gateway.url,
+      ...as('rules-engine'),
+    });
+  }
   return {
     nats,
     db,
@@ -46,7 +65,9 @@ export async function startStack(
     gateway,
     integration,
     scanner,
+    ...(rulesEngine ? { rulesEngine } : {}),
     async close() {
+      if (rulesEngine) await rulesEngine.close();
       for (const service of [gateway, scanner, integration]) await service.close();
       await nats.dispose();
       await db.dispose();
