@@ -101,6 +101,14 @@ describe('docker-compose.yml secrets', () => {
     }
   });
 
+  test('given no GitHub App slug, then compose refuses: the engine must know its own bot', () => {
+    const { GITHUB_APP_SLUG: _unset, ...rest } = OPERATOR_ENV;
+    expect(() => loadCompose(rest)).toThrow('required variable GITHUB_APP_SLUG is missing a value');
+    expect(resolvedCompose().services['rules-engine'].environment.GITHUB_APP_SLUG).toBe(
+      'operator-app',
+    );
+  });
+
   test('the database password reaches PostgreSQL and every service alike', () => {
     const compose = resolvedCompose();
     expect(compose.services.postgres.environment.POSTGRES_PASSWORD).toBe('operator-supplied');

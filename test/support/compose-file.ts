@@ -14,6 +14,7 @@ export const OPERATOR_ENV = {
   NATS_RULES_ENGINE_PASSWORD: 'rules-bus-password',
   NATS_ADMIN_PASSWORD: 'admin-bus-password',
   GITHUB_APP_ID: '1',
+  GITHUB_APP_SLUG: 'operator-app',
   GITHUB_WEBHOOK_SECRET: 'operator-supplied',
   GITHUB_APP_PRIVATE_KEY: 'pem',
 };

@@ -8,6 +8,17 @@ export const engineEnv = {
     .string()
     .regex(/^[\w.-]{1,40}$/, 'expected a short name like tinyops')
     .default('tinyops'),
+  /**
+   * The GitHub App's slug (the gateway's install flow reads the same variable). GitHub sends the
+   * deliveries of what the App did with its installation token as sent by `<slug>[bot]`; those
+   * start no rule or policy, so a rule's own action (an issue it opens, a comment or label it
+   * adds) does not start it again. The default is the GitHub simulator's App
+   * (tools/github-simulator); set the real App's slug wherever the engine talks to GitHub.
+   */
+  GITHUB_APP_SLUG: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,99}$/, 'expected the App slug')
+    .default('integrations-platform-sim'),
   /** The gateway's public URL, for a status's link to its run. */
   RULES_PUBLIC_URL: z.url().default('http://127.0.0.1:3000'),
   /** Bound on each provider call over the bus (the integration service bounds the provider's). */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import type { RuleCondition } from '#libs/contracts/src/index.js';
-import { ruleRepository, runTarget, type Trigger } from './trigger.js';
+import { appBotLogin, ruleRepository, runTarget, sentBy, type Trigger } from './trigger.js';
 
 const rule = (...repos: Array<string | undefined>) => ({
   definition: {
@@ -57,5 +57,29 @@ describe('the repository a run acts on', () => {
       number: 7,
       ref: 'abc',
     });
+  });
+});
+
+describe("the App's own deliveries", () => {
+  const bot = appBotLogin('integrations-platform-sim');
+  const from = (sender: unknown) => ({ action: 'opened', sender });
+
+  test("given a delivery sent by the App's bot, it is the App's own (logins ignore case)", () => {
+    expect(bot).toBe('integrations-platform-sim[bot]');
+    expect(sentBy(from({ login: 'integrations-platform-sim[bot]', type: 'Bot' }), bot)).toBe(true);
+    expect(sentBy(from({ login: 'Integrations-Platform-Sim[bot]', type: 'Bot' }), bot)).toBe(true);
+  });
+
+  test('given a person, another bot or another App of a similar name, it is not', () => {
+    expect(sentBy(from({ login: 'octocat', type: 'User' }), bot)).toBe(false);
+    expect(sentBy(from({ login: 'dependabot[bot]', type: 'Bot' }), bot)).toBe(false);
+    expect(sentBy(from({ login: 'integrations-platform[bot]', type: 'Bot' }), bot)).toBe(false);
+    expect(sentBy(from({ login: 'integrations-platform-sim', type: 'User' }), bot)).toBe(false);
+  });
+
+  test('given no sender, or one without a login, it is not', () => {
+    expect(sentBy({}, bot)).toBe(false);
+    expect(sentBy(from(null), bot)).toBe(false);
+    expect(sentBy(from({ id: 1 }), bot)).toBe(false);
   });
 });

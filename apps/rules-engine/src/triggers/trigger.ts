@@ -42,6 +42,20 @@ export function webhookTrigger(
   };
 }
 
+/** The login of a GitHub App's bot user, the `sender` of what the App does with its token. */
+export function appBotLogin(appSlug: string): string {
+  return `${appSlug}[bot]`;
+}
+
+/**
+ * Whether a webhook payload's `sender` is `login` (GitHub logins are case-insensitive). Only the
+ * login counts: no user login can contain `[bot]`, and other bots (`dependabot[bot]`) differ.
+ */
+export function sentBy(payload: Record<string, unknown>, login: string): boolean {
+  const sender = payload.sender as { login?: unknown } | undefined;
+  return typeof sender?.login === 'string' && sender.login.toLowerCase() === login.toLowerCase();
+}
+
 /** Pull request actions on which every enabled policy of the workspace posts its status. */
 export const POLICY_PULL_ACTIONS = new Set(['opened', 'synchronize', 'reopened']);
 

@@ -7,13 +7,14 @@ import {
 import type { JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { Streams, type GithubWebhookEnvelope } from '#libs/contracts/src/index.js';
+import { rulesMetrics } from '#libs/observability/src/metrics/rules.js';
 import type { Bus } from '#libs/messaging/src/index.js';
 import { BUS, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import { DurableConsumer } from '../bus/durable-consumer.js';
 import type { EngineConfig } from '../config.js';
 import { EVALUATOR, type Evaluator } from '../evaluation/evaluator.js';
 import { RULE_CATALOG, type RuleCatalog } from '../rules/rule-catalog.js';
-import { startsOn, targetOf, webhookTrigger } from './trigger.js';
+import { appBotLogin, sentBy, startsOn, targetOf, webhookTrigger } from './trigger.js';
 
 export const WEBHOOK_TRIGGERS_CONSUMER = 'rules-engine-github-webhooks';
 
@@ -22,12 +23,16 @@ export const WEBHOOK_TRIGGERS_CONSUMER = 'rules-engine-github-webhooks';
  * GITHUB_WEBHOOKS, shared by its replicas (each delivery goes to one). A delivery runs every
  * enabled rule and policy of its workspace that starts on it; deliveries about one pull request
  * run one after the other on a replica, so a warn policy's comment is made once and then edited.
- * A redelivery finds its runs and repeats no action.
+ * A redelivery finds its runs and repeats no action. A delivery the App's own bot sent (what a
+ * rule's GitHub action did) starts nothing: otherwise a rule on `issues.opened` that opens an
+ * issue would start itself without end. GitHub Actions likewise starts no workflow on events made
+ * with `GITHUB_TOKEN`; other bots' deliveries (`dependabot[bot]`) start rules as people's do.
  */
 @Injectable()
 export class WebhookTriggersConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private consumer: DurableConsumer | undefined;
   private readonly read = new WeakMap<JsMsg, GithubWebhookEnvelope>();
+  private readonly appBot: string;
 
   constructor(
     @Inject(BUS) private readonly bus: Bus,
@@ -35,7 +40,9 @@ export class WebhookTriggersConsumer implements OnApplicationBootstrap, OnModule
     @Inject(EVALUATOR) private readonly evaluator: Evaluator,
     @Inject(SERVICE_CONFIG) private readonly config: EngineConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.appBot = appBotLogin(config.GITHUB_APP_SLUG);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     this.consumer = new DurableConsumer(
@@ -85,6 +92,22 @@ export class WebhookTriggersConsumer implements OnApplicationBootstrap, OnModule
     const rules = (await this.catalog.enabledFor(workspaceId)).filter((rule) =>
       startsOn(rule, trigger),
     );
+    if (rules.length > 0 && sentBy(trigger.data, this.appBot)) {
+      // No run is recorded: each action of the App comes back as a delivery, and a skipped run
+      // per rule for each would bury the runs people look for. Each rule counts as skipped in
+      // rule_runs_total; the log line is debug only, as frequent as the App's actions.
+      rules.forEach(() => rulesMetrics.runFinished('skipped'));
+      this.logger.debug(
+        {
+          deliveryId: envelope.data.deliveryId,
+          event: trigger.event,
+          sender: this.appBot,
+          ruleIds: rules.map((rule) => rule.id),
+        },
+        "delivery sent by the App's own bot: no rule started, so its actions do not start it again",
+      );
+      return;
+    }
     // Every rule runs even when one fails; the delivery is retried if any did not finish.
     const results = await Promise.allSettled(
       rules.map((rule) => this.evaluator.run(rule, trigger)),
