@@ -1,3 +1,4 @@
+import type { Envelope } from './envelope.js';
 import type { CheckValue } from './providers/provider-calls.js';
 
 /**
@@ -115,3 +116,73 @@ export const RunEventTypes = {
   breakerOpened: 'PolicyBreakerOpened',
   breakerClosed: 'PolicyBreakerClosed',
 } as const;
+
+// ---- The engine's events: its own log (schema `rules`), not published on the bus ----
+
+/** The first event of a run's stream (`run-<runId>`): a trigger delivered again adds nothing. */
+export interface RuleRunStartedData {
+  runId: string;
+  ruleId: string;
+  workspaceId: string;
+  trigger: RunTrigger;
+  startedAt: string;
+}
+
+/** The last event of a run's stream: what the run found and did. */
+export interface RuleRunFinishedData {
+  outcome: RunOutcome;
+  reason: string | null;
+  conditions: ConditionResult[];
+  actions: ActionResult[];
+  policy: PolicyEffect | null;
+  finishedAt: string;
+}
+
+export interface RuleRunEventDataMap {
+  RuleRunStarted: RuleRunStartedData;
+  RuleRunFinished: RuleRunFinishedData;
+}
+export type RuleRunEventType = keyof RuleRunEventDataMap;
+/** A rule run's events, as the engine's run decider (`runs`) decides and folds them. */
+export type RuleRunEvent = {
+  [K in RuleRunEventType]: Envelope<K, RuleRunEventDataMap[K]>;
+}[RuleRunEventType];
+
+/**
+ * A policy's evaluation counted by its circuit breaker, `errored` when the policy could not be
+ * evaluated ("condition false" is not an error). Kept in the breaker's row (`rules.breakers`)
+ * alone, never appended to its stream.
+ */
+export interface PolicyEvaluationCountedData {
+  at: string;
+  errored: boolean;
+}
+
+/** Too many of a policy's recent evaluations errored: it posts success, saying so, until then. */
+export interface PolicyBreakerOpenedData {
+  openedAt: string;
+  openUntil: string;
+  /** The window's evaluations and errors that opened it. */
+  evaluations: number;
+  errors: number;
+}
+
+/** The breaker's open time passed: the policy is evaluated again, over a fresh window. */
+export interface PolicyBreakerClosedData {
+  closedAt: string;
+}
+
+export interface PolicyBreakerEventDataMap {
+  PolicyEvaluationCounted: PolicyEvaluationCountedData;
+  PolicyBreakerOpened: PolicyBreakerOpenedData;
+  PolicyBreakerClosed: PolicyBreakerClosedData;
+}
+export type PolicyBreakerEventType = keyof PolicyBreakerEventDataMap;
+/**
+ * A policy circuit breaker's events, as its decider (`breakerOf` in the rules engine) decides and
+ * folds them. Openings and closings are the stream `breaker-<policy id>` in the engine's log,
+ * stored with the policy's id beside their data (`policyId`).
+ */
+export type PolicyBreakerEvent = {
+  [K in PolicyBreakerEventType]: Envelope<K, PolicyBreakerEventDataMap[K]>;
+}[PolicyBreakerEventType];

@@ -1,17 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type pg from 'pg';
+import type { PolicyBreakerEvent } from '#libs/contracts/src/index.js';
 import { withHeldClient } from '#libs/database/src/index.js';
-import { sql, type EventStore, type Sql } from '#libs/event-store/src/index.js';
+import {
+  sql,
+  type Decided,
+  type Decider,
+  type EventStore,
+  type NewEvent,
+  type Sql,
+} from '#libs/event-store/src/index.js';
 import { watchBreakers, type OpenBreaker } from '#libs/observability/src/metrics/rules.js';
 import {
-  closedBreaker,
-  decideBreaker,
+  breakerOf,
   DEFAULT_BREAKER,
-  type BreakerPolicy,
-  evolveBreaker,
+  type BreakerAsk,
   type BreakerCommand,
-  type BreakerEvent,
+  type BreakerPolicy,
   type BreakerState,
 } from './breaker.js';
 
@@ -20,6 +26,36 @@ export const BREAKER_STORE = Symbol('BREAKER_STORE');
 /** Most open breakers the gauge shows: one series each, so the policy label stays bounded. */
 const MOST_REPORTED = 100;
 
+type Breaker = Decider<BreakerState, BreakerAsk, PolicyBreakerEvent>;
+
+/** What a count is recorded as when `evolve` applies it: kept in the row alone, it has no id. */
+const IN_ROW_ONLY = { workspaceId: null };
+const NOTHING_APPENDED: readonly NewEvent[] = [];
+
+/**
+ * `decided` applied to `state` by the breaker's `evolve`: each opening or closing as `appended`
+ * (in order) has it after `state.version` in `breaker-<policy id>`, each count as kept in the row.
+ */
+function evolveDecided(
+  breaker: Breaker,
+  state: BreakerState,
+  decided: readonly Decided<PolicyBreakerEvent>[],
+  appended: readonly NewEvent[] = NOTHING_APPENDED,
+): BreakerState {
+  let next = state;
+  let transitions = 0;
+  for (const event of decided) {
+    const written = event.type === 'PolicyEvaluationCounted' ? undefined : appended[transitions++];
+    next = breaker.evolve(next, {
+      ...event,
+      id: written?.id ?? '',
+      streamVersion: state.version + transitions,
+      metadata: written?.metadata ?? IN_ROW_ONLY,
+    });
+  }
+  return next;
+}
+
 /**
  * Breaker state per policy (`rules.breakers`), changed under a row lock so replicas count every
  * evaluation; the state changes (`PolicyBreakerOpened`, `PolicyBreakerClosed`) are events of the
@@ -27,12 +63,15 @@ const MOST_REPORTED = 100;
  */
 export class BreakerStore implements OnModuleInit, OnModuleDestroy {
   private unwatch: (() => void) | undefined;
+  private readonly breaker: Breaker;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly events: EventStore,
-    private readonly policy: BreakerPolicy = DEFAULT_BREAKER,
-  ) {}
+    policy: BreakerPolicy = DEFAULT_BREAKER,
+  ) {
+    this.breaker = breakerOf(policy);
+  }
 
   /** `policy_circuit_breaker_state` reads the open breakers from here at scrape time. */
   onModuleInit(): void {
@@ -64,8 +103,15 @@ export class BreakerStore implements OnModuleInit, OnModuleDestroy {
    * Null when the count opens the breaker (that takes the row's lock: `decide`).
    */
   countWrite(policyId: string, checked: BreakerState, command: BreakerCommand): Sql | null {
-    const decided = decideBreaker(checked, command, this.policy);
+    const decided = this.decideOn(checked, command);
     return decided.length === 0 ? null : (this.counted(policyId, checked, decided)?.write ?? null);
+  }
+
+  /** What the breaker decides on `state` (it refuses nothing; a refusal would throw). */
+  private decideOn(state: BreakerState, command: BreakerCommand): Decided<PolicyBreakerEvent>[] {
+    const decision = this.breaker.decide(command, state, command.now);
+    if (!decision.ok) throw new Error(decision.error.message);
+    return decision.events;
   }
 
   /**
@@ -75,10 +121,10 @@ export class BreakerStore implements OnModuleInit, OnModuleDestroy {
   private counted(
     policyId: string,
     state: BreakerState,
-    decided: BreakerEvent[],
+    decided: Decided<PolicyBreakerEvent>[],
   ): { next: BreakerState; write: Sql } | null {
     if (decided.some((e) => e.type !== 'PolicyEvaluationCounted')) return null;
-    const next = decided.reduce((s, e) => evolveBreaker(s, e, this.policy), state);
+    const next = evolveDecided(this.breaker, state, decided);
     const write = sql`INSERT INTO rules.breakers AS b (policy_id, state)
       VALUES (${policyId}, ${JSON.stringify(next)}::jsonb)
       ON CONFLICT (policy_id) DO UPDATE SET state = EXCLUDED.state
@@ -109,8 +155,8 @@ export class BreakerStore implements OnModuleInit, OnModuleDestroy {
                 'SELECT state FROM rules.breakers WHERE policy_id = $1',
                 [policyId],
               )
-            ).rows[0]?.state ?? closedBreaker());
-      const decided = decideBreaker(state, command, this.policy);
+            ).rows[0]?.state ?? this.breaker.initialState(policyId));
+      const decided = this.decideOn(state, command);
       if (decided.length === 0) return state;
       const counted = this.counted(policyId, state, decided);
       if (!counted) break;
@@ -123,37 +169,34 @@ export class BreakerStore implements OnModuleInit, OnModuleDestroy {
         await client.query('BEGIN');
         await client.query(
           `INSERT INTO rules.breakers (policy_id, state) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
-          [policyId, JSON.stringify(closedBreaker())],
+          [policyId, JSON.stringify(this.breaker.initialState(policyId))],
         );
         const { rows } = await client.query<{ state: BreakerState }>(
           'SELECT state FROM rules.breakers WHERE policy_id = $1 FOR UPDATE',
           [policyId],
         );
         const state = rows[0]!.state;
-        const decided = decideBreaker(state, command, this.policy);
-        let next = decided.reduce((s, e) => evolveBreaker(s, e, this.policy), state);
-        const transitions = decided.filter((e) => e.type !== 'PolicyEvaluationCounted');
+        const decided = this.decideOn(state, command);
+        // Openings and closings are the breaker's stream; counts live in its row alone.
+        const transitions: NewEvent[] = decided
+          .filter((e) => e.type !== 'PolicyEvaluationCounted')
+          .map((e) => ({
+            id: randomUUID(),
+            type: e.type,
+            schemaVersion: 1,
+            data: { policyId, ...e.data },
+            metadata: {
+              workspaceId,
+              correlationId: randomUUID(),
+              causationId: null,
+              actor: 'rules-engine',
+            },
+            occurredAt: command.now,
+          }));
         if (transitions.length > 0) {
-          await this.events.append(
-            `breaker-${policyId}`,
-            state.version,
-            transitions.map((e) => ({
-              id: randomUUID(),
-              type: e.type,
-              schemaVersion: 1,
-              data: { policyId, ...e.data },
-              metadata: {
-                workspaceId,
-                correlationId: randomUUID(),
-                causationId: null,
-                actor: 'rules-engine',
-              },
-              occurredAt: command.now,
-            })),
-            client,
-          );
-          next = { ...next, version: state.version + transitions.length };
+          await this.events.append(`breaker-${policyId}`, state.version, transitions, client);
         }
+        const next = evolveDecided(this.breaker, state, decided, transitions);
         await client.query('UPDATE rules.breakers SET state = $2 WHERE policy_id = $1', [
           policyId,
           JSON.stringify(next),

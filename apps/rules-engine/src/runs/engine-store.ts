@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { RuleRunView } from '#libs/contracts/src/index.js';
 import { EventStore, type Queryable } from '#libs/event-store/src/index.js';
 import type { BreakerState } from '../policies/breaker.js';
-import { initialRun, type RunState } from './run.decider.js';
+import { runs, type RunState } from './run.decider.js';
 
 export const ENGINE_STORE = Symbol('ENGINE_STORE');
 
@@ -45,7 +45,9 @@ export class EngineStore {
     );
     const row = rows[0]!;
     return {
-      run: row.view ? { id: runId, version: row.version!, view: row.view } : initialRun(runId),
+      run: row.view
+        ? { id: runId, version: row.version!, view: row.view }
+        : runs.initialState(runId),
       breaker: row.breaker,
     };
   }

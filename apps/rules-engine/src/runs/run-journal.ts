@@ -1,14 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import type { ActionResult, RuleRunView } from '#libs/contracts/src/index.js';
-import { sql, VersionConflictError, type NewEvent, type Sql } from '#libs/event-store/src/index.js';
+import type {
+  ActionResult,
+  RuleRunFinishedData,
+  RuleRunEvent,
+  RuleRunView,
+} from '#libs/contracts/src/index.js';
+import {
+  evolveAll,
+  sql,
+  VersionConflictError,
+  type NewEvent,
+  type Recorded,
+  type Sql,
+} from '#libs/event-store/src/index.js';
 import type { BreakerState } from '../policies/breaker.js';
 import type { EngineStore } from './engine-store.js';
 import {
-  decideRun,
-  evolveRun,
+  runs,
+  type FinishRun,
   type RunCommand,
-  type RunEvent,
   type RunState,
+  type StartRun,
 } from './run.decider.js';
 
 /** How an action key was found when a run tried to take it. */
@@ -39,6 +51,9 @@ export class RunFinishedElsewhere extends Error {
 
 const MAX_ATTEMPTS = 5;
 
+/** A run's command as the evaluator gives it: with the time it is decided at. */
+type At<C extends RunCommand> = C & { now: string };
+
 /**
  * One attempt of a run, writing the engine's log only when it must: an action's key is taken
  * before the provider is asked (at most once), and the run's finish. What else the run decides
@@ -49,7 +64,8 @@ const MAX_ATTEMPTS = 5;
  * repeated, as before.
  */
 export class RunJournal {
-  private pendingRun: RunEvent[] = [];
+  /** The run's events decided and not yet written, as they will be (ids, stream versions). */
+  private pendingRun: Recorded<RuleRunEvent>[] = [];
   private readonly pendingOutcomes = new Map<string, ActionOutcome>();
   private guards: Guard[] = [];
 
@@ -72,18 +88,33 @@ export class RunJournal {
     runId: string,
     workspaceId: string,
     correlationId: string,
-    start: Extract<RunCommand, { kind: 'start' }>,
+    start: At<StartRun>,
     policyId: string | null = null,
   ): Promise<RunJournal> {
     const read = await store.loadRunAndBreaker(runId, policyId);
     const journal = new RunJournal(store, workspaceId, correlationId, read.run, read.breaker);
-    journal.pendingRun = decideRun(journal.logged, start);
+    journal.pendingRun = journal.decide(journal.logged, start, start.now);
     return journal;
   }
 
   /** The run with what it decided so far. */
   get state(): RunState {
-    return this.pendingRun.reduce(evolveRun, this.logged);
+    return evolveAll(runs, this.logged, this.pendingRun);
+  }
+
+  /**
+   * What the run's decider decides on `state`, as the events will be written after it; a refusal
+   * (finishing a run never started) throws.
+   */
+  private decide(state: RunState, command: RunCommand, now: string): Recorded<RuleRunEvent>[] {
+    const decision = runs.decide(command, state, now);
+    if (!decision.ok) throw new Error(decision.error.message);
+    return decision.events.map((event, i) => ({
+      ...event,
+      id: randomUUID(),
+      streamVersion: state.version + i + 1,
+      metadata: { workspaceId: this.workspaceId },
+    }));
   }
 
   /** Writes `guard` with the next write; `ifMissed` runs when it returned no row. */
@@ -133,8 +164,8 @@ export class RunJournal {
   }
 
   /** Finishes the run with everything still waiting; answers the finished run. */
-  async finish(command: Extract<RunCommand, { kind: 'finish' }>): Promise<RuleRunView> {
-    this.pendingRun.push(...decideRun(this.state, command));
+  async finish(command: At<FinishRun>): Promise<RuleRunView> {
+    this.pendingRun.push(...this.decide(this.state, command, command.now));
     await this.write([]);
     return this.logged.view!;
   }
@@ -154,7 +185,7 @@ export class RunJournal {
         appends.push({
           streamId: `run-${runId}`,
           expectedVersion: this.logged.version,
-          events: this.pendingRun.map((e) => this.event(e.type, e.data)),
+          events: this.pendingRun.map((e) => this.event(e.type, e.data, e.id)),
         });
         stateRows.push(runRow(after, this.workspaceId));
       }
@@ -196,15 +227,17 @@ export class RunJournal {
         this.logged = await this.store.loadRun(runId);
         if (this.logged.view?.finishedAt) throw new RunFinishedElsewhere(this.logged.view);
         this.pendingRun = decided.flatMap((event) =>
-          event.type === 'RuleRunStarted' ? [] : decideRun(this.logged, finishCommandOf(event)),
+          event.type === 'RuleRunStarted'
+            ? []
+            : this.decide(this.logged, finishOf(event.data), event.data.finishedAt),
         );
       }
     }
   }
 
-  private event(type: string, data: unknown): NewEvent {
+  private event(type: string, data: unknown, id: string = randomUUID()): NewEvent {
     return {
-      id: randomUUID(),
+      id,
       type,
       schemaVersion: 1,
       data,
@@ -219,11 +252,10 @@ export class RunJournal {
   }
 }
 
-function finishCommandOf(
-  event: Extract<RunEvent, { type: 'RuleRunFinished' }>,
-): Extract<RunCommand, { kind: 'finish' }> {
-  const { finishedAt, ...rest } = event.data;
-  return { kind: 'finish', ...rest, now: finishedAt };
+/** The command that finished a run as `data` says, to decide again on the run as now logged. */
+function finishOf(data: RuleRunFinishedData): FinishRun {
+  const { outcome, reason, conditions, actions, policy } = data;
+  return { kind: 'finish', outcome, reason, conditions, actions, policy };
 }
 
 /** `rules.runs`, the runs' read model, written in the same statement as the run's events. */
