@@ -7,9 +7,9 @@ import {
   startGithubSimulator,
   type GithubSimulator,
 } from '../../tools/github-simulator/src/index.js';
-import { startFakeSlack } from '../gateway/fake-slack.js';
-import { client, createTeam, type Team } from '../gateway/support.js';
-import { restClient } from '../rest/support.js';
+import { startFakeSlack } from '../support/fake-slack.js';
+import { client, createTeam, type Team } from '../support/gateway-api.js';
+import { restClient } from '../support/rest-api.js';
 import { startStack, type Stack } from '../support/stack.js';
 import {
   payloadFor,

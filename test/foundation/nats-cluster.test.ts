@@ -6,7 +6,7 @@ import { NatsClusterFixture, PostgresFixture, waitFor } from '#libs/testing/src/
 import { apiGateway } from '../../apps/api-gateway/src/service.js';
 import { integrationService } from '../../apps/integration-service/src/service.js';
 import { scannerService } from '../../apps/scanner-service/src/service.js';
-import { client, createTeam, type Team } from '../gateway/support.js';
+import { client, createTeam, type Team } from '../support/gateway-api.js';
 
 /**
  * The stack on a three-node JetStream cluster, streams at three replicas: losing the node the

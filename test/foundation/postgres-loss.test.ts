@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { createDataSource } from '#libs/database/src/index.js';
 import { freePort, NatsServerFixture, PostgresCluster, waitFor } from '#libs/testing/src/index.js';
-import { client, createTeam, type Team } from '../gateway/support.js';
+import { client, createTeam, type Team } from '../support/gateway-api.js';
 import { spawnService, type ServiceName, type ServiceProcess } from '../support/service-process.js';
 
 const readiness = (url: string) =>

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { generateTokenSecret } from '../../apps/api-gateway/src/auth/token-secret.js';
 import { ScanProgressFeed } from '../../apps/api-gateway/src/scans/scan-progress-feed.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { createTeam, type Team } from './support.js';
+import { createTeam, type Team } from '../support/gateway-api.js';
 
 interface Answer {
   status: number;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { startStack, type Stack } from '../support/stack.js';
-import { client, createTeam, type Team } from './support.js';
+import { client, createTeam, type Team } from '../support/gateway-api.js';
 
 describe('workspaces, members and API keys', () => {
   let stack: Stack;

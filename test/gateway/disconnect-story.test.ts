@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { startStack, type Stack } from '../support/stack.js';
-import { startFakeSlack } from './fake-slack.js';
-import { client, createTeam, type Team } from './support.js';
+import { startFakeSlack } from '../support/fake-slack.js';
+import { client, createTeam, type Team } from '../support/gateway-api.js';
 
 const GOOD_SLACK = 'xoxb-1111-good';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { IntegrationSubjects } from '#libs/contracts/src/index.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { client, createTeam, type Team } from './support.js';
+import { client, createTeam, type Team } from '../support/gateway-api.js';
 
 /** What the gateway answers on its own: catalog, validation, roles, and a service that is gone. */
 describe('/api/integrations without the write side', () => {

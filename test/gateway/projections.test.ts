@@ -5,8 +5,8 @@ import { waitFor } from '#libs/testing/src/index.js';
 import { apiGateway } from '../../apps/api-gateway/src/service.js';
 import { githubConnected } from '../support/github-connected.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { EventLog } from './events.js';
-import { client, createTeam, type Team } from './support.js';
+import { EventLog } from './support/event-log.js';
+import { client, createTeam, type Team } from '../support/gateway-api.js';
 
 describe('projections of INTEGRATION_EVENTS', () => {
   let stack: Stack;

@@ -3,7 +3,7 @@ import { startService, type RunningService } from '#libs/service-kit/src/index.j
 import { waitFor } from '#libs/testing/src/index.js';
 import { apiGateway } from '../../apps/api-gateway/src/service.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { client, createTeam, type Team } from './support.js';
+import { client, createTeam, type Team } from '../support/gateway-api.js';
 
 /** Two gateway replicas on one bus and one database, as behind a load balancer. */
 describe('gateway replicas', () => {

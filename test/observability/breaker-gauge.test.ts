@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { waitFor } from '#libs/testing/src/index.js';
 import { startEngineStack, type EngineStack } from '../rules/support/engine-stack.js';
-import { scrape } from './support.js';
+import { scrape } from './support/metrics.js';
 
 /**
  * `policy_circuit_breaker_state` on a rules engine's /metrics, read from the breakers' stored

@@ -8,7 +8,7 @@ import {
 import { createRule } from '../rules/support/rules.js';
 import { openPull } from '../rules/support/simulators.js';
 import { payloadFor, post, signedDelivery } from '../webhooks/support/deliveries.js';
-import { promtool, sample, scrape, seriesOf, unboundedLabels } from './support.js';
+import { promtool, sample, scrape, seriesOf, unboundedLabels } from './support/metrics.js';
 
 /**
  * What the platform's own traffic shows on /metrics: GitHub deliveries at the gateway and in the

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { waitFor } from '#libs/testing/src/index.js';
 import { startStack, type Stack } from '../support/stack.js';
-import type { Team } from '../gateway/support.js';
-import { promtool, sample, scrape, someTraffic, unboundedLabels } from './support.js';
+import type { Team } from '../support/gateway-api.js';
+import { promtool, sample, scrape, someTraffic, unboundedLabels } from './support/metrics.js';
 
 /**
  * GET /metrics on every service, against the real stack (NATS with JetStream, PostgreSQL, the

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { promtool } from './support.js';
+import { promtool } from './support/metrics.js';
 
 /** ops/: what the observability compose profile provisions Prometheus and Grafana with. */
 describe('ops/', () => {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { freePort, NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
 import { spawnService, type ServiceName, type ServiceProcess } from '../support/service-process.js';
 import { payloadFor, post, signedDelivery } from '../webhooks/support/deliveries.js';
-import { promtool, sample, scrape, seriesOf } from './support.js';
+import { promtool, sample, scrape, seriesOf } from './support/metrics.js';
 
 const WEBHOOK_SECRET = 'per-service-metrics-secret';
 

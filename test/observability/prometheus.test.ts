@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { freePort, waitFor } from '#libs/testing/src/index.js';
-import { client, type Team } from '../gateway/support.js';
+import { client, type Team } from '../support/gateway-api.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { prometheusBinary, someTraffic } from './support.js';
+import { prometheusBinary, someTraffic } from './support/metrics.js';
 
 interface QueryResult {
   status: string;

@@ -14,7 +14,7 @@ import {
   startGithubSimulator,
   type GithubSimulator,
 } from '../../tools/github-simulator/src/index.js';
-import { client, createTeam, type Team } from '../gateway/support.js';
+import { client, createTeam, type Team } from '../support/gateway-api.js';
 import { spawnService, type ServiceName, type ServiceProcess } from '../support/service-process.js';
 
 const SERVER = 2;

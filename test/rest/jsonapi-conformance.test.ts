@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { JSONAPI_MEDIA_TYPE, jsonApiViolations } from './jsonapi-conformance.js';
+import { JSONAPI_MEDIA_TYPE, jsonApiViolations } from '../support/jsonapi-conformance.js';
 
 /** The validator every /rest test runs on every response must itself catch what it claims to. */
 describe('the JSON:API conformance check', () => {

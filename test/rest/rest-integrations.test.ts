@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { client as apiClient, createTeam, type Team } from '../gateway/support.js';
+import { client as apiClient, createTeam, type Team } from '../support/gateway-api.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { createBody, restClient, VERSION, type RestResponse } from './support.js';
+import { createBody, restClient, VERSION, type RestResponse } from '../support/rest-api.js';
 
 /**
  * The Snyk REST API over HTTP against the running services (real NATS, JetStream, Postgres). Every

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ProviderSubjects, type Reply } from '#libs/contracts/src/index.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { client, createTeam, type Team } from '../gateway/support.js';
+import { client, createTeam, type Team } from '../support/gateway-api.js';
 import { busClient } from './support/bus-client.js';
 import { appClient } from './support/github-app.js';
 import { openPull, pullState, startSimulators, type Simulators } from './support/simulators.js';

@@ -11,7 +11,7 @@ import {
   type GithubSimulator,
   type SimRuleset,
 } from '../../tools/github-simulator/src/index.js';
-import { client, createTeam, type Team } from '../gateway/support.js';
+import { client, createTeam, type Team } from '../support/gateway-api.js';
 import { startStack, type Stack } from '../support/stack.js';
 import {
   payloadFor,

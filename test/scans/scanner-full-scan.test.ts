@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { ScannerEventTypes, ScannerSubjects, type Finding } from '#libs/contracts/src/index.js';
 import { orgFromRepos, pullRequest } from '../../tools/github-simulator/src/index.js';
-import { startScannerHarness, type ScannerHarness } from './scanner-harness.js';
+import { startScannerHarness, type ScannerHarness } from './support/scanner-harness.js';
 
 /** Classic protection that meets the default baseline but for its review count. */
 const protectedWith = (requiredReviews: number) => ({

@@ -15,7 +15,7 @@ import {
   SCAN_JOBS_CONSUMER,
   scanJobSubject,
 } from '../../apps/scanner-service/src/scans/scan-jobs.js';
-import { startScannerHarness, type ScannerHarness } from './scanner-harness.js';
+import { startScannerHarness, type ScannerHarness } from './support/scanner-harness.js';
 
 /**
  * The scanner's record of GitHub installations, projected from the integration events: one row

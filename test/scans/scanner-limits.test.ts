@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { ScannerEventTypes, ScannerSubjects } from '#libs/contracts/src/index.js';
 import { DEFAULT_PERMISSIONS, generateAppKeys } from '../../tools/github-simulator/src/index.js';
-import { startScannerHarness, type ScannerHarness } from './scanner-harness.js';
+import { startScannerHarness, type ScannerHarness } from './support/scanner-harness.js';
 
 async function scanToCompletion(h: ScannerHarness, workspaceId: string) {
   const reply = await h.request<{ scanId: string }>(ScannerSubjects.scanOrg, workspaceId);

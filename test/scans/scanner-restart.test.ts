@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { ScannerEventTypes, ScannerSubjects } from '#libs/contracts/src/index.js';
 import { freePort, waitFor } from '#libs/testing/src/index.js';
 import { spawnService } from '../support/service-process.js';
-import { startScannerHarness, type ScannerHarness } from './scanner-harness.js';
+import { startScannerHarness, type ScannerHarness } from './support/scanner-harness.js';
 
 /**
  * A scanner process killed with SIGKILL in the middle of a scan: its job is redelivered to another

@@ -8,7 +8,7 @@ import {
   type GithubSimulator,
 } from '../../tools/github-simulator/src/index.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { client, createTeam, type Team } from '../gateway/support.js';
+import { client, createTeam, type Team } from '../support/gateway-api.js';
 
 /**
  * The TinyOps Integrations API's GitHub scan endpoints end to end: HTTP -> gateway -> NATS -> integration service

@@ -4,7 +4,7 @@ import { IntegrationSubjects } from '#libs/contracts/src/index.js';
 import { NatsServerFixture, waitFor } from '#libs/testing/src/index.js';
 import { busCredentials, inboxOf, type BusUser } from '#libs/messaging/src/index.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { client, createTeam } from '../gateway/support.js';
+import { client, createTeam } from '../support/gateway-api.js';
 
 /** A client holding one service's bus credentials, and the server errors it was sent. */
 async function connectAs(nats: NatsServerFixture, user: BusUser) {

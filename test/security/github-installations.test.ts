@@ -4,9 +4,9 @@ import {
   type GithubSimulator,
 } from '../../tools/github-simulator/src/index.js';
 import { InstallStateSigner } from '../../apps/api-gateway/src/github-install/install-state.js';
-import { client, createTeam, type Team } from '../gateway/support.js';
+import { client, createTeam, type Team } from '../support/gateway-api.js';
 import type { Stack } from '../support/stack.js';
-import { installAs, open, startGithubStack } from './support.js';
+import { installAs, open, startGithubStack } from './support/github-stack.js';
 
 /**
  * A GitHub installation belongs to the workspace that proves it: through the App's install flow

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import { startService, type RunningService } from '#libs/service-kit/src/index.js';
 import { integrationService } from '../../apps/integration-service/src/service.js';
-import { client, createTeam } from '../gateway/support.js';
-import { createBody, restClient } from '../rest/support.js';
+import { client, createTeam } from '../support/gateway-api.js';
+import { createBody, restClient } from '../support/rest-api.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 const RAW_SOCKET_WORDS = /other side closed|ECONN|EHOST|socket|fetch failed|getaddrinfo/i;

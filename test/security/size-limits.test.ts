@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { BUS_LIMITS } from '#libs/contracts/src/index.js';
 import { waitFor } from '#libs/testing/src/index.js';
 import { eventsSetAside } from '../../scripts/admin/events-set-aside.js';
-import { client, createTeam, type Team } from '../gateway/support.js';
+import { client, createTeam, type Team } from '../support/gateway-api.js';
 import { startStack, type Stack } from '../support/stack.js';
 
 /** A rule whose one condition compares against `bytes` characters. */

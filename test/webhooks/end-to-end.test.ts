@@ -5,7 +5,7 @@ import {
   type GithubSimulator,
 } from '../../tools/github-simulator/src/index.js';
 import { startStack, type Stack } from '../support/stack.js';
-import { client, createTeam, type Team } from '../gateway/support.js';
+import { client, createTeam, type Team } from '../support/gateway-api.js';
 import { payloadFor, post, signedDelivery, untilInstallationMapped } from './support/deliveries.js';
 
 const SECRET = 'e2e-webhook-secret';

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { IntegrationSubjects as I } from '#libs/contracts/src/index.js';
 import { waitFor } from '#libs/testing/src/index.js';
 import { ConnectedIntegrations } from '../src/providers/connected-integrations.js';
-import { startHarness, value, type Harness } from './harness.js';
+import { startHarness, value, type Harness } from './support/harness.js';
 
 /**
  * The connected integration a rule's check reads, remembered by the integration service and

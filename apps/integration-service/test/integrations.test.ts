@@ -20,7 +20,7 @@ import { MasterKeyring } from '../src/credentials/master-keyring.js';
 import { foldStream, loadAggregate, type StoredEvent } from '#libs/event-store/src/index.js';
 import { integrations } from '../src/integrations/integration.decider.js';
 import { initialIntegration } from '../src/integrations/integration.state.js';
-import { errorOf, startHarness, value, type Harness } from './harness.js';
+import { errorOf, startHarness, value, type Harness } from './support/harness.js';
 
 const foldIntegration = (id: string, events: readonly StoredEvent[]) =>
   foldStream(integrations, initialIntegration(id), events);

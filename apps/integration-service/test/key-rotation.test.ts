@@ -13,7 +13,7 @@ import { MasterKeyring } from '../src/credentials/master-keyring.js';
 import { integrationService } from '../src/service.js';
 import { PG_POOL } from '../src/write-side/write-side.module.js';
 import type pg from 'pg';
-import { startHarness, value, type Harness } from './harness.js';
+import { startHarness, value, type Harness } from './support/harness.js';
 
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-south-1', 'us-west-2'];
 const credentialsOf = (n: number, round: number) => ({

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { IntegrationSubjects as S, type IntegrationView } from '#libs/contracts/src/index.js';
-import { startHarness, value, type Harness } from './harness.js';
+import { startHarness, value, type Harness } from './support/harness.js';
 
 describe('the integration service when Postgres ends its connections', () => {
   let h: Harness;

@@ -5,8 +5,8 @@ import {
   IntegrationSubjects as I,
   type IntegrationHealthResult,
 } from '#libs/contracts/src/index.js';
-import { errorOf, startHarness, value, type Harness } from './harness.js';
-import { startProviderStandIn, type ProviderStandIn } from './provider-stand-in.js';
+import { errorOf, startHarness, value, type Harness } from './support/harness.js';
+import { startProviderStandIn, type ProviderStandIn } from './support/provider-stand-in.js';
 
 let h: Harness & { workspaceId: string };
 let provider: ProviderStandIn;

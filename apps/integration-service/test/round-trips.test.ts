@@ -6,7 +6,7 @@ import {
   type DisconnectIntegrationResult,
   type RuleView,
 } from '#libs/contracts/src/index.js';
-import { startHarness, value, type Harness } from './harness.js';
+import { startHarness, value, type Harness } from './support/harness.js';
 
 /**
  * Round trips to Postgres per command, counted where they happen: every `query` call of a pg

@@ -20,7 +20,7 @@ import { initialIntegration, toIntegrationView } from '../src/integrations/integ
 import { evolveRule } from '../src/rules/evolve.js';
 import { initialRule, toRuleView } from '../src/rules/rule.state.js';
 import { foldStream, type Recorded, type StoredEvent } from '#libs/event-store/src/index.js';
-import { errorOf, startHarness, value, type Harness } from './harness.js';
+import { errorOf, startHarness, value, type Harness } from './support/harness.js';
 
 const foldIntegration = (id: string, events: readonly StoredEvent[]) =>
   foldStream({ evolve: evolveIntegration }, initialIntegration(id), events);

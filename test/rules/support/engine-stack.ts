@@ -1,6 +1,6 @@
 import { startService, type RunningService } from '#libs/service-kit/src/index.js';
 import { rulesEngine } from '../../../apps/rules-engine/src/service.js';
-import { client, createTeam, type Team } from '../../gateway/support.js';
+import { client, createTeam, type Team } from '../../support/gateway-api.js';
 import { startStack, type Stack } from '../../support/stack.js';
 import { untilInstallationMapped } from '../../webhooks/support/deliveries.js';
 import { startSimulators, type Simulators } from './simulators.js';

@@ -1,8 +1,8 @@
 import { expect } from '@jest/globals';
-import type { GithubSimulator } from '../../tools/github-simulator/src/index.js';
-import { readResponse, type HttpResponse } from '../support/http.js';
-import { startStack, type Stack } from '../support/stack.js';
-import { client } from '../gateway/support.js';
+import type { GithubSimulator } from '../../../tools/github-simulator/src/index.js';
+import { readResponse, type HttpResponse } from '../../support/http.js';
+import { startStack, type Stack } from '../../support/stack.js';
+import { client } from '../../support/gateway-api.js';
 
 /**
  * The three services against a GitHub simulator whose App has an install flow: the gateway's

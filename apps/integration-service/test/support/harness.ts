@@ -4,10 +4,10 @@ import { firstValueFrom, timeout } from 'rxjs';
 import { createEnvelope, type Reply } from '#libs/contracts/src/index.js';
 import { startService, type RunningService } from '#libs/service-kit/src/index.js';
 import { NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
-import { integrationService } from '../src/service.js';
+import { integrationService } from '../../src/service.js';
 import type pg from 'pg';
 import { CommandHandler, EventPublisher, EventStore } from '#libs/event-store/src/index.js';
-import { PG_POOL } from '../src/write-side/write-side.module.js';
+import { PG_POOL } from '../../src/write-side/write-side.module.js';
 
 /** The write side's parts, as the service's handlers get them injected. */
 export interface WriteSideParts {

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { WorkspaceStore } from '../../apps/api-gateway/src/auth/index.js';
-import { authorize, readResponse } from '../support/http.js';
-import type { Stack } from '../support/stack.js';
+import { authorize, readResponse } from './http.js';
+import type { Stack } from './stack.js';
 
 /** A small HTTP client for the gateway: JSON in and out, a key per call. */
 export function client(baseUrl: string) {

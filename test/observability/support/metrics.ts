@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { client, createTeam, type Team } from '../gateway/support.js';
-import type { Stack } from '../support/stack.js';
+import { client, createTeam, type Team } from '../../support/gateway-api.js';
+import type { Stack } from '../../support/stack.js';
 
 /** Debian's prometheus package gives both; scripts/ensure-services.sh installs it. */
 export function promtool(args: string[], input?: string): { code: number; output: string } {

@@ -1,4 +1,4 @@
-import { authorize, readResponse, type HttpResponse } from '../support/http.js';
+import { authorize, readResponse, type HttpResponse } from './http.js';
 import { expectJsonApi, JSONAPI_MEDIA_TYPE } from './jsonapi-conformance.js';
 
 export const VERSION = '2026-03-25';

@@ -17,8 +17,8 @@ import {
   startGithubSimulator,
   type GithubSimulator,
   type GithubSimulatorOptions,
-} from '../../tools/github-simulator/src/index.js';
-import { scannerService } from '../../apps/scanner-service/src/service.js';
+} from '../../../tools/github-simulator/src/index.js';
+import { scannerService } from '../../../apps/scanner-service/src/service.js';
 
 /**
  * A scanner-service against a private nats-server, a fresh database and the GitHub simulator, with
