@@ -78,6 +78,14 @@ const BALANCER = '127.0.0.20';
 
 describe('rate limits, security headers and stream caps on the gateway', () => {
   let stack: Stack;
+  /** The gateway's 429 answers so far, over every route (`http_refusals_total`). */
+  const refusals429 = async () => {
+    const text = await (await fetch(`${stack.gateway.url}/metrics`)).text();
+    return [...text.matchAll(/^http_refusals_total\{[^}]*status="429"[^}]*\} (\d+)$/gm)].reduce(
+      (sum, m) => sum + Number(m[1]),
+      0,
+    );
+  };
   let team: Team;
 
   beforeAll(async () => {
@@ -98,6 +106,7 @@ describe('rate limits, security headers and stream caps on the gateway', () => {
 
   test('given one address, when it passes its per-address limit, then 429 with Retry-After and RateLimit headers in each API shape', async () => {
     const call = from('127.0.0.2', stack.gateway.url);
+    const refusalsBefore = await refusals429();
     // Answers that pass show the budget once half of it is spent.
     for (let i = 1; i <= PER_ADDRESS; i++) {
       const ok = await call('GET', '/api/docs-json');
@@ -136,6 +145,8 @@ describe('rate limits, security headers and stream caps on the gateway', () => {
 
     // Probes from the same address still answer: a balancer must not see the gateway as down.
     expect((await call('GET', '/health/live')).status).toBe(200);
+    // And ops see both refusals on /metrics, apart from other answers.
+    expect(await refusals429()).toBe(refusalsBefore + 2);
   });
 
   test('given one key, when it passes its per-key limit, then it gets 429 while another key from the same address does not', async () => {
