@@ -8,6 +8,7 @@ import {
   type IntegrationView,
 } from '#libs/contracts/src/index.js';
 import { waitFor } from '#libs/testing/src/index.js';
+import { eventStoreConflictsRetried } from '#libs/observability/src/metrics/event-store.js';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import {
@@ -32,6 +33,10 @@ const githubOf = (workspaceId: string) => ({
   installationId: String(parseInt(workspaceId.replace(/-/g, '').slice(0, 12), 16)),
   accountLogin: 'acme-org',
 });
+/** Retried conflicts of the integration log, as the metric counts them. */
+const conflictsCounted = async () =>
+  (await eventStoreConflictsRetried.get()).values.find((v) => v.labels.schema === 'integration')
+    ?.value ?? 0;
 const ECR = { region: 'us-east-1', role_arn: 'arn:aws:iam::123456789012:role/scanner-secret-role' };
 const SLACK_TOKEN = 'xoxb-1111-2222-supersecretslacktoken';
 
@@ -137,6 +142,7 @@ describe('concurrency', () => {
   test('concurrent connects and disconnects on one integration: a clean alternating history', async () => {
     const workspaceId = randomUUID();
     const retriedBefore = h.writeSide.commands.versionConflictsRetried;
+    const countedBefore = await conflictsCounted();
     const commands = Array.from({ length: 32 }, (_, i) =>
       i % 2 === 0
         ? h.send(S.connect, { provider: 'github', payload: githubOf(workspaceId) }, { workspaceId })
@@ -153,6 +159,10 @@ describe('concurrency', () => {
     expect(succeeded).toBeGreaterThan(0);
     // The race really happened: appends collided on the stream and were retried on fresh state.
     expect(h.writeSide.commands.versionConflictsRetried).toBeGreaterThan(retriedBefore);
+    // ... and ops see each retry on /metrics (event_store_conflicts_retried_total).
+    expect((await conflictsCounted()) - countedBefore).toBe(
+      h.writeSide.commands.versionConflictsRetried - retriedBefore,
+    );
 
     const [integration] = value(await h.send<IntegrationView[]>(S.list, {}, { workspaceId }));
     const history = value(
