@@ -6,7 +6,6 @@ import { withHeldClient } from '#libs/database/src/index.js';
 import {
   sql,
   type Decided,
-  type Decider,
   type EventStore,
   type NewEvent,
   type Sql,
@@ -15,7 +14,7 @@ import { watchBreakers, type OpenBreaker } from '#libs/observability/src/metrics
 import {
   breakerOf,
   DEFAULT_BREAKER,
-  type BreakerAsk,
+  type Breaker,
   type BreakerCommand,
   type BreakerPolicy,
   type BreakerState,
@@ -25,36 +24,6 @@ export const BREAKER_STORE = Symbol('BREAKER_STORE');
 
 /** Most open breakers the gauge shows: one series each, so the policy label stays bounded. */
 const MOST_REPORTED = 100;
-
-type Breaker = Decider<BreakerState, BreakerAsk, PolicyBreakerEvent>;
-
-/** What a count is recorded as when `evolve` applies it: kept in the row alone, it has no id. */
-const IN_ROW_ONLY = { workspaceId: null };
-const NOTHING_APPENDED: readonly NewEvent[] = [];
-
-/**
- * `decided` applied to `state` by the breaker's `evolve`: each opening or closing as `appended`
- * (in order) has it after `state.version` in `breaker-<policy id>`, each count as kept in the row.
- */
-function evolveDecided(
-  breaker: Breaker,
-  state: BreakerState,
-  decided: readonly Decided<PolicyBreakerEvent>[],
-  appended: readonly NewEvent[] = NOTHING_APPENDED,
-): BreakerState {
-  let next = state;
-  let transitions = 0;
-  for (const event of decided) {
-    const written = event.type === 'PolicyEvaluationCounted' ? undefined : appended[transitions++];
-    next = breaker.evolve(next, {
-      ...event,
-      id: written?.id ?? '',
-      streamVersion: state.version + transitions,
-      metadata: written?.metadata ?? IN_ROW_ONLY,
-    });
-  }
-  return next;
-}
 
 /**
  * Breaker state per policy (`rules.breakers`), changed under a row lock so replicas count every
@@ -124,7 +93,7 @@ export class BreakerStore implements OnModuleInit, OnModuleDestroy {
     decided: Decided<PolicyBreakerEvent>[],
   ): { next: BreakerState; write: Sql } | null {
     if (decided.some((e) => e.type !== 'PolicyEvaluationCounted')) return null;
-    const next = evolveDecided(this.breaker, state, decided);
+    const next = decided.reduce((s, e) => this.breaker.evolve(s, e), state);
     const write = sql`INSERT INTO rules.breakers AS b (policy_id, state)
       VALUES (${policyId}, ${JSON.stringify(next)}::jsonb)
       ON CONFLICT (policy_id) DO UPDATE SET state = EXCLUDED.state
@@ -196,7 +165,7 @@ export class BreakerStore implements OnModuleInit, OnModuleDestroy {
         if (transitions.length > 0) {
           await this.events.append(`breaker-${policyId}`, state.version, transitions, client);
         }
-        const next = evolveDecided(this.breaker, state, decided, transitions);
+        const next = decided.reduce((s, e) => this.breaker.evolve(s, e), state);
         await client.query('UPDATE rules.breakers SET state = $2 WHERE policy_id = $1', [
           policyId,
           JSON.stringify(next),

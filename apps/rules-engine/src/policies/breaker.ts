@@ -36,6 +36,14 @@ export type BreakerAsk = { kind: 'check' } | { kind: 'count'; errored: boolean }
 /** A breaker's command as the evaluator gives it: with the time it is decided at. */
 export type BreakerCommand = BreakerAsk & { now: string };
 
+/**
+ * The kit's decider of a breaker. Its `evolve` reads only an event's type and data: counts live
+ * in the breaker's row and never become recorded events, and `version` counts transitions itself.
+ */
+export interface Breaker extends Decider<BreakerState, BreakerAsk, PolicyBreakerEvent> {
+  evolve(state: BreakerState, event: EventData<PolicyBreakerEvent>): BreakerState;
+}
+
 export function isOpen(state: BreakerState, now: string): boolean {
   return state.openUntil !== null && Date.parse(now) < Date.parse(state.openUntil);
 }
@@ -60,9 +68,7 @@ export function windowTotals(state: BreakerState, now: string, policy = DEFAULT_
  * `version` counts openings and closings, the events of `breaker-<policy id>`, while counts stay
  * in the row alone.
  */
-export function breakerOf(
-  policy: BreakerPolicy,
-): Decider<BreakerState, BreakerAsk, PolicyBreakerEvent> {
+export function breakerOf(policy: BreakerPolicy): Breaker {
   const evolve = (state: BreakerState, event: EventData<PolicyBreakerEvent>): BreakerState => {
     switch (event.type) {
       case 'PolicyEvaluationCounted': {
