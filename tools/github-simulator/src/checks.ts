@@ -2,6 +2,7 @@ import type { components } from '@octokit/openapi-types';
 import type { SimOrg, SimRepo } from './org.js';
 import { sha, type PullStore } from './pulls.js';
 import { nodeId, simpleUser, type AppPermissions } from './representations.js';
+import { REPO_PATH as R, type MethodRoute } from './route.js';
 
 /**
  * Check runs (GitHub's Checks API): what GitHub Actions and other CI apps report on a commit,
@@ -52,17 +53,8 @@ export interface ChecksContext {
   invalid(field: string, code?: string): Error;
 }
 
-type Answer = { status?: number; body: unknown; paginate?: boolean | string };
-type Route = [
-  string,
-  RegExp,
-  (m: RegExpExecArray, url: URL, body: Record<string, unknown>) => Answer,
-];
-
-const R = '^\\/repos\\/([^/]+)\\/([^/]+)';
-
 /** The Checks API routes; each repository's check runs are kept oldest first. */
-export function checkRunRoutes(ctx: ChecksContext): Route[] {
+export function checkRunRoutes(ctx: ChecksContext): MethodRoute[] {
   const byRepo = new Map<string, SimCheckRun[]>();
   let nextId = 1;
   const runsOf = (repo: SimRepo) => {

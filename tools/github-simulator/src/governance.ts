@@ -8,6 +8,7 @@ import {
   type MinimalRepository,
 } from './representations.js';
 import { rulesetsOf, rulesetTargetsBranch } from './rulesets.js';
+import type { Answer } from './route.js';
 
 /**
  * The REST routes of an organization's governance: classic branch protection, branch rules,
@@ -32,11 +33,6 @@ export interface GovernanceContext {
   needs(permission: keyof AppPermissions): void;
   /** Throws an error answer with GitHub's body. */
   fail(status: number, message: string): never;
-}
-
-interface Answer {
-  body: unknown;
-  paginate?: boolean;
 }
 
 type Route = [RegExp, (m: RegExpExecArray, url: URL) => Answer];

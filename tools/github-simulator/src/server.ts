@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuthFailure, generateAppKeys, publicKeyOf, TokenIssuer, verifyAppJwt } from './auth.js';
 import { checkRunRoutes } from './checks.js';
+import { REPO_PATH as R, type Answer, type MethodRoute } from './route.js';
 import { governanceRoutes } from './governance.js';
 import { loadGithubSchema, runGraphql } from './graphql.js';
 import { parseOauthBody, UserAuthorizations } from './oauth.js';
@@ -150,17 +151,6 @@ class HttpError extends Error {
   ) {
     super(body.message);
   }
-}
-
-interface Answer {
-  status?: number;
-  body: unknown;
-  headers?: Record<string, string>;
-  /**
-   * Paginated list: slice by `page`/`per_page` and send `Link`; a string names the list in an
-   * object that wraps it (`{total_count, check_runs}`).
-   */
-  paginate?: boolean | string;
 }
 
 /** Starts the simulator on a real port; `url` is the API base to give Octokit. */
@@ -416,15 +406,12 @@ export async function startGithubSimulator(
     if (typeof value !== 'string' || (required && value.length === 0)) throw invalid(field);
     return value;
   };
-  const R = '^\\/repos\\/([^/]+)\\/([^/]+)';
 
   /**
    * Routes the rules engine uses: reads and writes of pulls, issues, comments, labels, statuses
    * and check runs.
    */
-  const activityRoutes: Array<
-    [string, RegExp, (m: RegExpExecArray, url: URL, body: Record<string, unknown>) => Answer]
-  > = [
+  const activityRoutes: MethodRoute[] = [
     [
       'GET',
       new RegExp(`${R}/pulls$`),
