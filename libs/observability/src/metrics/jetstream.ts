@@ -1,6 +1,8 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { Gauge } from 'prom-client';
-import { family } from './registry.js';
+import { bounded, family } from './registry.js';
+
+const JETSTREAM_SILENT = 'JetStream did not answer';
 
 /** What a service reads at scrape time: its JetStream manager and the streams it declared. */
 export interface JetStreamSource {
@@ -40,13 +42,17 @@ async function read(): Promise<Snapshot> {
       if (seen.has(name)) continue;
       seen.add(name);
       try {
-        const info = await bounded(source.jsm.streams.info(name));
+        const info = await bounded(source.jsm.streams.info(name), 2_000, JETSTREAM_SILENT);
         result.streams.push({
           stream: name,
           messages: info.state.messages,
           bytes: info.state.bytes,
         });
-        const consumers = await bounded(source.jsm.consumers.list(name).next());
+        const consumers = await bounded(
+          source.jsm.consumers.list(name).next(),
+          2_000,
+          JETSTREAM_SILENT,
+        );
         for (const c of consumers) {
           result.consumers.push({
             stream: name,
@@ -62,15 +68,6 @@ async function read(): Promise<Snapshot> {
     }
   }
   return result;
-}
-
-function bounded<T>(promise: Promise<T>, ms = 2_000): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) =>
-      setTimeout(() => reject(new Error('JetStream did not answer')), ms).unref(),
-    ),
-  ]);
 }
 
 function consumerGauge(

@@ -1,5 +1,5 @@
 import { Gauge } from 'prom-client';
-import { family } from './registry.js';
+import { bounded, family } from './registry.js';
 
 export interface NamedCheck {
   name: string;
@@ -7,13 +7,6 @@ export interface NamedCheck {
 }
 
 const sources = new Set<{ service: string; checks: readonly NamedCheck[] }>();
-
-function bounded(promise: Promise<void>, ms: number): Promise<void> {
-  return Promise.race([
-    promise,
-    new Promise<void>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref()),
-  ]);
-}
 
 /**
  * Readiness as a metric: the same checks `GET /health/ready` runs, run when Prometheus scrapes,
@@ -31,7 +24,7 @@ const readiness = family(
         for (const { service, checks } of sources) {
           await Promise.all(
             checks.map(async ({ name, check }) => {
-              const up = await bounded(check(), 1_500).then(
+              const up = await bounded(check(), 1_500, 'timed out').then(
                 () => 1,
                 () => 0,
               );

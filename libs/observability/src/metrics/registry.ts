@@ -33,3 +33,14 @@ export async function renderMetrics(): Promise<{ body: string; contentType: stri
 export function family<T>(name: string, make: () => T): T {
   return (metricsRegistry.getSingleMetric(name) as T | undefined) ?? make();
 }
+
+/**
+ * `promise`, or a rejection saying `what` after `ms`: a scrape reads other systems (JetStream,
+ * Postgres, health checks) and must answer even when one of them does not.
+ */
+export function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(what)), ms).unref()),
+  ]);
+}

@@ -1,5 +1,5 @@
 import { Counter, Gauge } from 'prom-client';
-import { family } from './registry.js';
+import { bounded, family } from './registry.js';
 
 const ruleRuns = family(
   'rule_runs_total',
@@ -59,22 +59,13 @@ export const policyBreakerState = family(
 
 async function readBreakers(read: () => Promise<OpenBreaker[]>): Promise<OpenBreaker[]> {
   try {
-    const open = await bounded(read());
+    const open = await bounded(read(), 2_000, 'the breakers were not read in time');
     if (breakerReads.has(read)) breakerReads.set(read, open);
     return open;
   } catch {
     // The database does not answer (readiness says so): the scrape still answers.
     return breakerReads.get(read) ?? [];
   }
-}
-
-function bounded<T>(promise: Promise<T>, ms = 2_000): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) =>
-      setTimeout(() => reject(new Error('the breakers were not read in time')), ms).unref(),
-    ),
-  ]);
 }
 
 /**
