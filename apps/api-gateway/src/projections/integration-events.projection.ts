@@ -1,6 +1,10 @@
-import type { EntityManager } from 'typeorm';
 import { Streams, type Envelope } from '#libs/contracts/src/index.js';
-import type { CheckpointRow, Projection } from '#libs/projections/src/index.js';
+import {
+  LeaderRows,
+  type CheckpointRow,
+  type Db,
+  type Projection,
+} from '#libs/projections/src/index.js';
 import {
   evolveIntegration,
   evolveRule,
@@ -43,40 +47,46 @@ function fold<T extends IntegrationRow | RuleRow>(
   return { saved, deleted };
 }
 
+/** What a lead remembers of `gateway.integrations` and `gateway.rules` between batches. */
+export interface RememberedRows {
+  integrations: LeaderRows<IntegrationRow>;
+  rules: LeaderRows<RuleRow>;
+}
+
 /**
  * Applies a batch of INTEGRATION_EVENTS events to `gateway.integrations` and `gateway.rules`: one
- * read of every row the batch touches, the pure fold through `evolve*` in order, then rows and
- * checkpoint in one atomic statement. Two round trips per batch instead of a
- * transaction of six or more; only the leading replica writes, so no row locks are needed.
+ * read of the rows the batch touches that the lead does not remember (none, once it knows them:
+ * see `LeaderRows`), the pure fold through `evolve*` in order, then rows and checkpoint in one
+ * atomic statement. Only the leading replica writes, so no row locks are needed.
  */
 export async function writeIntegrationEvents(
-  db: Pick<EntityManager, 'query'>,
+  db: Db,
   events: Event[],
   checkpoint: CheckpointRow,
+  remembered: RememberedRows = { integrations: new LeaderRows(), rules: new LeaderRows() },
 ): Promise<void> {
-  const integrationIds = new Set<string>();
-  const ruleIds = new Set<string>();
-  for (const event of events) {
-    const id = event.type.startsWith('Integration') ? integrationIdOf(event) : ruleIdOf(event);
-    if (!id) continue;
-    (event.type.startsWith('Integration') ? integrationIds : ruleIds).add(id);
+  const integrationEvents = events.filter((e) => e.type.startsWith('Integration'));
+  const ruleEvents = events.filter((e) => e.type.startsWith('Rule'));
+  const integrationRows = remembered.integrations.recall(
+    db,
+    integrationEvents.flatMap((e) => integrationIdOf(e) ?? []),
+  );
+  const ruleRows = remembered.rules.recall(
+    db,
+    ruleEvents.flatMap((e) => ruleIdOf(e) ?? []),
+  );
+  if (integrationRows.missing.length + ruleRows.missing.length > 0) {
+    const loaded = await loadBatchRows(db, integrationRows.missing, ruleRows.missing);
+    remembered.integrations.learn(integrationRows, loaded.integrations);
+    remembered.rules.learn(ruleRows, loaded.rules);
   }
-  const loaded =
-    integrationIds.size + ruleIds.size > 0
-      ? await loadBatchRows(db, [...integrationIds], [...ruleIds])
-      : { integrations: new Map<string, IntegrationRow>(), rules: new Map<string, RuleRow>() };
   const integrations = fold(
-    events.filter((e) => e.type.startsWith('Integration')),
-    loaded.integrations,
+    integrationEvents,
+    integrationRows.rows,
     integrationIdOf,
     evolveIntegration,
   );
-  const rules = fold(
-    events.filter((e) => e.type.startsWith('Rule')),
-    loaded.rules,
-    ruleIdOf,
-    evolveRule,
-  );
+  const rules = fold(ruleEvents, ruleRows.rows, ruleIdOf, evolveRule);
   await writeBatchRows(
     db,
     {
@@ -87,13 +97,20 @@ export async function writeIntegrationEvents(
     },
     checkpoint,
   );
+  const byId = <T extends { id: string }>(rows: T[]) =>
+    rows.map((row): [string, T] => [row.id, row]);
+  remembered.integrations.wrote(db, byId(integrations.saved), integrations.deleted);
+  remembered.rules.wrote(db, byId(rules.saved), rules.deleted);
 }
 
 /** `gateway.integrations` and `gateway.rules`, from every integration and rule event. */
-export const integrationEventsProjection: Projection = {
-  name: INTEGRATION_EVENTS_PROJECTION,
-  stream: Streams.integrationEvents.name,
-  canHandle: (event) => event.type.startsWith('Integration') || event.type.startsWith('Rule'),
-  apply: writeIntegrationEvents,
-  checkpointInApply: true,
-};
+export function integrationEventsProjection(): Projection {
+  const remembered: RememberedRows = { integrations: new LeaderRows(), rules: new LeaderRows() };
+  return {
+    name: INTEGRATION_EVENTS_PROJECTION,
+    stream: Streams.integrationEvents.name,
+    canHandle: (event) => event.type.startsWith('Integration') || event.type.startsWith('Rule'),
+    apply: (db, events, checkpoint) => writeIntegrationEvents(db, events, checkpoint, remembered),
+    checkpointInApply: true,
+  };
+}

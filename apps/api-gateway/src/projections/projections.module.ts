@@ -48,7 +48,7 @@ export class ProjectionsModule implements OnApplicationBootstrap, OnModuleDestro
     @Inject(Projections) projections: Projections,
     @Inject(ReadModelChanges) private readonly changes: ReadModelChanges,
   ) {
-    projections.run(integrationEventsProjection, {
+    projections.run(integrationEventsProjection(), {
       onApplied: async ({ checkpoint, events }) => {
         const workspaceIds = [
           ...new Set(events.flatMap((e) => (e.workspaceId ? [e.workspaceId] : []))),
