@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { fail, isEnvelope, ok, type Envelope, type Reply } from '#libs/contracts/src/index.js';
 import type { EventStore, Queryable } from './event-store.js';
 import { sql } from './sql.js';
-import { EventTooLargeError, VersionConflictError } from './types.js';
+import { EventTooLargeError, VersionConflictError, type StoredEvent } from './types.js';
 import { UnitOfWork, type Sealer } from './unit-of-work.js';
 
 const MAX_ATTEMPTS = 8;
@@ -26,7 +26,8 @@ export class CommandHandler {
     private readonly store: EventStore,
     private readonly idempotencyTable: string,
     private readonly logger: Logger,
-    private readonly afterCommit: () => void,
+    /** Told what each command appended once it committed (the publisher: see `EventPublisher.wake`). */
+    private readonly afterCommit: (appended: readonly StoredEvent[]) => void,
     private readonly seal?: Sealer,
   ) {}
 
@@ -99,7 +100,7 @@ export class CommandHandler {
           mayHaveCommitted = true;
           if (uow.begun) await client.query('COMMIT');
           committed = answer;
-          if (uow.appended.length > 0) this.afterCommit();
+          if (uow.appended.length > 0) this.afterCommit(uow.appended);
           return committed;
         } catch (error) {
           if (!committed && uow.begun) await client.query('ROLLBACK').catch(() => undefined);

@@ -208,6 +208,64 @@ describe('publisher and the late-commit gap', () => {
   });
 });
 
+describe('publisher and the events its process hands over', () => {
+  /** A publisher whose store counts its reads of the log; it polls rarely, so wakes drive it. */
+  async function countingPublisher() {
+    const counted = new EventStore(pool, SCHEMA);
+    const reads = { count: 0 };
+    const readAll = counted.readAll.bind(counted);
+    counted.readAll = (...args) => {
+      reads.count++;
+      return readAll(...args);
+    };
+    const published: StoredEvent[] = [];
+    const publisher = new EventPublisher(
+      counted,
+      async (events) => void published.push(...events),
+      {
+        name: `handed-${randomUUID()}`,
+        pollIntervalMs: 60_000,
+      },
+    );
+    publisher.start();
+    const { rows } = await pool.query(`SELECT max(position)::text AS p FROM ${SCHEMA}.events`);
+    await publisher.waitFor(rows[0].p ?? '0');
+    reads.count = 0;
+    published.length = 0;
+    return { publisher, published, reads };
+  }
+
+  test('given events committed right after the last published, when handed over, then they go out unread, as a read answers them', async () => {
+    const { publisher, published, reads } = await countingPublisher();
+    try {
+      const appended = await store.append(`handed-${randomUUID()}`, 0, [event(), event()]);
+      publisher.wake(appended);
+      await publisher.waitFor(appended.at(-1)!.position, 5_000);
+
+      expect(reads.count).toBe(0);
+      const before = (BigInt(appended[0]!.position) - 1n).toString();
+      expect(published).toEqual(await store.readAll(before, 2));
+    } finally {
+      await publisher.stop();
+    }
+  });
+
+  test('given an unpublished event before them, when events are handed over, then the log is read and order kept', async () => {
+    const { publisher, published, reads } = await countingPublisher();
+    try {
+      const [notHanded] = await store.append(`elsewhere-${randomUUID()}`, 0, [event()]);
+      const handed = await store.append(`handed-${randomUUID()}`, 0, [event()]);
+      publisher.wake(handed);
+      await publisher.waitFor(handed[0]!.position, 5_000);
+
+      expect(reads.count).toBeGreaterThan(0);
+      expect(published.map((e) => e.id)).toEqual([notHanded!.id, handed[0]!.id]);
+    } finally {
+      await publisher.stop();
+    }
+  });
+});
+
 describe('publishing to JetStream across a crash', () => {
   let nats: NatsServerFixture;
   let nc: NatsConnection;

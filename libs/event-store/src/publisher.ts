@@ -71,6 +71,8 @@ export class EventPublisher {
   private readonly checkpointEveryMs: number;
   private hole: Hole | undefined;
   private prefetched: { after: bigint; events: StoredEvent[] } | undefined;
+  /** Events this process committed and handed over (see `wake`), by position. */
+  private readonly handed = new Map<bigint, StoredEvent>();
   private stopped = true;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -129,8 +131,15 @@ export class EventPublisher {
     await this.releaseLeadership();
   }
 
-  /** An append just committed in this process: look now instead of at the next poll. */
-  wake(): void {
+  /**
+   * An append just committed in this process: look now instead of at the next poll. `appended`
+   * (what it appended, as `EventStore.write` answered) is published without reading it back
+   * when nothing unpublished comes before it (see `handedOver`).
+   */
+  wake(appended: readonly StoredEvent[] = []): void {
+    if (this.client && this.handed.size + appended.length <= this.batchSize) {
+      for (const event of appended) this.handed.set(BigInt(event.position), event);
+    }
     this.woken = true;
     // New appends do not cut a back-off short; stopping does (see `stop`).
     if (!this.backingOff) this.wakeUp?.();
@@ -232,6 +241,7 @@ export class EventPublisher {
   private async releaseLeadership(broken = false): Promise<void> {
     const client = this.client;
     this.client = undefined;
+    this.handed.clear();
     if (!client) return;
     if (this.onClientError) client.off('error', this.onClientError);
     if (broken) {
@@ -256,10 +266,15 @@ export class EventPublisher {
     // except while a gap is being settled: then the read must come after the check above.
     const prefetched = this.prefetched;
     this.prefetched = undefined;
+    // So are events this process committed right after the last one published (see `wake`).
+    const settled = !this.hole && settledBelow === 0n;
+    const handed = settled && !prefetched ? this.handedOver() : [];
     const events =
-      prefetched && prefetched.after === this.last && !this.hole && settledBelow === 0n
+      prefetched && prefetched.after === this.last && settled
         ? prefetched.events
-        : await this.store.readAll(this.last.toString(), this.batchSize, client);
+        : handed.length > 0
+          ? handed
+          : await this.store.readAll(this.last.toString(), this.batchSize, client);
 
     this.noteBacklog(events, 0);
     const ready: StoredEvent[] = [];
@@ -289,7 +304,7 @@ export class EventPublisher {
     // Under a backlog (more than one event read), read what follows while JetStream acknowledges
     // this batch. One event read means the writers are not ahead: the read would find nothing.
     const prefetch =
-      this.hole || events.length < 2
+      this.hole || events.length < 2 || handed.length > 0
         ? Promise.resolve(undefined)
         : this.store.readAll(upTo.toString(), this.batchSize, client).catch(() => undefined);
     let setAside: void | SetAsideEvent[];
@@ -355,6 +370,24 @@ export class EventPublisher {
         ],
       );
     }
+  }
+
+  /**
+   * The events handed over that follow the last published one without a gap: committed, and
+   * nothing before them is unpublished, so they are what a read would answer first. A gap (an
+   * append of another transaction or process in between) leaves them to the read, which handles
+   * gaps. What is published already is dropped.
+   */
+  private handedOver(): StoredEvent[] {
+    const run: StoredEvent[] = [];
+    for (const position of this.handed.keys()) {
+      if (position <= this.last) this.handed.delete(position);
+    }
+    for (let next = this.last + 1n; this.handed.has(next); next++) {
+      run.push(this.handed.get(next)!);
+      this.handed.delete(next);
+    }
+    return run;
   }
 
   /**

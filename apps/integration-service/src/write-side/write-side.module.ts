@@ -89,7 +89,7 @@ export function subjectFor(event: Pick<StoredEvent, 'type'>): string {
           store,
           'integration.idempotency_keys',
           logger,
-          () => publisher.wake(),
+          (appended) => publisher.wake(appended),
           (on, integrationId, credentials) => vault.seal(on, integrationId, credentials),
         ),
     },
