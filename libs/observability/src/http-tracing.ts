@@ -61,7 +61,9 @@ export function traceHttp(fastify: FastifyInstance): void {
   });
   fastify.addHook('preHandler', (request: Traced, _reply, done) => {
     const active = request[CONTEXT];
-    if (active) context.with(active, done);
+    // Without a body the request's own context is still the active one: entering it again
+    // would cost a context switch per request for nothing.
+    if (active && context.active() !== active) context.with(active, done);
     else done();
   });
   fastify.addHook('onRequestAbort', (request: Traced, done) => {
