@@ -317,7 +317,8 @@ export class ProjectionRunner {
     await bus.jsm.consumers.delete(stream, name).catch(() => undefined);
     await bus.jsm.consumers.add(stream, {
       durable_name: name,
-      ack_policy: AckPolicy.Explicit,
+      // One acknowledgement per batch: the last message's covers every one before it.
+      ack_policy: AckPolicy.All,
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: this.applied.streamSeq + 1,
       ack_wait: nanos(30_000),
@@ -366,7 +367,7 @@ export class ProjectionRunner {
         const batch = buffer.splice(0, BATCH);
         await this.stillLeading();
         await this.handle(batch);
-        for (const msg of batch) msg.ack();
+        batch.at(-1)!.ack();
       }
     } finally {
       await messages.close().catch(() => undefined);
