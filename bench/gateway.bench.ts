@@ -40,7 +40,8 @@ import { compareReplicaPairs, percents, type ReplicaPairs } from './support/repl
  * With OBSERVABILITY=1, then:
  *  4. the same comparison for metrics (on, the default, against METRICS_ENABLED=false) and for
  *     tracing (every request traced, OTEL_TRACES_SAMPLER=always_on, to a local OTLP collector
- *     in its own process, against tracing off), LIMITER_PAIRS pairs each;
+ *     in its own process, against tracing off), LIMITER_PAIRS pairs each; then tracing's
+ *     two parts: loaded with nothing sampled (always_off) against off, and 100% against that;
  *  5. connect + disconnect pairs untraced, then with the integration service restarted traced
  *     and through the traced gateway: p50 and p99 of each.
  */
@@ -397,6 +398,13 @@ async function observabilityCost(setup: {
       `throughput on/off ${(1 / (1 + tracing.median)).toFixed(3)}, aim >= 0.85`,
     ),
   );
+  // Where that goes: the SDK and the request hooks with nothing sampled (what a deployment
+  // that samples little pays on most requests), and what recording and exporting add.
+  const unsampled = { ...traced, OTEL_TRACES_SAMPLER: 'always_off' };
+  const loaded = await setup.listCost(unsampled, env);
+  console.log(costLine('tracing loaded, nothing sampled, against off', loaded, 'no aim'));
+  const recorded = await setup.listCost(traced, unsampled);
+  console.log(costLine('tracing 100% against nothing sampled', recorded, 'no aim'));
   const tracedGateway = await startService('api-gateway', traced, children, { ready: answers });
 
   const [quietTokens, tracedTokens] = await withWorkspaceStore(
