@@ -26,7 +26,7 @@ export class CommandHandler {
     private readonly store: EventStore,
     private readonly idempotencyTable: string,
     private readonly logger: Logger,
-    /** Told what each command appended once it committed (the publisher: see `EventPublisher.wake`). */
+    /** Told what each command appended, once it committed (the publisher's `wake`). */
     private readonly afterCommit: (appended: readonly StoredEvent[]) => void,
     private readonly seal?: Sealer,
   ) {}

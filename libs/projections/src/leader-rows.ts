@@ -1,5 +1,11 @@
 import type { Db } from './projection.js';
 
+/** See `LeaderRows.recall`. */
+export interface Recalled<Row> {
+  rows: Map<string, Row>;
+  missing: string[];
+}
+
 /**
  * The rows a projection read and wrote while it leads, so that its next batches over the same
  * ids read nothing: one round trip per batch instead of two.
@@ -11,12 +17,6 @@ import type { Db } from './projection.js';
  * what was read before it is still what is stored. `null` remembers a row known to be absent.
  * Bounded: the ids used least recently are forgotten first.
  */
-/** See `LeaderRows.recall`. */
-export interface Recalled<Row> {
-  rows: Map<string, Row>;
-  missing: string[];
-}
-
 export class LeaderRows<Row> {
   private db: Db | undefined;
   private readonly rows = new Map<string, Row | null>();
