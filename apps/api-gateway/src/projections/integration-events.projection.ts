@@ -63,7 +63,7 @@ export async function writeIntegrationEvents(
   db: Db,
   events: Event[],
   checkpoint: CheckpointRow,
-  remembered: RememberedRows = { integrations: new LeaderRows(), rules: new LeaderRows() },
+  remembered: RememberedRows,
 ): Promise<void> {
   const integrationEvents = events.filter((e) => e.type.startsWith('Integration'));
   const ruleEvents = events.filter((e) => e.type.startsWith('Rule'));
