@@ -169,6 +169,62 @@ describe('publisher and the late-commit gap', () => {
     }
   });
 
+  test('a writer paused right after taking its position holds back a higher one committed meanwhile', async () => {
+    // The paused writer's connection finds this nextval() before pg_catalog's: it takes the real
+    // position, then waits at the gate, as a backend descheduled at that instant would. The
+    // sequence is unlogged so that nextval() never takes a transaction id of its own (a logged
+    // one does every 32 values): the writer owns one only if the append took it first.
+    const gateKey = 4_242;
+    await pool.query(`ALTER SEQUENCE ${store.tables.positions} SET UNLOGGED`);
+    await pool.query('CREATE SCHEMA es_paused');
+    await pool.query(`CREATE FUNCTION es_paused.nextval(seq regclass) RETURNS bigint
+      LANGUAGE plpgsql AS $$
+      DECLARE taken bigint := pg_catalog.nextval(seq);
+      BEGIN PERFORM pg_advisory_xact_lock_shared(${gateKey}); RETURN taken; END $$`);
+    const paused = new pg.Client({
+      connectionString: db.url,
+      options: '-c search_path=es_paused,pg_catalog',
+    });
+    await paused.connect();
+    const gate = await pool.connect();
+    const { publisher, published } = recordingPublisher(`paused-${randomUUID()}`);
+    publisher.start();
+    let lateAppend: Promise<StoredEvent[]> | undefined;
+    try {
+      await waitFor(async () => {
+        const { rows } = await pool.query(`SELECT max(position)::text AS p FROM ${SCHEMA}.events`);
+        return publisher.position === (rows[0].p ?? '0') ? true : undefined;
+      });
+      published.length = 0;
+      await gate.query('SELECT pg_advisory_lock($1)', [gateKey]);
+      const pid = (await paused.query('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      lateAppend = store.append(`late-${randomUUID()}`, 0, [event()], paused);
+      await waitFor(async () => {
+        const { rows } = await pool.query(
+          `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND pid = $1`,
+          [pid],
+        );
+        return rows.length > 0 ? true : undefined;
+      });
+      const [early] = await store.append(`early-${randomUUID()}`, 0, [event()]);
+
+      // The paused writer's position is below the committed one: nothing may go out yet.
+      await new Promise((r) => setTimeout(r, 150));
+      expect(published.map((e) => e.position)).toEqual([]);
+
+      await gate.query('SELECT pg_advisory_unlock($1)', [gateKey]);
+      const [late] = await lateAppend;
+      await publisher.waitFor(early!.position, 5_000);
+      expect(published.map((e) => e.position)).toEqual([late!.position, early!.position]);
+    } finally {
+      await gate.query('SELECT pg_advisory_unlock_all()');
+      await lateAppend?.catch(() => undefined);
+      gate.release();
+      await paused.end();
+      await publisher.stop();
+    }
+  });
+
   test('many concurrent writers: every committed event published once, in position order', async () => {
     const { publisher, published } = recordingPublisher(`many-${randomUUID()}`);
     publisher.start();

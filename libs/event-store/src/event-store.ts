@@ -55,8 +55,10 @@ export class EventStore {
    * `VersionConflictError` when another writer got there first; inside a transaction that
    * aborts the transaction, so the caller retries the whole unit of work.
    *
-   * `pg_current_xact_id()` comes before `nextval()` in each row on purpose: the transaction owns
-   * an id before it owns a position, which the publisher's gap handling relies on.
+   * Each row takes the transaction's id before its position: a writer holding a position must
+   * show in `pg_locks` with its transaction id, or the publisher's gap handling takes its
+   * missing position for abandoned. A CASE forces that order: PostgreSQL evaluates a one-row
+   * INSERT's values in the table's column order (`position` before `tx_id`), not the listed one.
    */
   async append(
     streamId: string,
@@ -101,10 +103,12 @@ export class EventStore {
     });
     const values = rows.map(
       ({ streamId, streamVersion, event }, i) =>
-        // pg_current_xact_id() before nextval(): see `append`.
-        sql`(pg_current_xact_id(), nextval(${this.tables.positions}::regclass), ${streamId},
-          ${streamVersion}::int, ${event.id}::uuid, ${event.type}, ${event.schemaVersion}::int,
-          ${encoded[i]!.data}::jsonb, ${encoded[i]!.metadata}::jsonb,
+        // The transaction's id before the position: see `append`.
+        sql`(pg_current_xact_id(),
+          CASE WHEN pg_current_xact_id() IS NOT NULL
+            THEN nextval(${this.tables.positions}::regclass) END,
+          ${streamId}, ${streamVersion}::int, ${event.id}::uuid, ${event.type},
+          ${event.schemaVersion}::int, ${encoded[i]!.data}::jsonb, ${encoded[i]!.metadata}::jsonb,
           ${event.sealed === undefined ? null : JSON.stringify(event.sealed)}::jsonb,
           ${event.occurredAt}::timestamptz)`,
     );
