@@ -1,36 +1,50 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { httpRefusals, httpRequestDuration } from './metrics/http.js';
 import { renderMetrics } from './metrics/registry.js';
 
 const CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 type Observer = { observe(value: number): void };
+type OnResponse = (request: FastifyRequest, reply: FastifyReply, done: () => void) => void;
 
 /**
- * Times every request in an `onResponse` hook, including those answered in an `onRequest` hook
+ * Times every answer in an `onResponse` hook, including those answered in an `onRequest` hook
  * (the gateway's list fast path). The route label is Fastify's route template, or `unmatched`,
- * never the raw path, so labels stay bounded. Children are kept per label set: the hot path does
- * one map lookup and one observe.
+ * never the raw path, so labels stay bounded.
+ *
+ * Each route gets its own hook, made when the route is added, that knows its template and keeps
+ * its label sets: the request path reads neither `request.routeOptions` (which builds an object
+ * per call) nor a map keyed by a string built per request. Fastify runs only the global hooks
+ * for answers no route matched, so one global hook counts those.
  */
 export function instrumentHttp(fastify: FastifyInstance): void {
-  const children = new Map<string, Observer>();
-  fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
+  fastify.addHook('onRoute', (route: RouteOptions) => {
+    route.onResponse = [...[route.onResponse ?? []].flat(), timeAnswers(route.url)];
+  });
+  const unmatched = timeAnswers('unmatched');
+  fastify.addHook('onResponse', (request, reply, done) => {
+    if (request.is404) unmatched(request, reply, done);
+    else done();
+  });
+}
+
+/** The `onResponse` hook of one route: its label sets resolved once per method and status class. */
+function timeAnswers(route: string): OnResponse {
+  const byMethod = new Map<string, Observer[]>();
+  return (request, reply, done) => {
     const status = reply.statusCode;
-    const key = `${request.method} ${status / 100} ${route}`;
-    let child = children.get(key);
-    if (child === undefined) {
-      child = httpRequestDuration.labels(
-        request.method,
-        route,
-        CLASSES[Math.floor(status / 100) - 1] ?? 'other',
-      );
-      children.set(key, child);
-    }
-    child.observe(reply.elapsedTime / 1000);
+    const statusClass = Math.floor(status / 100) - 1;
+    let observers = byMethod.get(request.method);
+    if (observers === undefined) byMethod.set(request.method, (observers = []));
+    const observer = (observers[statusClass] ??= httpRequestDuration.labels(
+      request.method,
+      route,
+      CLASSES[statusClass] ?? 'other',
+    ));
+    observer.observe(reply.elapsedTime / 1000);
     if (status === 401 || status === 403 || status === 429)
       httpRefusals.inc({ status: String(status), route });
     done();
-  });
+  };
 }
 
 /**
