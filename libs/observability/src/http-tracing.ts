@@ -8,6 +8,7 @@ import {
   trace,
   type Context,
   type Span,
+  type SpanOptions,
   type TextMapGetter,
 } from '@opentelemetry/api';
 import { tracer } from './trace-context.js';
@@ -38,22 +39,14 @@ const headerGetter: TextMapGetter<FastifyRequest['headers']> = {
  */
 export function traceHttp(fastify: FastifyInstance): void {
   if (!tracingEnabled()) return;
+  const starts = new SpanStarts();
   fastify.addHook('onRequest', (request: Traced, _reply, done) => {
     if (QUIET.test(request.url)) return done();
-    const route = request.routeOptions.url;
     const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
-    const span = tracer.startSpan(
-      route ? `${request.method} ${route}` : request.method,
-      {
-        kind: SpanKind.SERVER,
-        attributes: {
-          'http.request.method': request.method,
-          ...(route ? { 'http.route': route } : {}),
-          'url.path': request.url.split('?', 1)[0],
-        },
-      },
-      parent,
-    );
+    const { name, options } = starts.of(request.method, request.routeOptions.url);
+    const span = tracer.startSpan(name, options, parent);
+    // Attributes that differ per request are worked out only for spans that are kept.
+    if (span.isRecording()) span.setAttribute('url.path', pathOf(request.url));
     const active = trace.setSpan(parent, span);
     request[SPAN] = span;
     request[CONTEXT] = active;
@@ -80,4 +73,39 @@ export function traceHttp(fastify: FastifyInstance): void {
     }
     done();
   });
+}
+
+/**
+ * A span's name and start options per method and route template, made once: the request path
+ * builds no name and no attribute object (the SDK copies what it keeps).
+ */
+class SpanStarts {
+  private readonly byRoute = new Map<string | undefined, Map<string, SpanStart>>();
+
+  of(method: string, route: string | undefined): SpanStart {
+    let byMethod = this.byRoute.get(route);
+    if (byMethod === undefined) this.byRoute.set(route, (byMethod = new Map()));
+    let start = byMethod.get(method);
+    if (start === undefined) {
+      start = {
+        name: route ? `${method} ${route}` : method,
+        options: {
+          kind: SpanKind.SERVER,
+          attributes: { 'http.request.method': method, ...(route ? { 'http.route': route } : {}) },
+        },
+      };
+      byMethod.set(method, start);
+    }
+    return start;
+  }
+}
+
+interface SpanStart {
+  name: string;
+  options: SpanOptions;
+}
+
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
 }
