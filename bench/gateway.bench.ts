@@ -42,6 +42,7 @@ import { compareReplicaPairs, percents, type ReplicaPairs } from './support/repl
  *     tracing (every request traced, OTEL_TRACES_SAMPLER=always_on, to a local OTLP collector
  *     in its own process, against tracing off), LIMITER_PAIRS pairs each; then tracing's
  *     two parts: loaded with nothing sampled (always_off) against off, and 100% against that;
+ *     then one request in ten sampled (parentbased_traceidratio 0.1) against off;
  *  5. connect + disconnect pairs untraced, then with the integration service restarted traced
  *     and through the traced gateway: p50 and p99 of each.
  */
@@ -405,6 +406,14 @@ async function observabilityCost(setup: {
   console.log(costLine('tracing loaded, nothing sampled, against off', loaded, 'no aim'));
   const recorded = await setup.listCost(traced, unsampled);
   console.log(costLine('tracing 100% against nothing sampled', recorded, 'no aim'));
+  // What a deployment that keeps one trace in ten pays.
+  const tenth = {
+    ...traced,
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: '0.1',
+  };
+  const sampled = await setup.listCost(tenth, env);
+  console.log(costLine('tracing 10% against off', sampled, 'no aim'));
   const tracedGateway = await startService('api-gateway', traced, children, { ready: answers });
 
   const [quietTokens, tracedTokens] = await withWorkspaceStore(
