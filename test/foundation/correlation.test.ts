@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { freePort, NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
 import { spawnService, type ServiceProcess } from '../support/service-process.js';
+import { serviceEnv } from '../support/service-env.js';
 
 /** JSON log lines of a process's output that carry the given correlation id. */
 function linesWith(service: ServiceProcess, correlationId: string) {
@@ -25,14 +26,10 @@ describe('a correlation id follows one request from the gateway across the bus',
   beforeAll(async () => {
     nats = await NatsServerFixture.start();
     db = await PostgresFixture.create('correlation');
-    const env = {
-      NATS_URL: nats.url,
-      DATABASE_URL: db.url,
+    const env = serviceEnv(nats, db, {
       LOG_LEVEL: 'debug',
-      CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
-      GATEWAY_SIGNING_KEY: randomBytes(32).toString('base64'),
       GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false',
-    };
+    });
     integration = spawnService('integration-service', { ...env, PORT: String(await freePort()) });
     const gatewayPort = await freePort();
     gateway = spawnService('api-gateway', { ...env, PORT: String(gatewayPort) });

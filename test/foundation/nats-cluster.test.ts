@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
 import { Streams } from '#libs/contracts/src/index.js';
 import { startService, type RunningService } from '#libs/service-kit/src/index.js';
 import { NatsClusterFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
@@ -7,6 +6,7 @@ import { apiGateway } from '../../apps/api-gateway/src/service.js';
 import { integrationService } from '../../apps/integration-service/src/service.js';
 import { scannerService } from '../../apps/scanner-service/src/service.js';
 import { client, createTeam, type Team } from '../support/gateway-api.js';
+import { serviceEnv } from '../support/service-env.js';
 
 /**
  * The stack on a three-node JetStream cluster, streams at three replicas: losing the node the
@@ -22,16 +22,10 @@ describe('a three-node NATS cluster', () => {
   beforeAll(async () => {
     cluster = await NatsClusterFixture.start();
     db = await PostgresFixture.create('cluster');
-    const env = {
-      NATS_URL: cluster.url,
+    const env = serviceEnv(cluster, db, {
       NATS_STREAM_REPLICAS: '3',
-      DATABASE_URL: db.url,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
-      GATEWAY_SIGNING_KEY: randomBytes(32).toString('base64'),
       GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false',
-    };
+    });
     for (const spec of [integrationService, scannerService, apiGateway]) {
       services.push(await startService(spec as any, env));
     }

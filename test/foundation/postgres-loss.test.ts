@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
 import { createDataSource } from '#libs/database/src/index.js';
 import { freePort, NatsServerFixture, PostgresCluster, waitFor } from '#libs/testing/src/index.js';
 import { client, createTeam, type Team } from '../support/gateway-api.js';
 import { spawnService, type ServiceName, type ServiceProcess } from '../support/service-process.js';
+import { serviceEnv } from '../support/service-env.js';
 
 const readiness = (url: string) =>
   fetch(`${url}/health/ready`).then(
@@ -26,14 +26,11 @@ describe('the stack when PostgreSQL is killed and restarted', () => {
     pgCluster = await PostgresCluster.start();
     const databaseUrl = await pgCluster.createDatabase('stack');
     nats = await NatsServerFixture.start();
-    const env = {
-      NATS_URL: nats.url,
-      DATABASE_URL: databaseUrl,
-      LOG_LEVEL: 'warn',
-      CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
-      GATEWAY_SIGNING_KEY: randomBytes(32).toString('base64'),
-      GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false',
-    };
+    const env = serviceEnv(
+      nats,
+      { url: databaseUrl },
+      { LOG_LEVEL: 'warn', GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false' },
+    );
     for (const name of ['integration-service', 'scanner-service', 'api-gateway'] as const) {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
 import { freePort, NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
 import { spawnService, type ServiceName } from '../support/service-process.js';
+import { serviceEnv } from '../support/service-env.js';
 
 const SERVICES: ServiceName[] = ['integration-service', 'scanner-service', 'api-gateway'];
 
@@ -20,12 +20,8 @@ describe('a service process', () => {
   beforeAll(async () => {
     nats = await NatsServerFixture.start();
     db = await PostgresFixture.create('process');
-    env = {
-      NATS_URL: nats.url,
-      DATABASE_URL: db.url,
-      CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
-      GATEWAY_SIGNING_KEY: randomBytes(32).toString('base64'),
-    };
+    // The drain tests read the service's own log lines.
+    env = serviceEnv(nats, db, { LOG_LEVEL: 'info' });
   });
 
   afterAll(async () => {

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { startService, type RunningService } from '#libs/service-kit/src/index.js';
 import { NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
 import { integrationService } from '../../apps/integration-service/src/service.js';
 import { scannerService } from '../../apps/scanner-service/src/service.js';
 import { apiGateway } from '../../apps/api-gateway/src/service.js';
+import { serviceEnv } from '../support/service-env.js';
 
 async function readiness(url: string) {
   const response = await fetch(`${url}/health/ready`);
@@ -19,14 +19,7 @@ describe('readiness follows the bus and the downstream services', () => {
   beforeAll(async () => {
     nats = await NatsServerFixture.start();
     db = await PostgresFixture.create('foundation');
-    const env = {
-      NATS_URL: nats.url,
-      DATABASE_URL: db.url,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-      CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
-      GATEWAY_SIGNING_KEY: randomBytes(32).toString('base64'),
-    };
+    const env = serviceEnv(nats, db);
     for (const spec of [integrationService, scannerService, apiGateway]) {
       services.push(await startService(spec as any, env));
     }

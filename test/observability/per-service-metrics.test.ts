@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
 import { freePort, NatsServerFixture, PostgresFixture, waitFor } from '#libs/testing/src/index.js';
 import { spawnService, type ServiceName, type ServiceProcess } from '../support/service-process.js';
 import { payloadFor, post, signedDelivery } from '../webhooks/support/deliveries.js';
 import { promtool, sample, scrape, seriesOf } from './support/metrics.js';
+import { serviceEnv } from '../support/service-env.js';
 
 const WEBHOOK_SECRET = 'per-service-metrics-secret';
 
@@ -56,14 +56,10 @@ describe("each service's own /metrics, as separate processes", () => {
   beforeAll(async () => {
     nats = await NatsServerFixture.start();
     db = await PostgresFixture.create('per_service_metrics');
-    const env = {
-      NATS_URL: nats.url,
-      DATABASE_URL: db.url,
+    const env = serviceEnv(nats, db, {
       LOG_LEVEL: 'warn',
-      CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
-      GATEWAY_SIGNING_KEY: randomBytes(32).toString('base64'),
       GITHUB_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    };
+    });
     // One after another, the gateway last: it is ready only once the others answer.
     for (const name of order) {
       const port = await freePort();

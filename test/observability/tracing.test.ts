@@ -16,6 +16,7 @@ import {
 } from '../../tools/github-simulator/src/index.js';
 import { client, createTeam, type Team } from '../support/gateway-api.js';
 import { spawnService, type ServiceName, type ServiceProcess } from '../support/service-process.js';
+import { serviceEnv } from '../support/service-env.js';
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -40,11 +41,7 @@ describe('traces across HTTP, the bus and the database', () => {
     db = await PostgresFixture.create('tracing');
     collector = await OtlpReceiver.start();
     github = await startGithubSimulator({ repos: 3, seed: 5, extraInstallations: 1 });
-    const env = {
-      NATS_URL: nats.url,
-      DATABASE_URL: db.url,
-      CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
-      GATEWAY_SIGNING_KEY: randomBytes(32).toString('base64'),
+    const env = serviceEnv(nats, db, {
       LOG_LEVEL: 'debug',
       GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false',
       GITHUB_API_URL: github.url,
@@ -54,7 +51,7 @@ describe('traces across HTTP, the bus and the database', () => {
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_TRACES_SAMPLER: 'always_on',
       OTEL_BSP_SCHEDULE_DELAY: '100',
-    };
+    });
     for (const name of ['integration-service', 'scanner-service', 'api-gateway'] as const) {
       const port = await freePort();
       processes[name] = spawnService(name, { ...env, PORT: String(port) });

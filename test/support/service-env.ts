@@ -1,12 +1,22 @@
-import type { NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
+import { randomBytes } from 'node:crypto';
 
 /**
- * The environment a service started in this process (`startService`) needs against a test's own
- * nats-server and database: any free port, no logs. `extra` adds or overrides variables.
+ * The secrets every service of one test file reads alike: the integration service decrypts what
+ * another replica sealed, and the gateway's signatures must verify on every replica.
+ */
+const SECRETS = {
+  CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
+  GATEWAY_SIGNING_KEY: randomBytes(32).toString('base64'),
+};
+
+/**
+ * The environment a service needs against a test's own nats-server and database, whether it
+ * runs in this process (`startService`) or as its own (`spawnService`): any free port, no logs,
+ * the file's secrets. `extra` adds or overrides variables.
  */
 export function serviceEnv(
-  nats: NatsServerFixture,
-  db: PostgresFixture,
+  nats: { url: string },
+  db: { url: string },
   extra: Record<string, string> = {},
 ): Record<string, string> {
   return {
@@ -14,6 +24,7 @@ export function serviceEnv(
     DATABASE_URL: db.url,
     PORT: '0',
     LOG_LEVEL: 'silent',
+    ...SECRETS,
     ...extra,
   };
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { startService, type RunningService } from '#libs/service-kit/src/index.js';
 import { NatsServerFixture, PostgresFixture } from '#libs/testing/src/index.js';
 import { integrationService } from '../../apps/integration-service/src/service.js';
@@ -39,8 +38,6 @@ export async function startStack(
   const nats = await NatsServerFixture.start({ users: busUsers });
   const db = await PostgresFixture.create('stack');
   const fullEnv = serviceEnv(nats, db, {
-    CREDENTIALS_MASTER_KEY: randomBytes(32).toString('base64'),
-    GATEWAY_SIGNING_KEY: randomBytes(32).toString('base64'),
     // Suites that connect GitHub with a bare body; the install-flow suite sets it to true.
     GITHUB_CONNECT_REQUIRES_INSTALL_FLOW: 'false',
     ...env,
