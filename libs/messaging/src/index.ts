@@ -6,3 +6,5 @@ export * from './streams.js';
 export * from './dead-letters.js';
 export * from './bus-users.js';
 export * from './pull-options.js';
+export * from './durable-consumer.js';
+export * from './failures.js';

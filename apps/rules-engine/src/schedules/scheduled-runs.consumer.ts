@@ -8,9 +8,9 @@ import {
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { Streams } from '#libs/contracts/src/index.js';
-import type { Bus } from '#libs/messaging/src/index.js';
+import { DurableConsumer, type Bus } from '#libs/messaging/src/index.js';
 import { BUS, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
-import { DurableConsumer } from '../bus/durable-consumer.js';
+import { engineRetryDelayMs } from '../bus/retry.js';
 import type { EngineConfig } from '../config.js';
 import { EVALUATOR, type Evaluator } from '../evaluation/evaluator.js';
 import { RULE_CATALOG, type RuleCatalog } from '../rules/rule-catalog.js';
@@ -44,6 +44,7 @@ export class ScheduledRunsConsumer implements OnApplicationBootstrap, OnModuleDe
         ackWaitMs: this.config.ENGINE_ACK_WAIT_MS,
         concurrency: Math.max(1, Math.floor(this.config.ENGINE_CONCURRENCY / 4)),
         maxDeliver: 10,
+        retryDelayMs: engineRetryDelayMs,
       },
       (msg) => this.run(msg.json<ScheduledRunJob>()),
       this.logger,

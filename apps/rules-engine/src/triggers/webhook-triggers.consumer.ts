@@ -8,9 +8,9 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { Streams, type GithubWebhookEnvelope } from '#libs/contracts/src/index.js';
 import { rulesMetrics } from '#libs/observability/src/metrics/rules.js';
-import type { Bus } from '#libs/messaging/src/index.js';
+import { DurableConsumer, type Bus } from '#libs/messaging/src/index.js';
 import { BUS, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
-import { DurableConsumer } from '../bus/durable-consumer.js';
+import { engineRetryDelayMs } from '../bus/retry.js';
 import type { EngineConfig } from '../config.js';
 import { EVALUATOR, type Evaluator } from '../evaluation/evaluator.js';
 import { RULE_CATALOG, type RuleCatalog } from '../rules/rule-catalog.js';
@@ -53,6 +53,7 @@ export class WebhookTriggersConsumer implements OnApplicationBootstrap, OnModule
         ackWaitMs: this.config.ENGINE_ACK_WAIT_MS,
         concurrency: this.config.ENGINE_CONCURRENCY,
         maxDeliver: 10,
+        retryDelayMs: engineRetryDelayMs,
         keyOf: (msg) => {
           try {
             const envelope = this.envelopeOf(msg);

@@ -6,7 +6,7 @@ import {
 } from '@nestjs/common';
 import type { Logger } from 'pino';
 import type { ScanJob } from '#libs/contracts/src/index.js';
-import type { Bus } from '#libs/messaging/src/index.js';
+import { DurableConsumer, NotYet, type Bus } from '#libs/messaging/src/index.js';
 import { BUS, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import { DRIFT_BASELINE, parseBaseline } from '../drift/baseline.js';
 import { FindingOutbox } from '../findings/finding-outbox.js';
@@ -18,16 +18,23 @@ import { Projections } from '#libs/projections/src/index.js';
 import { InstallationNotConnected, InventoryService } from '../inventory/inventory.service.js';
 import { InventoryStore } from '../inventory/inventory.store.js';
 import type { ScanConfig } from './scan.config.js';
-import { NotYet, ScanJobsConsumer } from './scan-jobs.consumer.js';
+import { SCAN_JOBS_CONSUMER, SCAN_JOBS_STREAM } from './scan-jobs.js';
 import { PermanentScanError, ScanRunner } from './scan-runner.js';
 import { ScanStore } from './scan.store.js';
 import { ScannerEvents } from './scanner-events.js';
 import { ScansHandlers } from './scans.handlers.js';
 import type { JsMsg } from '@nats-io/jetstream';
 
-/** Runs the job queue and the integration-event projection for the life of the service. */
+/**
+ * Runs the job queue and the integration-event projection for the life of the service. Jobs come
+ * from SCANNER_JOBS through one durable consumer all replicas share, so each runs once. A running
+ * job keeps its message alive; a replica that dies stops doing so and the job goes to another one
+ * after the ack wait, which resumes it from its checkpoint. On shutdown, running jobs are
+ * interrupted and handed back at once. A job that fails its last delivery (or was handed out more
+ * often than that, e.g. because it kills the replica that runs it) is parked in DEAD_LETTERS.
+ */
 class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly jobs: ScanJobsConsumer;
+  private readonly jobs: DurableConsumer;
 
   constructor(
     @Inject(BUS) bus: Bus,
@@ -37,16 +44,26 @@ class ScanWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
     @Inject(InventoryService) private readonly inventory: InventoryService,
     @Inject(Projections) projections: Projections,
   ) {
-    this.jobs = new ScanJobsConsumer(
+    this.jobs = new DurableConsumer(
       bus,
-      logger,
       {
-        maxJobs: config.SCAN_MAX_JOBS,
+        stream: SCAN_JOBS_STREAM,
+        durable: SCAN_JOBS_CONSUMER,
+        concurrency: config.SCAN_MAX_JOBS,
         ackWaitMs: config.SCAN_JOB_ACK_WAIT_MS,
-        retryDelayMs: config.SCAN_JOB_RETRY_DELAY_MS,
-        maxDeliveries: config.SCAN_JOB_MAX_DELIVERIES,
+        // A replica takes a job only when it can start it.
+        prefetch: 0,
+        keepAlive: true,
+        maxAckPending: 1_000,
+        retryDelayMs: () => config.SCAN_JOB_RETRY_DELAY_MS,
+        maxDeliver: config.SCAN_JOB_MAX_DELIVERIES,
       },
-      (job, signal, msg) => this.handle(job, signal, msg),
+      async (msg, signal) => {
+        await this.handle(msg.json<ScanJob>(), signal, msg);
+        // A job that returns because it was interrupted has checkpointed: handed back at once.
+        signal.throwIfAborted();
+      },
+      logger,
     );
     projections.run(installationsProjection({ bus, logger }));
   }

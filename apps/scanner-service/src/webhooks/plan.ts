@@ -1,4 +1,5 @@
 import type { GithubWebhookDelivery, RepoFacts } from '#libs/contracts/src/index.js';
+import { Unretryable } from '#libs/messaging/src/failures.js';
 
 /** When GitHub says this state was current: `repository.updated_at`, else when it was received. */
 export interface Version {
@@ -22,7 +23,8 @@ export type Plan =
   | { kind: 'recompute-permissions' }
   | { kind: 'ignore'; reason: string };
 
-export class UnreadablePayload extends Error {
+/** A payload that cannot be read will not read better later: its delivery is parked at once. */
+export class UnreadablePayload extends Unretryable {
   override name = 'UnreadablePayload';
 }
 

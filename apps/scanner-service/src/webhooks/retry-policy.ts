@@ -15,8 +15,3 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 export function retryDelayMs(policy: RetryPolicy, attempt: number): number {
   return Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
 }
-
-/** Whether the attempt that just failed was the last one allowed. */
-export function exhausted(policy: RetryPolicy, attempt: number): boolean {
-  return attempt >= policy.maxAttempts;
-}
