@@ -8,7 +8,7 @@ import {
   trace,
   type Context,
   type Span,
-  type SpanOptions,
+  type Attributes,
   type TextMapGetter,
 } from '@opentelemetry/api';
 import { tracer } from './trace-context.js';
@@ -17,6 +17,7 @@ import { tracingEnabled } from './tracing-state.js';
 /** Scrapes and probes would be most of the traces and tell nothing. */
 const QUIET = /^\/(metrics|health\/)/;
 
+const SERVER = { kind: SpanKind.SERVER };
 const SPAN = Symbol('http server span');
 const CONTEXT = Symbol('http server context');
 type Traced = FastifyRequest & { [SPAN]?: Span; [CONTEXT]?: Context };
@@ -43,10 +44,14 @@ export function traceHttp(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request: Traced, _reply, done) => {
     if (QUIET.test(request.url)) return done();
     const parent = propagation.extract(ROOT_CONTEXT, request.headers, headerGetter);
-    const { name, options } = starts.of(request.method, request.routeOptions.url);
-    const span = tracer.startSpan(name, options, parent);
-    // Attributes that differ per request are worked out only for spans that are kept.
-    if (span.isRecording()) span.setAttribute('url.path', pathOf(request.url));
+    const { name, attributes } = starts.of(request.method, request.routeOptions.url);
+    const span = tracer.startSpan(name, SERVER, parent);
+    // Attributes are checked and copied only for spans that are kept (the samplers the standard
+    // variables configure decide without them).
+    if (span.isRecording()) {
+      span.setAttributes(attributes);
+      span.setAttribute('url.path', pathOf(request.url));
+    }
     const active = trace.setSpan(parent, span);
     request[SPAN] = span;
     request[CONTEXT] = active;
@@ -75,10 +80,7 @@ export function traceHttp(fastify: FastifyInstance): void {
   });
 }
 
-/**
- * A span's name and start options per method and route template, made once: the request path
- * builds no name and no attribute object (the SDK copies what it keeps).
- */
+/** A span's name and attributes per method and route template, made once. */
 class SpanStarts {
   private readonly byRoute = new Map<string | undefined, Map<string, SpanStart>>();
 
@@ -89,10 +91,7 @@ class SpanStarts {
     if (start === undefined) {
       start = {
         name: route ? `${method} ${route}` : method,
-        options: {
-          kind: SpanKind.SERVER,
-          attributes: { 'http.request.method': method, ...(route ? { 'http.route': route } : {}) },
-        },
+        attributes: { 'http.request.method': method, ...(route ? { 'http.route': route } : {}) },
       };
       byMethod.set(method, start);
     }
@@ -102,7 +101,7 @@ class SpanStarts {
 
 interface SpanStart {
   name: string;
-  options: SpanOptions;
+  attributes: Attributes;
 }
 
 function pathOf(url: string): string {
