@@ -7,4 +7,5 @@ export * from './dead-letters.js';
 export * from './bus-users.js';
 export * from './pull-options.js';
 export * from './durable-consumer.js';
+export * from './backoff.js';
 export * from './failures.js';

@@ -12,11 +12,16 @@ import {
   Streams,
   type GithubWebhookEnvelope,
 } from '#libs/contracts/src/index.js';
-import { DurableConsumer, Unretryable, type Bus } from '#libs/messaging/src/index.js';
+import {
+  DurableConsumer,
+  exponentialBackoff,
+  Unretryable,
+  type Bus,
+} from '#libs/messaging/src/index.js';
 import { BUS, LOGGER } from '#libs/service-kit/src/index.js';
 import { DeliveryProcessor } from './delivery-processor.js';
 import { orderingKey } from './plan.js';
-import { retryDelayMs, type RetryPolicy } from './retry-policy.js';
+import type { RetryPolicy } from './retry-policy.js';
 import { WebhookCounters } from './webhook-counters.js';
 
 export const WEBHOOK_PROCESSING_OPTIONS = Symbol('WEBHOOK_PROCESSING_OPTIONS');
@@ -55,7 +60,7 @@ export class WebhookConsumer implements OnApplicationBootstrap, OnModuleDestroy 
         ackWaitMs: 60_000,
         concurrency: options.concurrency,
         maxDeliver: options.retry.maxAttempts,
-        retryDelayMs: (attempt) => retryDelayMs(options.retry, attempt),
+        retryDelayMs: exponentialBackoff(options.retry.baseDelayMs, options.retry.maxDelayMs),
         keyOf: (msg) => {
           const envelope = this.envelopeOf(msg);
           const ordering = orderingKey(envelope.data);
