@@ -8,4 +8,5 @@ export * from './bus-users.js';
 export * from './pull-options.js';
 export * from './durable-consumer.js';
 export * from './backoff.js';
+export * from './message-bodies.js';
 export * from './failures.js';

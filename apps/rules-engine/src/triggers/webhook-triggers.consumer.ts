@@ -4,11 +4,10 @@ import {
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import type { JsMsg } from '@nats-io/jetstream';
 import type { Logger } from 'pino';
 import { Streams, type GithubWebhookEnvelope } from '#libs/contracts/src/index.js';
 import { rulesMetrics } from '#libs/observability/src/metrics/rules.js';
-import { DurableConsumer, type Bus } from '#libs/messaging/src/index.js';
+import { DurableConsumer, MessageBodies, type Bus } from '#libs/messaging/src/index.js';
 import { BUS, LOGGER, SERVICE_CONFIG } from '#libs/service-kit/src/index.js';
 import { engineRetryDelayMs } from '../bus/retry.js';
 import type { EngineConfig } from '../config.js';
@@ -31,7 +30,7 @@ export const WEBHOOK_TRIGGERS_CONSUMER = 'rules-engine-github-webhooks';
 @Injectable()
 export class WebhookTriggersConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private consumer: DurableConsumer | undefined;
-  private readonly read = new WeakMap<JsMsg, GithubWebhookEnvelope>();
+  private readonly envelopes = new MessageBodies<GithubWebhookEnvelope>();
   private readonly appBot: string;
 
   constructor(
@@ -54,32 +53,19 @@ export class WebhookTriggersConsumer implements OnApplicationBootstrap, OnModule
         concurrency: this.config.ENGINE_CONCURRENCY,
         maxDeliver: 10,
         retryDelayMs: engineRetryDelayMs,
+        // A message that cannot be read has no key (the consumer says so).
         keyOf: (msg) => {
-          try {
-            const envelope = this.envelopeOf(msg);
-            const target = targetOf(envelope.data.payload ?? {});
-            return target.repo && target.number
-              ? `${envelope.workspaceId}:${target.repo}#${target.number}`
-              : null;
-          } catch {
-            return null;
-          }
+          const envelope = this.envelopes.of(msg);
+          const target = targetOf(envelope.data.payload ?? {});
+          return target.repo && target.number
+            ? `${envelope.workspaceId}:${target.repo}#${target.number}`
+            : null;
         },
       },
-      (msg) => this.handle(this.envelopeOf(msg)),
+      (msg) => this.handle(this.envelopes.of(msg)),
       this.logger,
     );
     await this.consumer.start();
-  }
-
-  /** A delivery read once: for its ordering key, then again when it runs. */
-  private envelopeOf(msg: JsMsg): GithubWebhookEnvelope {
-    let envelope = this.read.get(msg);
-    if (!envelope) {
-      envelope = msg.json<GithubWebhookEnvelope>();
-      this.read.set(msg, envelope);
-    }
-    return envelope;
   }
 
   async onModuleDestroy(): Promise<void> {

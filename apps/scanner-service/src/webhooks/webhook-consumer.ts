@@ -15,6 +15,7 @@ import {
 import {
   DurableConsumer,
   exponentialBackoff,
+  MessageBodies,
   Unretryable,
   type Bus,
 } from '#libs/messaging/src/index.js';
@@ -42,7 +43,7 @@ export interface WebhookProcessingOptions {
 @Injectable()
 export class WebhookConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly consumer: DurableConsumer;
-  private readonly read = new WeakMap<JsMsg, GithubWebhookEnvelope>();
+  private readonly envelopes = new MessageBodies<GithubWebhookEnvelope>();
 
   constructor(
     @Inject(BUS) bus: Bus,
@@ -98,18 +99,13 @@ export class WebhookConsumer implements OnApplicationBootstrap, OnModuleDestroy 
       webhookReceiptToApplied.observe({ event }, Math.max(0, Date.now() - receivedAt) / 1000);
   }
 
-  /** A delivery read once: for its ordering key, then again when it runs. */
+  /** A delivery, read once for its ordering key and its handler; not JSON, it never will be. */
   private envelopeOf(msg: JsMsg): GithubWebhookEnvelope {
-    let envelope = this.read.get(msg);
-    if (!envelope) {
-      try {
-        envelope = msg.json<GithubWebhookEnvelope>();
-      } catch (error) {
-        throw new Unretryable(`webhook message is not JSON: ${(error as Error).message}`);
-      }
-      this.read.set(msg, envelope);
+    try {
+      return this.envelopes.of(msg);
+    } catch (error) {
+      throw new Unretryable(`webhook message is not JSON: ${(error as Error).message}`);
     }
-    return envelope;
   }
 
   /** Counts by event; a message that is not JSON has none, and is counted by no event. */
